@@ -1,0 +1,149 @@
+// Downloads the Java servers once, with mvn from the poms in infra/, into the
+// cache dir. A `.complete` marker holding the pom's hash makes the second run
+// skip mvn entirely; editing a pom (a version bump) fetches again.
+import { createHash } from 'node:crypto'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { InfraError } from './errors.mjs'
+import { cacheDir, infraDir } from './paths.mjs'
+import { stderrLog, since } from './progress.mjs'
+import { tailFile, which } from './process.mjs'
+
+export const KAFKA_VERSION = '3.9.1'
+export const APICURIO_VERSION = '3.0.9'
+
+const FETCH_TIMEOUT_MS = 15 * 60_000
+
+function pomHash(pom) {
+  return createHash('sha256').update(readFileSync(pom)).digest('hex')
+}
+
+function runMvn(args, logPath) {
+  return new Promise((resolve, reject) => {
+    const fd = openSync(logPath, 'w')
+    const child = spawn('mvn', ['-B', '-ntp', ...args], { stdio: ['ignore', fd, fd] })
+    closeSync(fd)
+    child.on('error', reject)
+    child.on('exit', (code) => resolve(code ?? 1))
+  })
+}
+
+/**
+ * Takes a lock directory so two processes (two test runs) do not fetch into
+ * the same place at once; a lock older than the fetch timeout is stale.
+ */
+async function withLock(lockDir, fn) {
+  for (;;) {
+    try {
+      mkdirSync(lockDir)
+      break
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err
+      let age = 0
+      try {
+        age = Date.now() - statSync(lockDir).mtimeMs
+      } catch {
+        continue
+      }
+      if (age > FETCH_TIMEOUT_MS) rmSync(lockDir, { recursive: true, force: true })
+      else await sleep(500)
+    }
+  }
+  try {
+    return await fn()
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Runs `mvn -f <pom> <goal> -Doutput.dir=<outDir>` unless outDir already holds
+ * a complete fetch of this pom.
+ * @returns {Promise<string>} outDir
+ */
+async function fetchOnce({ name, pom, goal, outDir, log }) {
+  const hash = pomHash(pom)
+  const marker = join(outDir, '.complete')
+  const isComplete = () => existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash
+  if (isComplete()) return outDir
+
+  mkdirSync(cacheDir(), { recursive: true })
+  return withLock(`${outDir}.lock`, async () => {
+    if (isComplete()) return outDir // another process fetched while we waited
+    if (!(await which('mvn'))) {
+      throw new InfraError(
+        'MISSING_TOOL',
+        `${name}: mvn is not on PATH; it is needed once to fetch ${name} (apt-get install maven)`,
+      )
+    }
+    const logPath = join(cacheDir(), `fetch-${name}.log`)
+    const started = Date.now()
+    log(`${name}: first run, fetching with mvn into ${outDir} (log: ${logPath})`)
+    rmSync(outDir, { recursive: true, force: true }) // drop a half-done fetch
+    const code = await runMvn(['-f', pom, goal, `-Doutput.dir=${outDir}`], logPath)
+    if (code !== 0) {
+      throw new InfraError(
+        'FETCH_FAILED',
+        `${name}: mvn exited with ${code} while fetching; see ${logPath}\n${tailFile(logPath, 15)}`,
+        { logFile: logPath },
+      )
+    }
+    writeFileSync(marker, `${hash}\n`)
+    log(`${name}: fetched in ${since(started)}`)
+    return outDir
+  })
+}
+
+/**
+ * Kafka broker jars (kafka_2.13 and its runtime deps, plus slf4j-reload4j).
+ * @returns {Promise<string>} directory of jars, for `java -cp '<dir>/*'`
+ */
+export function ensureKafkaJars({ log = stderrLog } = {}) {
+  return fetchOnce({
+    name: 'kafka',
+    pom: join(infraDir, 'kafka', 'pom.xml'),
+    goal: 'dependency:copy-dependencies',
+    outDir: join(cacheDir(), `kafka-${KAFKA_VERSION}`),
+    log,
+  })
+}
+
+/**
+ * Apicurio Registry app, unpacked.
+ * @returns {Promise<string>} path of the runnable jar
+ */
+export async function ensureApicurio({ log = stderrLog } = {}) {
+  const dir = await fetchOnce({
+    name: 'apicurio',
+    pom: join(infraDir, 'apicurio', 'pom.xml'),
+    goal: 'dependency:unpack',
+    outDir: join(cacheDir(), `apicurio-registry-${APICURIO_VERSION}`),
+    log,
+  })
+  // The zip holds a Quarkus "legacy-jar" (<name>-runner.jar + lib/), not the
+  // fast-jar quarkus-run.jar layout; accept either so a re-packaged zip works.
+  const runner =
+    readdirSync(dir).find((f) => f.endsWith('-runner.jar')) ??
+    (existsSync(join(dir, 'quarkus-app', 'quarkus-run.jar'))
+      ? join('quarkus-app', 'quarkus-run.jar')
+      : undefined)
+  if (!runner) {
+    throw new InfraError(
+      'FETCH_FAILED',
+      `apicurio: no *-runner.jar or quarkus-app/quarkus-run.jar in ${dir}; delete that directory to fetch again`,
+    )
+  }
+  return join(dir, runner)
+}

@@ -1,0 +1,6 @@
+// Which java runs the servers: $JAVA_HOME/bin/java when set, else PATH.
+import { join } from 'node:path'
+
+export function javaCommand() {
+  return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java'
+}

@@ -1,0 +1,33 @@
+// Where infra keeps downloads (cache, shared by every checkout) and live state
+// (run dir: configs, data, logs, pidfiles; per checkout, safe to delete).
+// Functions rather than constants so a test can change the env between calls.
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** infra/ of this checkout. */
+export const infraDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** Root of the repository (the parent of infra/). */
+export const repoRoot = dirname(infraDir)
+
+/**
+ * Download cache: Kafka jars and the Apicurio app, reused across checkouts.
+ * @default `$LEDGER_CACHE_DIR` or `~/.cache/integration-ledger`
+ */
+export function cacheDir() {
+  return process.env.LEDGER_CACHE_DIR || join(homedir(), '.cache', 'integration-ledger')
+}
+
+/**
+ * Live state of the servers started from this checkout; delete it to reset.
+ * @default `$LEDGER_RUN_DIR` or `<repo>/infra/.run`
+ */
+export function runDir() {
+  return process.env.LEDGER_RUN_DIR || join(infraDir, '.run')
+}
+
+/** Log file of a component in the run dir. */
+export function logFile(name) {
+  return join(runDir(), 'logs', `${name}.log`)
+}

@@ -1,0 +1,149 @@
+// Prometheus from the machine (Debian's /usr/bin/prometheus); infra does not
+// download it. The config is rendered into the run dir from
+// infra/prometheus/prometheus.yml with the caller's scrape targets.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { InfraError } from './errors.mjs'
+import { infraDir, runDir } from './paths.mjs'
+import { httpStatus, tcpOpen } from './probes.mjs'
+import { killPid, ownedPid, removePidfile, startDaemon, stopPid, waitReady, which } from './process.mjs'
+import { since, stderrLog } from './progress.mjs'
+
+const HOST = '127.0.0.1'
+
+/** Services of this repo and the ports they serve /metrics on. */
+export const DEFAULT_TARGETS = [
+  { job: 'ingest', address: '127.0.0.1:8080' },
+  { job: 'admin', address: '127.0.0.1:8081' },
+  { job: 'projector', address: '127.0.0.1:8082' },
+]
+
+/**
+ * The template's global section plus one scrape job per target.
+ * @param {{ job: string, address: string }[]} targets
+ */
+export function renderConfig(targets) {
+  const template = readFileSync(join(infraDir, 'prometheus', 'prometheus.yml'), 'utf8')
+  const head = template.slice(0, template.search(/^scrape_configs:/m))
+  const jobs = targets.map(({ job, address }) =>
+    [
+      `  - job_name: ${JSON.stringify(job)}`,
+      '    metrics_path: /metrics',
+      '    static_configs:',
+      `      - targets: [${JSON.stringify(address)}]`,
+    ].join('\n'),
+  )
+  return `${head}scrape_configs:\n${jobs.join('\n')}\n`
+}
+
+/** $PROMETHEUS_BIN, else prometheus on PATH, else /usr/bin/prometheus; undefined when none. */
+export async function findPrometheus() {
+  if (process.env.PROMETHEUS_BIN) return process.env.PROMETHEUS_BIN
+  return (
+    (await which('prometheus')) ?? (existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined)
+  )
+}
+
+/**
+ * Starts Prometheus on 127.0.0.1:`port` scraping `targets` every 5 s.
+ * Throws InfraError MISSING_TOOL when Prometheus is not installed.
+ * @param {{ targets?: { job: string, address: string }[], port: number,
+ *   log?: (line: string) => void, name?: string }} options
+ *   @default targets DEFAULT_TARGETS
+ * @returns {Promise<{ url: string, logFile: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
+ */
+export async function startPrometheus({
+  targets = DEFAULT_TARGETS,
+  port,
+  log = stderrLog,
+  name = `prometheus-${port}`,
+}) {
+  const binary = await findPrometheus()
+  if (!binary) {
+    throw new InfraError(
+      'MISSING_TOOL',
+      'prometheus: not installed (apt-get install prometheus, or set PROMETHEUS_BIN)',
+    )
+  }
+  const url = `http://${HOST}:${port}`
+  const ready = async () => (await httpStatus(`${url}/-/ready`)) === 200
+  const dir = join(runDir(), name)
+  const configFile = join(dir, 'prometheus.yml')
+
+  if (ownedPid(name)) {
+    // Left by an earlier run: restart it so it scrapes the targets asked for now.
+    await stopPid(ownedPid(name), { timeoutMs: 10_000 })
+    removePidfile(name)
+  }
+  if (await tcpOpen(HOST, port)) {
+    throw new InfraError(
+      'PORT_TAKEN',
+      `${name}: ${HOST}:${port} is already in use by a process this call did not start; stop it or choose another port (PROMETHEUS_PORT)`,
+    )
+  }
+  mkdirSync(join(dir, 'data'), { recursive: true })
+  writeFileSync(configFile, renderConfig(targets))
+  const t0 = Date.now()
+  const daemon = await startDaemon({
+    name,
+    command: binary,
+    args: [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      '--storage.tsdb.retention.time=1d',
+      `--web.listen-address=${HOST}:${port}`,
+    ],
+    match: configFile,
+    endpoint: url,
+  })
+  log(`${name}: started pid ${daemon.pid}, waiting for ${url}/-/ready (log: ${daemon.log})`)
+  await waitReady({ name, probe: ready, timeoutMs: 60_000, ...daemon })
+  log(
+    `${name}: ready at ${url} in ${since(t0)}, scraping ${targets.map((t) => `${t.job}=${t.address}`).join(' ')}`,
+  )
+
+  const stop = async () => {
+    const pid = ownedPid(name)
+    if (pid) {
+      const how = await stopPid(pid, { timeoutMs: 10_000 })
+      log(`${name}: ${how} (pid ${pid})`)
+    }
+    removePidfile(name)
+  }
+  const kill = async () => {
+    const pid = ownedPid(name)
+    if (pid) await killPid(pid)
+    removePidfile(name)
+  }
+  return { url, logFile: daemon.log, stop, kill }
+}
+
+/**
+ * The default Prometheus: PROMETHEUS_URL when set; else whatever answers
+ * /-/ready on PROMETHEUS_PORT (default 9090); else one started here; when
+ * Prometheus is not installed, says so and resolves undefined.
+ * @returns {Promise<{ url: string, started: boolean, stop: () => Promise<void> } | undefined>}
+ */
+export async function ensurePrometheus({ log = stderrLog, targets = DEFAULT_TARGETS } = {}) {
+  if (process.env.PROMETHEUS_URL) {
+    log(`prometheus: using PROMETHEUS_URL=${process.env.PROMETHEUS_URL}`)
+    return { url: process.env.PROMETHEUS_URL, started: false, stop: async () => {} }
+  }
+  const port = Number(process.env.PROMETHEUS_PORT || 9090)
+  const url = `http://${HOST}:${port}`
+  if ((await httpStatus(`${url}/-/ready`)) === 200) {
+    const pid = ownedPid('prometheus')
+    log(
+      pid
+        ? `prometheus: reusing ${url} (pid ${pid}, started earlier from this checkout)`
+        : `prometheus: reusing Prometheus already answering at ${url} (not started by infra; its scrape targets are its own)`,
+    )
+    return { url, started: false, stop: async () => {} }
+  }
+  if (!(await findPrometheus())) {
+    log('prometheus: not installed (apt-get install prometheus), continuing without it')
+    return undefined
+  }
+  const prom = await startPrometheus({ targets, port, log, name: 'prometheus' })
+  return { url: prom.url, started: true, stop: prom.stop }
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// `npm start`: the whole stack in the foreground. Installs dependencies when missing, builds,
+// starts the infrastructure that is not already running (infra/lib/stack.mjs), then runs the
+// services (ingest :8080, admin :8081, projector :8082) with readable log lines. Ctrl-C stops
+// the services, then exactly the infrastructure this command started.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ensureStack } from './lib/stack.mjs'
+import { repoRoot } from './lib/paths.mjs'
+import { stderrLog as log } from './lib/progress.mjs'
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`Usage: npm start
+
+Brings up Kafka, the schema registry, PostgreSQL and Prometheus (reusing any already running),
+then runs ingest (:8080), admin (:8081) and projector (:8082) in the foreground. Ctrl-C stops all.
+
+Environment (all optional):
+  LEDGER_SOURCES        sources file (default infra/sources.dev.yaml, development secrets)
+  LEDGER_ADMIN_TOKEN    admin API bearer token (default: a development token, printed)
+  LEDGER_MASTER_KEYS    keys encrypting source secrets at rest, id:base64 (default: a development key)
+  INGEST_EVENT_TOKENS   who may POST /events, client=token (default: a development client "demo")
+  KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, PROMETHEUS_URL   use existing servers
+  INGEST_PORT (8080), ADMIN_PORT (8081), PROJECTOR_PORT (8082), LOG_LEVEL (info)
+`)
+  process.exit(0)
+}
+
+/** Development-only defaults: public values, printed, never for production. */
+const DEV_DEFAULTS = {
+  LEDGER_SOURCES: 'infra/sources.dev.yaml',
+  LEDGER_ADMIN_TOKEN: 'dev-admin-token-not-for-production',
+  // `id:base64 of 32 bytes`; public, so only for local development.
+  LEDGER_MASTER_KEYS: 'dev:ZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMtbm90LXByb2Q=',
+  INGEST_EVENT_TOKENS: 'demo=dev-events-token-not-for-production',
+}
+
+function runStep(title, command, args) {
+  const t0 = Date.now()
+  log(`${title}…`)
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] })
+  if (result.status !== 0) {
+    log(`${title} failed (exit ${result.status}); fix the error above and run npm start again`)
+    process.exit(result.status ?? 1)
+  }
+  log(`${title}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+}
+
+/** Turns a pino JSON line into `HH:MM:SS level message key=value…`; passes anything else through. */
+function formatLogLine(line) {
+  let entry
+  try {
+    entry = JSON.parse(line)
+  } catch {
+    return line
+  }
+  const levels = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
+  const { time, level, msg, pid: _pid, hostname: _host, service: _service, ...rest } = entry
+  const fields = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .join(' ')
+  const clock = new Date(time ?? Date.now()).toISOString().slice(11, 19)
+  return `${clock} ${(levels[level] ?? level).padEnd(5)} ${msg ?? ''} ${fields}`.trimEnd()
+}
+
+const SERVICES = [
+  { name: 'projector', port: Number(process.env.PROJECTOR_PORT ?? 8082) },
+  { name: 'admin', port: Number(process.env.ADMIN_PORT ?? 8081) },
+  { name: 'ingest', port: Number(process.env.INGEST_PORT ?? 8080) },
+]
+
+function startService(service, env) {
+  const child = spawn(process.execPath, [`services/${service.name}/dist/server.js`], {
+    cwd: repoRoot,
+    env: { ...env, PORT: String(service.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) =>
+      process.stdout.write(`[${service.name.padEnd(9)}] ${formatLogLine(line)}\n`),
+    )
+  }
+  return child
+}
+
+async function waitReady(service, child) {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`${service.name} exited with code ${child.exitCode} (see its log above)`)
+    try {
+      const res = await fetch(`http://127.0.0.1:${service.port}/readyz`)
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(250)
+  }
+  throw new Error(`${service.name} did not become ready on :${service.port} within 60 s`)
+}
+
+if (!existsSync(`${repoRoot}/node_modules/.package-lock.json`))
+  runStep('installing dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund'])
+runStep('building (tsc --build)', 'npm', ['run', '--silent', 'build'])
+
+const stack = await ensureStack({ prometheus: true, log })
+const env = { ...process.env, ...stack.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }
+for (const [key, value] of Object.entries(DEV_DEFAULTS)) {
+  if (!env[key]) {
+    env[key] = value
+    log(
+      `${key} not set: using the development default (${key === 'LEDGER_SOURCES' ? value : 'see infra/start.mjs'})`,
+    )
+  }
+}
+
+const children = new Map()
+let stopping = false
+async function stopEverything(code) {
+  if (stopping) return
+  stopping = true
+  log('stopping services…')
+  for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM')
+  await Promise.all(
+    [...children.values()].map((child) =>
+      child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined,
+    ),
+  )
+  log(
+    stack.started.length > 0
+      ? `stopping ${stack.started.join(', ')}…`
+      : 'infrastructure was reused; leaving it running',
+  )
+  await stack.stop()
+  log('stopped')
+  process.exit(code)
+}
+process.on('SIGINT', () => void stopEverything(0))
+process.on('SIGTERM', () => void stopEverything(0))
+
+try {
+  for (const service of SERVICES) {
+    const child = startService(service, env)
+    children.set(service.name, child)
+    child.on('exit', (code, signal) => {
+      if (stopping) return
+      log(`${service.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`)
+      void stopEverything(1)
+    })
+    await waitReady(service, child)
+  }
+} catch (err) {
+  log(err.message)
+  await stopEverything(1)
+}
+
+log(`ready:
+  ingest     http://127.0.0.1:${SERVICES[2].port}  POST /webhooks/<source>
+  admin      http://127.0.0.1:${SERVICES[1].port}  Authorization: Bearer ${env.LEDGER_ADMIN_TOKEN === DEV_DEFAULTS.LEDGER_ADMIN_TOKEN ? env.LEDGER_ADMIN_TOKEN : '<LEDGER_ADMIN_TOKEN>'}
+  projector  http://127.0.0.1:${SERVICES[0].port}/metrics
+  registry   ${env.SCHEMA_REGISTRY_URL}
+  ${env.PROMETHEUS_URL ? `prometheus ${env.PROMETHEUS_URL}` : 'prometheus (not installed: apt-get install prometheus)'}
+  try it:    npm run demo     (signs a webhook, sends it, shows the projection)
+  Ctrl-C stops everything.`)

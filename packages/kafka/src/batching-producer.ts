@@ -1,0 +1,196 @@
+import { TransientError, defer } from '@ledger/core'
+import type { OutgoingRecord, ProducerTransport } from './types.js'
+
+export interface BatchingProducerOptions {
+  /**
+   * How long the first record of a batch waits for company before the batch is sent. Records that
+   * arrive while a batch is in flight are sent together as soon as it is acknowledged.
+   * 0 waits only for the current turn of the event loop, which under load already
+   * gathers every request that arrived meanwhile; a longer linger trades latency for fewer requests.
+   * @default 0
+   */
+  lingerMs?: number
+  /** Most records in one produce request. @default 1000 */
+  maxBatchRecords?: number
+  /** Told about every produce request, for metrics. */
+  onBatch?: (info: { records: number; durationMs: number; ok: boolean }) => void
+}
+
+/**
+ * What finally became of a record: `acked` (stored, acks=all), `failed` (the request holding it
+ * failed) or `withdrawn` (its caller's timeout passed while it was still queued: never sent).
+ */
+export type ProduceOutcome = 'acked' | 'failed' | 'withdrawn'
+
+export interface ProduceOptions {
+  /**
+   * Longest wait for the broker's acknowledgement. When it passes, the promise rejects with a
+   * transient `BROKER_TIMEOUT`; a record still queued is withdrawn, one already sent may yet land.
+   */
+  timeoutMs?: number
+  /**
+   * Called exactly once with the record's final outcome, even after `timeoutMs` rejected the
+   * promise: a record already sent when its caller gave up may still be acknowledged, and whoever
+   * tracks delivery state (deduplication) must learn that rather than guess.
+   */
+  onOutcome?: (outcome: ProduceOutcome) => void
+}
+
+interface Pending {
+  record: OutgoingRecord
+  resolve(): void
+  reject(err: Error): void
+  /** The caller's promise has been settled (ack, failure or timeout). */
+  settled: boolean
+  /** Sent in a request: the timeout can no longer withdraw it. */
+  sent: boolean
+  onOutcome: ((outcome: ProduceOutcome) => void) | undefined
+}
+
+/**
+ * Collects concurrent `produce` calls into one produce request, so throughput does not collapse to
+ * one broker round trip per record. Each caller's promise resolves only after the batch holding
+ * its own record is acknowledged (acks=all by the transport). One request is in flight at a time,
+ * which is what the idempotent producer needs to keep its sequence numbers ordered.
+ */
+export class BatchingProducer {
+  readonly #transport: ProducerTransport
+  readonly #lingerMs: number
+  readonly #maxBatchRecords: number
+  readonly #onBatch: BatchingProducerOptions['onBatch']
+  #queue: Pending[] = []
+  #inFlight: Promise<void> | undefined
+  #cancelLinger: (() => void) | undefined
+  #lastSendOk = true
+  #closed = false
+
+  constructor(transport: ProducerTransport, options: BatchingProducerOptions = {}) {
+    this.#transport = transport
+    this.#lingerMs = options.lingerMs ?? 0
+    this.#maxBatchRecords = options.maxBatchRecords ?? 1000
+    this.#onBatch = options.onBatch
+  }
+
+  /** Whether the last produce request succeeded; readiness probes report this. */
+  get brokerAvailable(): boolean {
+    return this.#lastSendOk
+  }
+
+  /** Records waiting for a produce request (not yet sent). */
+  get queued(): number {
+    return this.#queue.length
+  }
+
+  produce(record: OutgoingRecord, options: ProduceOptions = {}): Promise<void> {
+    if (this.#closed) {
+      options.onOutcome?.('withdrawn')
+      return Promise.reject(
+        new TransientError(
+          'BROKER_UNAVAILABLE',
+          'The producer is shutting down; retry against another instance.',
+        ),
+      )
+    }
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending = {
+        record,
+        resolve,
+        reject,
+        settled: false,
+        sent: false,
+        onOutcome: options.onOutcome,
+      }
+      if (options.timeoutMs !== undefined) {
+        const timer = setTimeout(() => {
+          if (pending.settled) return
+          pending.settled = true
+          if (!pending.sent) {
+            this.#queue = this.#queue.filter((p) => p !== pending)
+            pending.onOutcome?.('withdrawn')
+          }
+          reject(
+            new TransientError(
+              'BROKER_TIMEOUT',
+              `Kafka did not acknowledge the record within ${options.timeoutMs} ms; retry later.`,
+              { retryAfterMs: 1000 },
+            ),
+          )
+        }, options.timeoutMs)
+        pending.resolve = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+        pending.reject = (err) => {
+          clearTimeout(timer)
+          reject(err)
+        }
+      }
+      this.#queue.push(pending)
+      this.#schedule()
+    })
+  }
+
+  /** Sends everything queued and waits for it. */
+  async flush(): Promise<void> {
+    this.#cancelLinger?.()
+    this.#cancelLinger = undefined
+    while (this.#inFlight || this.#queue.length > 0) {
+      if (this.#inFlight) await this.#inFlight
+      else this.#sendNext()
+    }
+  }
+
+  /** Stops taking records, sends what is queued, and disconnects the transport. */
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.flush()
+    await this.#transport.disconnect()
+  }
+
+  #schedule(): void {
+    if (this.#inFlight || this.#cancelLinger) return
+    if (this.#queue.length >= this.#maxBatchRecords) {
+      this.#sendNext()
+      return
+    }
+    this.#cancelLinger = defer(() => {
+      this.#cancelLinger = undefined
+      this.#sendNext()
+    }, this.#lingerMs)
+  }
+
+  #sendNext(): void {
+    if (this.#inFlight) return
+    const batch = this.#queue.splice(0, this.#maxBatchRecords).filter((p) => !p.settled)
+    if (batch.length === 0) return
+    for (const p of batch) p.sent = true
+    const started = performance.now()
+    this.#inFlight = this.#transport
+      .send(batch.map((p) => p.record))
+      .then(
+        () => {
+          this.#lastSendOk = true
+          this.#onBatch?.({ records: batch.length, durationMs: performance.now() - started, ok: true })
+          for (const p of batch) this.#settle(p, null)
+        },
+        (err: unknown) => {
+          this.#lastSendOk = false
+          this.#onBatch?.({ records: batch.length, durationMs: performance.now() - started, ok: false })
+          for (const p of batch) this.#settle(p, err)
+        },
+      )
+      .finally(() => {
+        this.#inFlight = undefined
+        // Whatever queued up meanwhile goes out at once: it has already waited one round trip.
+        if (this.#queue.length > 0) this.#sendNext()
+      })
+  }
+
+  #settle(pending: Pending, err: unknown): void {
+    pending.onOutcome?.(err === null ? 'acked' : 'failed')
+    if (pending.settled) return
+    pending.settled = true
+    if (err === null) pending.resolve()
+    else pending.reject(err instanceof Error ? err : new Error('produce failed', { cause: err }))
+  }
+}

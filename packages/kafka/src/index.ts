@@ -1,0 +1,26 @@
+export {
+  BatchingProducer,
+  type BatchingProducerOptions,
+  type ProduceOptions,
+  type ProduceOutcome,
+} from './batching-producer.js'
+export { toBrokerError } from './errors.js'
+export { createKafkajsTransport } from './kafkajs/transport.js'
+export { type KafkaTransportOptions, kafkaTransportOptionsSchema } from './options.js'
+export type {
+  AdminTransport,
+  ConsumerGroupEvents,
+  ConsumerOptions,
+  ConsumerRunOptions,
+  ConsumerTransport,
+  IncomingBatch,
+  IncomingRecord,
+  KafkaTransport,
+  OutgoingRecord,
+  PartitionOffsets,
+  ProduceAck,
+  ProducerTransport,
+  TopicPartitionOffset,
+  TopicPartitions,
+  TopicSpec,
+} from './types.js'

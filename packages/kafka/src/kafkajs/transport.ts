@@ -1,0 +1,69 @@
+import { silentLogger, type Logger } from '@ledger/core'
+import { Kafka, Partitioners } from 'kafkajs'
+import { kafkaTransportOptionsSchema, type KafkaTransportOptions } from '../options.js'
+import type { ConsumerOptions, KafkaTransport } from '../types.js'
+import { createKafkajsAdmin } from './admin.js'
+import { createKafkajsConsumer } from './consumer.js'
+import { kafkajsLogCreator } from './log-creator.js'
+import { createKafkajsProducer } from './producer.js'
+
+/** The kafkajs implementation of the transport seam. */
+export function createKafkajsTransport(
+  options: KafkaTransportOptions,
+  logger: Logger = silentLogger,
+): KafkaTransport {
+  const resolved = kafkaTransportOptionsSchema.parse(options)
+  const kafka = new Kafka({
+    clientId: resolved.clientId,
+    brokers: resolved.brokers,
+    connectionTimeout: resolved.connectionTimeoutMs,
+    requestTimeout: resolved.requestTimeoutMs,
+    retry: { initialRetryTime: 100, maxRetryTime: resolved.maxRetryTimeMs, retries: 8 },
+    logCreator: kafkajsLogCreator(logger.child({ component: 'kafka' })),
+  })
+
+  return {
+    brokers: resolved.brokers,
+
+    producer() {
+      // maxInFlightRequests 1 keeps the idempotent producer's sequence numbers in order; the
+      // batching producer above makes up for it by sending many records per request. Retries
+      // stay unlimited (the idempotence guarantee needs that); callers bound their own wait.
+      const producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // murmur2 on the key, as the Java client does: a key lands on the same partition whichever
+        // client produced it, so an entity's events stay in order across producers.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        retry: {
+          initialRetryTime: 100,
+          maxRetryTime: resolved.maxRetryTimeMs,
+          retries: Number.MAX_SAFE_INTEGER,
+        },
+      })
+      return createKafkajsProducer(producer, resolved.requestTimeoutMs)
+    },
+
+    consumer(consumerOptions: ConsumerOptions) {
+      const consumer = kafka.consumer({
+        groupId: consumerOptions.groupId,
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: consumerOptions.maxBytesPerPartition ?? 1_048_576,
+        sessionTimeout: consumerOptions.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: consumerOptions.heartbeatIntervalMs ?? 3_000,
+        maxWaitTimeInMs: 250,
+        retry: {
+          initialRetryTime: 100,
+          maxRetryTime: resolved.maxRetryTimeMs,
+          retries: Number.MAX_SAFE_INTEGER,
+        },
+      })
+      return createKafkajsConsumer(consumer, consumerOptions.events)
+    },
+
+    admin() {
+      return createKafkajsAdmin(kafka.admin())
+    },
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The transport seam. Everything above this file speaks these types only, so the Kafka client
+ * (kafkajs today, in maintenance mode since 2023) can be measured against another and swapped
+ * without touching producers, consumers or services.
+ */
+
+/** A record to produce. `key` decides the partition: the ledger always keys by entity ID. */
+export interface OutgoingRecord {
+  topic: string
+  key: string | null
+  value: Buffer
+  headers?: Record<string, string>
+}
+
+/** Where the broker stored a produced batch for one topic-partition. */
+export interface ProduceAck {
+  topic: string
+  partition: number
+  baseOffset: string
+}
+
+/** A consumed record. Offsets stay strings because they are 64-bit. */
+export interface IncomingRecord {
+  topic: string
+  partition: number
+  offset: string
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, string>
+  /** Broker or producer timestamp, epoch milliseconds. */
+  timestamp: number
+}
+
+/** The records fetched from one partition in one go, in offset order. */
+export interface IncomingBatch {
+  topic: string
+  partition: number
+  records: IncomingRecord[]
+  /** Offset of the next record the broker will write; lag = highWatermark - last offset - 1. */
+  highWatermark: string
+  /** True once a rebalance took this partition away: stop and do not commit. */
+  isStale(): boolean
+  /** Keeps the group membership alive during long work. */
+  heartbeat(): Promise<void>
+}
+
+export interface TopicPartitionOffset {
+  topic: string
+  partition: number
+  /** The next offset to read, i.e. the last handled offset + 1. */
+  offset: string
+}
+
+export interface TopicPartitions {
+  topic: string
+  partitions?: number[]
+}
+
+/** A topic as the ledger declares it; created idempotently at start-up. */
+export interface TopicSpec {
+  topic: string
+  partitions: number
+  replicationFactor: number
+  /** Broker topic configs, e.g. `retention.ms`. */
+  config: Record<string, string>
+}
+
+export interface ProducerTransport {
+  connect(): Promise<void>
+  /** Produces all records in one request per broker, acks=all; resolves once every record is acknowledged. */
+  send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]>
+  disconnect(): Promise<void>
+}
+
+export interface ConsumerRunOptions {
+  /** Called for each partition's batch; the partition's next batch waits until this resolves. */
+  eachBatch(batch: IncomingBatch): Promise<void>
+  /** How many partitions are processed at once. @default 1 */
+  partitionsConsumedConcurrently?: number
+}
+
+export interface ConsumerGroupEvents {
+  /** Partitions this member now owns (after each rebalance). */
+  onAssign?: (assignment: TopicPartitions[]) => void
+  onCrash?: (err: unknown) => void
+}
+
+export interface ConsumerTransport {
+  connect(): Promise<void>
+  subscribe(topics: readonly string[], options?: { fromBeginning?: boolean }): Promise<void>
+  run(options: ConsumerRunOptions): Promise<void>
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void>
+  pause(partitions: readonly TopicPartitions[]): void
+  resume(partitions: readonly TopicPartitions[]): void
+  /** Re-read a partition from `offset` on its next fetch. */
+  seek(position: TopicPartitionOffset): void
+  /** Finishes the in-flight batch, leaves the group and closes connections. */
+  disconnect(): Promise<void>
+}
+
+export interface ConsumerOptions {
+  groupId: string
+  /** Upper bound of bytes fetched per partition per request. @default 1048576 */
+  maxBytesPerPartition?: number
+  /** @default 30000 */
+  sessionTimeoutMs?: number
+  /** @default 3000 */
+  heartbeatIntervalMs?: number
+  events?: ConsumerGroupEvents
+}
+
+export interface PartitionOffsets {
+  partition: number
+  /** Low watermark: the oldest offset still stored. */
+  low: string
+  /** High watermark: the next offset to be written. */
+  high: string
+}
+
+export interface AdminTransport {
+  connect(): Promise<void>
+  /** Creates the topics that do not exist yet; returns the names it created. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<string[]>
+  listTopics(): Promise<string[]>
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>
+  /** Committed offsets of a group on a topic; '-1' where nothing was committed. */
+  groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>
+  deleteTopics(topics: readonly string[]): Promise<void>
+  disconnect(): Promise<void>
+}
+
+/** A connection factory for one cluster. */
+export interface KafkaTransport {
+  readonly brokers: readonly string[]
+  producer(): ProducerTransport
+  consumer(options: ConsumerOptions): ConsumerTransport
+  admin(): AdminTransport
+}

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { LedgerError } from '@ledger/core'
+import { BatchingProducer, type OutgoingRecord, type ProduceAck, type ProducerTransport } from '@ledger/kafka'
+
+/** A transport whose sends complete only when the test says so. */
+function controllableTransport() {
+  const sends: { records: readonly OutgoingRecord[]; ack(): void; fail(err: Error): void }[] = []
+  const transport: ProducerTransport = {
+    connect: async () => {},
+    disconnect: async () => {},
+    send: (records) =>
+      new Promise<ProduceAck[]>((resolve, reject) => {
+        sends.push({ records, ack: () => resolve([]), fail: reject })
+      }),
+  }
+  return { transport, sends }
+}
+
+const record = (n: number): OutgoingRecord => ({ topic: 't', key: `k${n}`, value: Buffer.from(String(n)) })
+
+describe('BatchingProducer', () => {
+  it('sends concurrent records in one request and resolves none before its ack', async () => {
+    const { transport, sends } = controllableTransport()
+    const producer = new BatchingProducer(transport, { lingerMs: 5 })
+    let resolved = 0
+    const all = [1, 2, 3].map((n) => producer.produce(record(n)).then(() => resolved++))
+    await sleep(20)
+    assert.equal(sends.length, 1)
+    assert.equal(sends[0]?.records.length, 3)
+    assert.equal(resolved, 0, 'nothing is acknowledged before the broker acks')
+    sends[0]?.ack()
+    await Promise.all(all)
+    assert.equal(resolved, 3)
+  })
+
+  it('queues records arriving during a send and sends them together right after', async () => {
+    const { transport, sends } = controllableTransport()
+    const producer = new BatchingProducer(transport, { lingerMs: 1 })
+    const first = producer.produce(record(1))
+    await sleep(10)
+    const later = [2, 3, 4].map((n) => producer.produce(record(n)))
+    await sleep(10)
+    assert.equal(sends.length, 1, 'one request in flight at a time')
+    sends[0]?.ack()
+    await first
+    await sleep(5)
+    assert.equal(sends.length, 2)
+    assert.deepEqual(
+      sends[1]?.records.map((r) => r.key),
+      ['k2', 'k3', 'k4'],
+    )
+    sends[1]?.ack()
+    await Promise.all(later)
+  })
+
+  it('rejects every record of a failed request and reports the broker unavailable', async () => {
+    const { transport, sends } = controllableTransport()
+    const producer = new BatchingProducer(transport, { lingerMs: 1 })
+    const results = Promise.allSettled([producer.produce(record(1)), producer.produce(record(2))])
+    await sleep(10)
+    sends[0]?.fail(new Error('broker down'))
+    const settled = await results
+    assert.deepEqual(
+      settled.map((s) => s.status),
+      ['rejected', 'rejected'],
+    )
+    assert.equal(producer.brokerAvailable, false)
+  })
+
+  it('times out with a transient BROKER_TIMEOUT and withdraws records not yet sent', async () => {
+    const { transport, sends } = controllableTransport()
+    const producer = new BatchingProducer(transport, { lingerMs: 1 })
+    const blocking = producer.produce(record(1))
+    await sleep(10)
+    const waiting = producer.produce(record(2), { timeoutMs: 20 })
+    await assert.rejects(
+      waiting,
+      (err: unknown) => err instanceof LedgerError && err.code === 'BROKER_TIMEOUT' && err.retryable,
+    )
+    sends[0]?.ack()
+    await blocking
+    await sleep(10)
+    assert.equal(sends.length, 1, 'the timed-out record was never sent')
+  })
+
+  it('caps a request at maxBatchRecords', async () => {
+    const { transport, sends } = controllableTransport()
+    const producer = new BatchingProducer(transport, { lingerMs: 1, maxBatchRecords: 2 })
+    const all = [1, 2, 3, 4, 5].map((n) => producer.produce(record(n)))
+    await sleep(10)
+    assert.equal(sends[0]?.records.length, 2)
+    sends[0]?.ack()
+    await sleep(5)
+    assert.equal(sends[1]?.records.length, 2)
+    sends[1]?.ack()
+    await sleep(5)
+    sends[2]?.ack()
+    await Promise.all(all)
+  })
+
+  it('reports the final outcome of a record sent before its caller timed out (late ack)', async () => {
+    const { transport, sends } = controllableTransport()
+    const producer = new BatchingProducer(transport, { lingerMs: 1 })
+    const outcomes: string[] = []
+    const late = producer.produce(record(1), { timeoutMs: 20, onOutcome: (o) => outcomes.push(o) })
+    await assert.rejects(late, (err: unknown) => err instanceof LedgerError && err.code === 'BROKER_TIMEOUT')
+    assert.deepEqual(outcomes, [], 'sent records have no outcome until the broker answers')
+    sends[0]?.ack()
+    await sleep(5)
+    assert.deepEqual(outcomes, ['acked'])
+  })
+
+  it('reports withdrawn for a record that timed out in the queue, and failed for a failed request', async () => {
+    const { transport, sends } = controllableTransport()
+    const producer = new BatchingProducer(transport, { lingerMs: 1 })
+    const outcomes: string[] = []
+    const first = producer.produce(record(1), { onOutcome: (o) => outcomes.push(`1:${o}`) })
+    await sleep(10)
+    const queued = producer.produce(record(2), { timeoutMs: 10, onOutcome: (o) => outcomes.push(`2:${o}`) })
+    await assert.rejects(queued)
+    sends[0]?.fail(new Error('broker down'))
+    await assert.rejects(first)
+    assert.deepEqual(outcomes, ['2:withdrawn', '1:failed'])
+  })
+})

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { LedgerError } from '@ledger/core'
+import { createKafkajsTransport, type IncomingRecord, type TopicSpec } from '@ledger/kafka'
+import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
+
+const spec = (topic: string): TopicSpec => ({
+  topic,
+  partitions: 3,
+  replicationFactor: 1,
+  config: { 'retention.ms': '-1' },
+})
+
+describe('kafkajs transport against the real broker', () => {
+  it('creates declared topics once and reports nothing to create the second time', async (test) => {
+    const t = cleanupScope(test)
+    const admin = createKafkajsTransport({ brokers: stackEnv().kafkaBrokers }).admin()
+    await admin.connect()
+    t.after(() => admin.disconnect())
+    const topic = uniqueName('transport.topics')
+    t.after(() => admin.deleteTopics([topic]))
+    assert.deepEqual(await admin.ensureTopics([spec(topic)]), [topic])
+    assert.deepEqual(await admin.ensureTopics([spec(topic)]), [])
+    assert.equal((await admin.topicOffsets(topic)).length, 3)
+  })
+
+  it('produces keyed records with headers that a consumer group reads back in order per key', async (test) => {
+    const t = cleanupScope(test)
+    const transport = createKafkajsTransport({ brokers: stackEnv().kafkaBrokers })
+    const admin = transport.admin()
+    await admin.connect()
+    t.after(() => admin.disconnect())
+    const topic = uniqueName('transport.roundtrip')
+    await admin.ensureTopics([spec(topic)])
+    t.after(() => admin.deleteTopics([topic]))
+
+    const producer = transport.producer()
+    await producer.connect()
+    t.after(() => producer.disconnect())
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      topic,
+      key: `entity-${i % 3}`,
+      value: Buffer.from(String(i)),
+      headers: { 'x-seq': String(i) },
+    }))
+    const acks = await producer.send(records)
+    assert(acks.length > 0 && acks.every((a) => a.topic === topic))
+
+    const consumer = transport.consumer({ groupId: uniqueName('transport-group') })
+    await consumer.connect()
+    t.after(() => consumer.disconnect())
+    await consumer.subscribe([topic])
+    const seen: IncomingRecord[] = []
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachBatch: async (batch) => {
+          seen.push(...batch.records)
+          const last = batch.records.at(-1)
+          if (last)
+            await consumer.commit([
+              { topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+            ])
+          if (seen.length === records.length) resolve()
+        },
+      })
+    })
+    for (const key of ['entity-0', 'entity-1', 'entity-2']) {
+      const ofKey = seen.filter((r) => r.key?.toString() === key)
+      assert.equal(new Set(ofKey.map((r) => r.partition)).size, 1, 'one key, one partition')
+      const order = ofKey.map((r) => Number(r.headers['x-seq']))
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        'per-key order kept',
+      )
+    }
+  })
+
+  it('fails to connect to a dead broker with a transient BROKER_UNAVAILABLE', async () => {
+    const producer = createKafkajsTransport({ brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200 }).producer()
+    await assert.rejects(
+      producer.connect(),
+      (err: unknown) => err instanceof LedgerError && err.code === 'BROKER_UNAVAILABLE' && err.retryable,
+    )
+  })
+})

@@ -1,0 +1,98 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
+import { PermanentError, TransientError, envelopeSubject, type LedgerEvent } from '@ledger/core'
+import { ENVELOPE_SCHEMA_V1 } from './envelope-schema.js'
+
+export interface EnvelopeCodecOptions {
+  /** Base URL of the Confluent-compatible API, e.g. http://127.0.0.1:8085/apis/ccompat/v7 */
+  url: string
+  /** Schema text to register. @default the envelope v1 schema from schemas/ */
+  schema?: string
+}
+
+/** The wire form of the envelope: Avro has no Date, so timestamps travel as epoch milliseconds. */
+interface WireEvent extends Omit<LedgerEvent, 'occurredAt' | 'receivedAt'> {
+  occurredAt: number
+  receivedAt: number
+}
+
+/**
+ * Encodes and decodes ledger events through the schema registry (Confluent wire format: magic
+ * byte, 4-byte schema ID, Avro body). The schema is registered once per topic subject; after that
+ * encoding and decoding are local, the client caches schemas by ID.
+ */
+export class EnvelopeCodec {
+  readonly #registry: SchemaRegistry
+  readonly #schema: string
+  readonly #ids = new Map<string, Promise<number>>()
+
+  constructor(options: EnvelopeCodecOptions) {
+    this.#registry = new SchemaRegistry({ host: options.url, retry: { retries: 2, maxRetryTimeInSecs: 2 } })
+    this.#schema = options.schema ?? ENVELOPE_SCHEMA_V1
+  }
+
+  /** Registers the envelope schema under the topic's subject (idempotent) and returns its ID. */
+  register(topic: string): Promise<number> {
+    let id = this.#ids.get(topic)
+    if (!id) {
+      id = this.#registry
+        .register({ type: SchemaType.AVRO, schema: this.#schema }, { subject: envelopeSubject(topic) })
+        .then((registered) => registered.id)
+      id.catch(() => this.#ids.delete(topic))
+      this.#ids.set(topic, id)
+    }
+    return id.catch((err: unknown) => {
+      throw new TransientError(
+        'REGISTRY_UNAVAILABLE',
+        `Could not register the envelope schema for topic "${topic}" in the schema registry; check SCHEMA_REGISTRY_URL and that the registry is up.`,
+        { cause: err },
+      )
+    })
+  }
+
+  async encode(topic: string, event: LedgerEvent): Promise<Buffer> {
+    const id = await this.register(topic)
+    const wire: WireEvent = {
+      ...event,
+      occurredAt: event.occurredAt.getTime(),
+      receivedAt: event.receivedAt.getTime(),
+    }
+    try {
+      return await this.#registry.encode(id, wire)
+    } catch (err) {
+      throw new PermanentError(
+        'VALIDATION_FAILED',
+        `Event ${event.eventId} does not fit the envelope schema: ${String(err)}`,
+        {
+          cause: err,
+        },
+      )
+    }
+  }
+
+  async decode(buffer: Buffer): Promise<LedgerEvent> {
+    let wire: WireEvent
+    try {
+      wire = (await this.#registry.decode(buffer)) as WireEvent
+    } catch (err) {
+      // A registry that cannot be reached is an outage; anything else means the bytes are bad.
+      if (
+        err instanceof Error &&
+        /ECONNREFUSED|ETIMEDOUT|ECONNRESET|socket hang up|5\d\d/.test(err.message)
+      ) {
+        throw new TransientError(
+          'REGISTRY_UNAVAILABLE',
+          'Schema registry unreachable while decoding; retry later.',
+          { cause: err },
+        )
+      }
+      throw new PermanentError('DECODE_FAILED', `Record is not a valid ledger envelope: ${String(err)}`, {
+        cause: err,
+      })
+    }
+    return {
+      ...wire,
+      occurredAt: new Date(Number(wire.occurredAt)),
+      receivedAt: new Date(Number(wire.receivedAt)),
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { silentLogger } from '@ledger/core'
+import { consumerGroupTopics, dlqTopicName, retryTopicName } from '../topology.js'
+import { BatchProcessor } from './batch-processor.js'
+import { DueScheduler } from './due-scheduler.js'
+import { ConsumerMetrics } from './metrics.js'
+import { resolveSubscribeOptions } from './options.js'
+import { connectRawProducer } from './raw-producer.js'
+import { SinkBreaker } from './sink-breaker.js'
+import type { RawRecordSink, SubscribeOptions, Subscription } from './types.js'
+
+/**
+ * Subscribes a handler to ledger topics with the ledger's consumer guarantees: registry decoding,
+ * per-partition order, batches, commits of only what is done, delayed retry tiers and a DLQ for
+ * failures, a sink circuit breaker, graceful shutdown. The group's retry topics are consumed by
+ * the same consumer, so a retried record reaches the same handler when it is due.
+ * See packages/sdk/ARCHITECTURE.md.
+ */
+export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
+  const policy = resolveSubscribeOptions(options)
+  const logger = (options.logger ?? silentLogger).child({ component: 'consumer', group: policy.groupId })
+  const retryTopics = policy.tiers.map((tier) => retryTopicName(policy.groupId, tier))
+  const cleanups: (() => Promise<void>)[] = []
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((err: unknown) => logger.warn({ err }, 'close step failed'))
+  }
+
+  try {
+    const admin = options.ensureTopics === false && !options.metrics ? undefined : options.transport.admin()
+    if (admin) {
+      await admin.connect()
+      cleanups.push(() => admin.disconnect())
+      if (options.ensureTopics !== false) {
+        await admin.ensureTopics(
+          consumerGroupTopics(policy.groupId, {
+            retryTiers: policy.tiers,
+            partitions: policy.topicPartitions,
+          }),
+        )
+      }
+    }
+    const metrics =
+      options.metrics &&
+      new ConsumerMetrics(
+        options.metrics,
+        policy.groupId,
+        admin && { admin, topic: dlqTopicName(policy.groupId) },
+      )
+    if (metrics && options.metrics) {
+      const registry = options.metrics
+      cleanups.push(async () => metrics.close(registry))
+    }
+
+    let sink: RawRecordSink | undefined = options.publisher
+    if (!sink) {
+      const owned = await connectRawProducer(options.transport)
+      cleanups.push(() => owned.close())
+      sink = owned
+    }
+
+    // The scheduler and the consumer refer to each other: the consumer reports assignments to
+    // the scheduler, the scheduler pauses and seeks the consumer. Neither calls the other before
+    // both exist.
+    const scheduler = new DueScheduler(
+      {
+        pause: (partitions) => consumer.pause(partitions),
+        resume: (partitions) => consumer.resume(partitions),
+        seek: (position) => consumer.seek(position),
+      },
+      (counts) => metrics?.paused(counts),
+    )
+    const consumer = options.transport.consumer({
+      groupId: policy.groupId,
+      sessionTimeoutMs: policy.sessionTimeoutMs,
+      events: {
+        onAssign: (assignment) => scheduler.retain(assignment),
+        onCrash: (err) => logger.error({ err }, 'consumer crashed; the client restarts it'),
+      },
+    })
+    await consumer.connect()
+    cleanups.push(async () => {
+      scheduler.close()
+      // Waits for the batch in flight (which commits), then leaves the group.
+      await consumer.disconnect()
+    })
+    await consumer.subscribe([...policy.topics, ...retryTopics], {
+      fromBeginning: options.fromBeginning ?? true,
+    })
+
+    const processor = new BatchProcessor({
+      policy,
+      consumer,
+      scheduler,
+      breaker: new SinkBreaker(policy.initialBackoffMs, policy.maxBackoffMs),
+      sink,
+      decode: options.decode ?? ((value) => options.codec.decode(value)),
+      handleBatch: options.handleBatch,
+      handleEvent: options.handleEvent,
+      retryTopics: new Set(retryTopics),
+      metrics,
+      logger,
+    })
+    await consumer.run({
+      partitionsConsumedConcurrently: policy.partitionsConsumedConcurrently,
+      eachBatch: (batch) => processor.process(batch),
+    })
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+
+  let closing: Promise<void> | undefined
+  return { close: () => (closing ??= closeAll()) }
+}

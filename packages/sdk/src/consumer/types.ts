@@ -1,0 +1,113 @@
+import type { LedgerEvent } from '@ledger/core'
+import type { IncomingBatch, IncomingRecord, KafkaTransport } from '@ledger/kafka'
+import type { EnvelopeCodec } from '@ledger/registry'
+import type { Logger } from '@ledger/core'
+import type { Registry } from 'prom-client'
+import type { RetryTier } from '../topology.js'
+
+/** Where a record was first read from, before any retry tier moved it. */
+export interface RecordOrigin {
+  topic: string
+  partition: number
+  offset: string
+}
+
+/** A decoded event with the Kafka coordinates it was read from. */
+export interface ConsumedEvent {
+  event: LedgerEvent
+  /** The record as read: from an event topic or from one of the group's retry topics. */
+  record: IncomingRecord
+  /** The original coordinates (equal to `record`'s unless the record came from a retry tier). */
+  origin: RecordOrigin
+  /** 0 on first delivery; n on the n-th retry. */
+  attempt: number
+}
+
+/**
+ * The partition batch being handled. `topic` is the topic the batch was read from, which is a
+ * retry topic (`<group>.retry.<tier>`) when `isRetry` is true.
+ */
+export interface BatchContext extends IncomingBatch {
+  isRetry: boolean
+}
+
+/** Something that produces already-encoded records, such as `LedgerPublisher`. */
+export interface RawRecordSink {
+  produceRaw(record: {
+    topic: string
+    key: string | null
+    value: Buffer
+    headers?: Record<string, string>
+  }): Promise<void>
+}
+
+/** How transient failures are retried. */
+export interface RetryPolicy {
+  /** Delayed-retry tiers, tried in order; the last one repeats. @default DEFAULT_RETRY_TIERS (5 s, 1 min, 10 min) */
+  tiers?: readonly RetryTier[]
+  /** Retries before a transient failure goes to the DLQ as exhausted. @default tiers.length */
+  maxAttempts?: number
+}
+
+/** The sink circuit breaker: pauses consumption while the handler's own dependency is down. */
+export interface SinkBreakerOptions {
+  /**
+   * Decides that a handler error means "the sink is down" rather than "this record failed".
+   * @default code DATABASE_UNAVAILABLE or REGISTRY_UNAVAILABLE anywhere in the cause chain
+   */
+  isSinkDown?: (err: unknown) => boolean
+  /** First pause after a trip. @default 1000 */
+  initialBackoffMs?: number
+  /** Longest pause; the backoff doubles up to here. @default 30000 */
+  maxBackoffMs?: number
+}
+
+export interface SubscribeOptions {
+  transport: KafkaTransport
+  codec: EnvelopeCodec
+  /** Consumer group; also names the retry topics (`<group>.retry.<tier>`) and the DLQ (`<group>.dlq`). */
+  groupId: string
+  /** Event topics to consume (retry topics are added automatically). */
+  topics: readonly string[]
+  /**
+   * Handles one partition's events, in offset order, all or nothing. When it resolves the offsets
+   * are committed. When it throws, the batch is retried record by record so that only the failing
+   * records are routed to retry tiers or the DLQ. Give this or `handleEvent`.
+   */
+  handleBatch?: (events: ConsumedEvent[], ctx: BatchContext) => Promise<void>
+  /** Handles one event; used when `handleBatch` is not given. */
+  handleEvent?: (event: ConsumedEvent, ctx: BatchContext) => Promise<void>
+  /**
+   * Turns a record's bytes into an event. Throw `PermanentError('DECODE_FAILED')` for bytes that
+   * will never decode (they go to the DLQ as poison).
+   * @default codec.decode
+   */
+  decode?: (value: Buffer) => Promise<LedgerEvent>
+  /** @default { tiers: DEFAULT_RETRY_TIERS, maxAttempts: tiers.length } */
+  retry?: RetryPolicy
+  /** @default { initialBackoffMs: 1000, maxBackoffMs: 30000 } */
+  sinkBreaker?: SinkBreakerOptions
+  /** Producer for retry and DLQ records. @default a producer the subscription owns */
+  publisher?: RawRecordSink
+  /** prom-client registry for `ledger_consumer_*` metrics. @default no metrics */
+  metrics?: Registry
+  logger?: Logger
+  /** Creates the group's retry topics and DLQ when missing. @default true */
+  ensureTopics?: boolean
+  /** Partitions of topics created by `ensureTopics`. @default 6 */
+  topicPartitions?: number
+  /** @default true */
+  fromBeginning?: boolean
+  /** @default 1 */
+  partitionsConsumedConcurrently?: number
+  /** @default 30000 */
+  sessionTimeoutMs?: number
+}
+
+export interface Subscription {
+  /**
+   * Graceful stop: the batch in flight is finished and committed, scheduled resumes are cancelled,
+   * the group is left, owned connections are closed.
+   */
+  close(): Promise<void>
+}

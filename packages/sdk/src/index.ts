@@ -1,0 +1,49 @@
+export { subscribe } from './consumer/subscribe.js'
+export type {
+  BatchContext,
+  ConsumedEvent,
+  RawRecordSink,
+  RecordOrigin,
+  RetryPolicy,
+  SinkBreakerOptions,
+  SubscribeOptions,
+  Subscription,
+} from './consumer/types.js'
+export { defaultIsSinkDown } from './consumer/options.js'
+export { type OwnedRawProducer, connectRawProducer } from './consumer/raw-producer.js'
+export { type FailureKind, RETRY_HEADERS, type RetryState, readRetryState } from './consumer/retry-headers.js'
+export { type NewEvent, buildEvent } from './producer/build-event.js'
+export {
+  type NewEventJson,
+  fromNewEventJson,
+  newEventJsonSchema,
+  toNewEventJson,
+} from './producer/event-json.js'
+export { IngestClient, type IngestClientOptions, type PostEventResult } from './producer/http-client.js'
+export { LedgerPublisher, type PublishOptions, type PublisherOptions } from './producer/publisher.js'
+export {
+  DEFAULT_EVENTS_TOPIC,
+  DEFAULT_QUARANTINE_TOPIC,
+  DEFAULT_RETRY_TIERS,
+  type RetryTier,
+  type TopologyOptions,
+  consumerGroupTopics,
+  declareTopology,
+  dlqTopicName,
+  retryTopicName,
+} from './topology.js'
+export { EnvelopeCodec } from '@ledger/registry'
+export { createKafkajsTransport, type KafkaTransport } from '@ledger/kafka'
+export { DlqOperations, type DlqOperationsOptions, REPLAYED_FROM_HEADER } from './dlq/operations.js'
+export { refKey } from './dlq/action-store.js'
+export { type ReadTopicOptions, readTopic } from './dlq/read-topic.js'
+export type {
+  DlqActionOptions,
+  DlqActionResult,
+  DlqFilter,
+  DlqRecordDetail,
+  DlqRecordRef,
+  DlqRecordView,
+  DlqSelection,
+  DlqStatus,
+} from './dlq/types.js'

@@ -1,0 +1,94 @@
+import type { LedgerEvent } from '@ledger/core'
+import {
+  BatchingProducer,
+  type BatchingProducerOptions,
+  type KafkaTransport,
+  type ProduceOptions,
+} from '@ledger/kafka'
+import type { EnvelopeCodec } from '@ledger/registry'
+import { DEFAULT_EVENTS_TOPIC } from '../topology.js'
+
+export interface PublisherOptions {
+  transport: KafkaTransport
+  codec: EnvelopeCodec
+  /** @default 'ledger.events' */
+  defaultTopic?: string
+  batching?: BatchingProducerOptions
+}
+
+export interface PublishOptions {
+  /** @default the publisher's default topic */
+  topic?: string
+  /** Longest wait for the broker's acknowledgement; see `ProduceOptions.timeoutMs`. */
+  timeoutMs?: number
+  /** Extra Kafka headers (not part of the envelope). */
+  headers?: Record<string, string>
+  /**
+   * Told the event's final outcome once known, even after `timeoutMs` rejected; `withdrawn` also
+   * when the event never reached the producer (encoding failed). See `ProduceOptions.onOutcome`.
+   */
+  onOutcome?: ProduceOptions['onOutcome']
+}
+
+/**
+ * Publishes envelopes into the ledger: registry-encoded, keyed by entity ID (so an entity's events
+ * keep their order on one partition), acks=all, idempotent producer, batched across callers.
+ */
+export class LedgerPublisher {
+  readonly #codec: EnvelopeCodec
+  readonly #producer: BatchingProducer
+  readonly #defaultTopic: string
+
+  private constructor(options: PublisherOptions, producer: BatchingProducer) {
+    this.#codec = options.codec
+    this.#producer = producer
+    this.#defaultTopic = options.defaultTopic ?? DEFAULT_EVENTS_TOPIC
+  }
+
+  /** Connects the producer and registers the envelope schema for the default topic. */
+  static async connect(options: PublisherOptions): Promise<LedgerPublisher> {
+    const transport = options.transport.producer()
+    await transport.connect()
+    const publisher = new LedgerPublisher(options, new BatchingProducer(transport, options.batching))
+    await options.codec.register(publisher.#defaultTopic)
+    return publisher
+  }
+
+  /** Whether the last produce request reached the broker. */
+  get brokerAvailable(): boolean {
+    return this.#producer.brokerAvailable
+  }
+
+  /** Resolves once the broker has acknowledged the event (acks=all). */
+  async publish(event: LedgerEvent, options: PublishOptions = {}): Promise<void> {
+    const topic = options.topic ?? this.#defaultTopic
+    let value: Buffer
+    try {
+      value = await this.#codec.encode(topic, event)
+    } catch (err) {
+      options.onOutcome?.('withdrawn')
+      throw err
+    }
+    await this.#producer.produce(
+      {
+        topic,
+        key: event.entityId,
+        value,
+        headers: { 'ledger-event-id': event.eventId, ...options.headers },
+      },
+      {
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.onOutcome === undefined ? {} : { onOutcome: options.onOutcome }),
+      },
+    )
+  }
+
+  /** Produces an already-encoded record (used to move records between retry tiers and the DLQ). */
+  produceRaw(record: Parameters<BatchingProducer['produce']>[0], timeoutMs?: number): Promise<void> {
+    return this.#producer.produce(record, timeoutMs === undefined ? {} : { timeoutMs })
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.close()
+  }
+}

@@ -1,0 +1,7 @@
+export { csv, parseEnv } from './config.js'
+export { type HealthRoutesOptions, type ReadinessCheck, registerHealthRoutes } from './health.js'
+export { httpStatusFor, installErrorHandler } from './http-errors.js'
+export { CORRELATION_HEADER, serviceLoggerOptions } from './logger.js'
+export { createMetricsRegistry } from './metrics.js'
+export { type StackConfig, portSchema, stackConfig, stackEnvSchema } from './stack-env.js'
+export { type RunServerOptions, runServer } from './run-server.js'

@@ -1,0 +1,9 @@
+export { Keyring, type SealedSecret } from './keyring.js'
+export { migrateSourceStore } from './migrate.js'
+export {
+  SOURCES_CHANNEL,
+  type ResolvedSource,
+  type SecretInfo,
+  SourceStore,
+  type StoredSource,
+} from './source-store.js'

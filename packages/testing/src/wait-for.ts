@@ -1,0 +1,34 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
+export interface WaitForOptions {
+  /** @default 30000 */
+  timeoutMs?: number
+  /** @default 100 */
+  intervalMs?: number
+  /** Said in the error when time runs out. */
+  description?: string
+}
+
+/**
+ * Polls `probe` until it returns a value other than undefined/false, and returns that value.
+ * Used for eventual outcomes (a projection row appearing), never to time a test.
+ */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: WaitForOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
+  let lastError: unknown
+  for (;;) {
+    try {
+      const value = await probe()
+      if (value !== undefined && value !== false) return value
+    } catch (err) {
+      lastError = err
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${options.description ?? 'condition'}`, { cause: lastError })
+    }
+    await sleep(options.intervalMs ?? 100)
+  }
+}

@@ -1,0 +1,22 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+
+const digest = (value: string) => createHash('sha256').update(value).digest()
+
+/**
+ * Requires `Authorization: Bearer <token>` on every route registered after it (health routes are
+ * registered before). Compares digests so neither length nor content leaks through timing.
+ */
+export function requireBearerToken(app: FastifyInstance, token: string): void {
+  const expected = digest(token)
+  app.addHook('onRequest', async (request, reply) => {
+    const header = request.headers.authorization ?? ''
+    const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : ''
+    if (!timingSafeEqual(digest(presented), expected)) {
+      return reply.status(401).send({
+        error: 'UNAUTHORIZED',
+        message: 'Send "Authorization: Bearer <token>" with the admin token (LEDGER_ADMIN_TOKEN).',
+      })
+    }
+  })
+}

@@ -1,0 +1,222 @@
+import { createPool } from '@ledger/postgres'
+import { userInfo } from 'node:os'
+import { parseArgs } from 'node:util'
+import { LedgerError, findLedgerError } from '@ledger/core'
+import {
+  DlqOperations,
+  EnvelopeCodec,
+  connectRawProducer,
+  createKafkajsTransport,
+  type DlqActionResult,
+  type DlqRecordView,
+} from '@ledger/sdk'
+import { csv, parseEnv, stackEnvSchema } from '@ledger/service-kit'
+import { dlqFilterSchema, dlqRefSchema, parseRequest } from '../dlq/requests.js'
+
+export const DLQ_HELP = `Usage: npm run dlq -- <command> --group <group> [options]
+
+Inspect and act on a consumer group's dead-letter queue (<group>.dlq).
+
+Commands:
+  list                       List DLQ records (oldest first) with their status.
+  show <p:o>                 Show one record: every header and the decoded envelope.
+  replay (<p:o>... | --all)  Produce records to their original topic, once each.
+  discard (<p:o>... | --all) --reason <text>
+                             Mark records as discarded (nothing is produced).
+
+Options:
+  --group <group>            Consumer group, e.g. ledger.projector (required)
+  --source <source>          Only records whose envelope source is this
+  --error-class <class>      Only records with this ledger-error-class, e.g. DECODE_FAILED
+  --since <time>             Only records dead-lettered at or after this ISO 8601 time
+  --until <time>             Only records dead-lettered before this ISO 8601 time
+  --status <status>          list only: pending | replayed | discarded | all (default all)
+  --all                      replay/discard: every pending record matching the filters
+  --actor <name>             Recorded as who acted (default cli:<OS user>)
+  --reason <text>            Recorded as why (required for discard)
+  --json                     Print JSON instead of a table
+  -h, --help                 Show this help
+
+Replays are idempotent: a record replayed or discarded before is skipped (and the attempt is
+recorded). Consumers check event versions, so a replayed event older than the entity's current
+state is simply recorded as stale.
+
+Environment: DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL (defaults: the local stack).
+
+Examples:
+  npm run dlq -- list --group ledger.projector --error-class DECODE_FAILED
+  npm run dlq -- show --group ledger.projector 2:17
+  npm run dlq -- replay --group ledger.projector --all --source stripe --reason "schema fixed"
+  npm run dlq -- discard --group ledger.projector 2:17 --reason "test event"
+`
+
+export interface CliIo {
+  out(line: string): void
+  err(line: string): void
+  env: NodeJS.ProcessEnv
+}
+
+const defaultIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+}
+
+const COMMANDS = ['list', 'show', 'replay', 'discard'] as const
+
+/** Runs the DLQ CLI; returns the process exit code (0 ok, 1 failure, 2 usage error). */
+export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        group: { type: 'string' },
+        source: { type: 'string' },
+        'error-class': { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        status: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        actor: { type: 'string' },
+        reason: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+  } catch (err) {
+    io.err(`${(err as Error).message}\n\n${DLQ_HELP}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  const [command, ...refs] = positionals
+  if (values.help || command === undefined) {
+    io.out(DLQ_HELP)
+    return values.help ? 0 : 2
+  }
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    io.err(`Unknown command "${command}"; expected one of ${COMMANDS.join(', ')}.\n\n${DLQ_HELP}`)
+    return 2
+  }
+  if (!values.group) {
+    io.err('--group is required, e.g. --group ledger.projector')
+    return 2
+  }
+  const group = values.group
+
+  let dlq: DlqOperations | undefined
+  const closers: (() => Promise<void>)[] = []
+  try {
+    const filter = parseRequest(
+      dlqFilterSchema,
+      {
+        source: values.source,
+        errorClass: values['error-class'],
+        since: values.since,
+        until: values.until,
+        status: values.status,
+      },
+      'filter options',
+    )
+    const records = refs.map((ref) => parseRequest(dlqRefSchema, ref, `record "${ref}"`))
+    if ((command === 'replay' || command === 'discard') && (records.length === 0) === !values.all) {
+      throw new LedgerError(
+        'VALIDATION_FAILED',
+        `${command}: give record IDs (<partition>:<offset>) or --all, not both.`,
+      )
+    }
+    if (command === 'show' && records.length !== 1) {
+      throw new LedgerError('VALIDATION_FAILED', 'show: give exactly one record ID, <partition>:<offset>.')
+    }
+
+    const env = parseEnv(stackEnvSchema, io.env)
+    const transport = createKafkajsTransport({ brokers: csv(env.KAFKA_BROKERS), clientId: 'ledger-dlq-cli' })
+    const pool = createPool({ connectionString: env.DATABASE_URL, max: 2 })
+    closers.push(() => pool.end())
+    const producer = command === 'replay' ? await connectRawProducer(transport) : undefined
+    if (producer) closers.push(() => producer.close())
+    dlq = new DlqOperations({
+      transport,
+      codec: new EnvelopeCodec({ url: env.SCHEMA_REGISTRY_URL }),
+      pool,
+      sink: producer ?? { produceRaw: () => Promise.reject(new Error('read-only command')) },
+    })
+    await dlq.migrate()
+
+    const print = (value: unknown) => io.out(JSON.stringify(value, null, 2))
+    switch (command) {
+      case 'list': {
+        const list = await dlq.list(group, filter)
+        if (values.json) print(list)
+        else printTable(list, io)
+        break
+      }
+      case 'show':
+        print(await dlq.show(group, records[0]!))
+        break
+      case 'replay':
+      case 'discard': {
+        const selection = values.all ? { filter: { ...filter, status: undefined } } : { records }
+        const actor = values.actor ?? `cli:${io.env.USER ?? userInfo().username}`
+        let lastShown = 0
+        const onProgress = ({ done, total }: { done: number; total: number }) => {
+          // Roughly every 5 % on large replays, and at the end.
+          if (done === total || done - lastShown >= Math.max(1, Math.floor(total / 20))) {
+            lastShown = done
+            io.err(`${command}: ${done}/${total}`)
+          }
+        }
+        const options = { actor, reason: values.reason, onProgress }
+        const result =
+          command === 'replay'
+            ? await dlq.replay(group, selection, options)
+            : await dlq.discard(group, selection, options)
+        if (values.json) print(result)
+        else printResult(result, io)
+        if (result.missing.length > 0) return 1
+        break
+      }
+    }
+    return 0
+  } catch (err) {
+    const ledgerError = findLedgerError(err)
+    io.err(ledgerError ? `${ledgerError.code}: ${ledgerError.message}` : `Failed: ${String(err)}`)
+    return ledgerError?.code === 'VALIDATION_FAILED' || ledgerError?.code === 'CONFIG_INVALID' ? 2 : 1
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => {})
+  }
+}
+
+function printTable(records: DlqRecordView[], io: CliIo): void {
+  if (records.length === 0) {
+    io.out('No DLQ records match.')
+    return
+  }
+  io.out(['ID', 'DEAD-LETTERED', 'STATUS', 'KIND', 'ERROR', 'SOURCE', 'ENTITY', 'ORIGIN'].join('\t'))
+  for (const r of records) {
+    io.out(
+      [
+        `${r.partition}:${r.offset}`,
+        r.deadLetteredAt,
+        r.status,
+        r.failureKind ?? '-',
+        r.errorClass ?? '-',
+        r.event?.source ?? '-',
+        r.event ? `${r.event.entityType}/${r.event.entityId}@${r.event.entityVersion}` : '(undecodable)',
+        `${r.originalTopic}/${r.originalPartition}/${r.originalOffset}`,
+      ].join('\t'),
+    )
+  }
+  io.out(`${records.length} record(s)`)
+}
+
+function printResult(result: DlqActionResult, io: CliIo): void {
+  const ids = (refs: { partition: number; offset: string }[]) =>
+    refs.map((r) => `${r.partition}:${r.offset}`).join(' ')
+  const verb = result.action === 'replay' ? 'replayed' : 'discarded'
+  io.out(`${verb}: ${result.done.length}${result.done.length ? ` (${ids(result.done)})` : ''}`)
+  if (result.skipped.length)
+    io.out(`skipped, already replayed or discarded: ${result.skipped.length} (${ids(result.skipped)})`)
+  if (result.missing.length) io.out(`not in the DLQ: ${result.missing.length} (${ids(result.missing)})`)
+}

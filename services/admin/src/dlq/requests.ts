@@ -1,0 +1,66 @@
+import { LedgerError } from '@ledger/core'
+import type { DlqFilter, DlqRecordRef, DlqSelection } from '@ledger/sdk'
+import { z } from 'zod'
+
+const isoTime = z
+  .string()
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO 8601 time, e.g. 2025-01-31T12:00:00Z')
+  .transform((value) => new Date(value))
+
+/** DLQ filters as the API query string and the CLI flags give them. */
+export const dlqFilterSchema = z.object({
+  source: z.string().min(1).optional(),
+  errorClass: z.string().min(1).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  /** @default 'all' */
+  status: z.enum(['pending', 'replayed', 'discarded', 'all']).optional(),
+})
+
+/** `partition:offset`, e.g. `3:1042`. */
+export const dlqRefSchema = z
+  .string()
+  .regex(/^\d+:\d+$/, 'expected <partition>:<offset>, e.g. 3:1042')
+  .transform((value): DlqRecordRef => {
+    const [partition, offset] = value.split(':')
+    return { partition: Number(partition), offset: String(offset) }
+  })
+
+const refObjectSchema = z.object({
+  partition: z.number().int().min(0),
+  offset: z.union([z.string().regex(/^\d+$/), z.number().int().min(0)]).transform(String),
+})
+
+/** Body of `POST /dlq/replay` and `POST /dlq/discard`. */
+export const dlqActionBodySchema = z
+  .object({
+    group: z.string().min(1),
+    /** Who acts; recorded in `dlq_actions`. */
+    actor: z.string().min(1).max(200),
+    reason: z.string().min(1).max(1000).optional(),
+    /** Records to act on, `[{ partition, offset }]` or `["p:o"]`. */
+    records: z
+      .array(z.union([refObjectSchema, dlqRefSchema]))
+      .min(1)
+      .optional(),
+    /** Or: every pending record matching this filter (`{}` means all pending records). */
+    filter: dlqFilterSchema.omit({ status: true }).optional(),
+  })
+  .refine((b) => (b.records === undefined) !== (b.filter === undefined), {
+    message: 'give exactly one of "records" or "filter" ({} selects every pending record)',
+    path: ['records'],
+  })
+
+/** Parses with a zod schema, failing with VALIDATION_FAILED that names each bad field. */
+export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input)
+  if (parsed.success) return parsed.data
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`)
+  throw new LedgerError('VALIDATION_FAILED', `Invalid ${what}: ${problems.join('; ')}`)
+}
+
+export function toSelection(body: z.output<typeof dlqActionBodySchema>): DlqSelection {
+  return body.records ? { records: body.records } : { filter: body.filter ?? {} }
+}
+
+export type { DlqFilter }

@@ -1,0 +1,75 @@
+import { LedgerError } from '@ledger/core'
+import { DlqOperations, EnvelopeCodec, connectRawProducer, type OwnedRawProducer } from '@ledger/sdk'
+import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
+import type { AdminDeps } from '../app.js'
+import { dlqActionBodySchema, dlqFilterSchema, parseRequest, toSelection } from '../dlq/requests.js'
+
+const listQuerySchema = dlqFilterSchema.extend({
+  group: z.string().min(1),
+  /** @default 100 */
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+})
+
+const showParamsSchema = z.object({
+  group: z.string().min(1),
+  partition: z.coerce.number().int().min(0),
+  offset: z.string().regex(/^\d+$/, 'expected a non-negative offset'),
+})
+
+/**
+ * DLQ operations (see packages/sdk/ARCHITECTURE.md):
+ * - `GET /dlq?group&source&errorClass&since&until&status&limit`: records, oldest first;
+ * - `GET /dlq/:group/:partition/:offset`: one record with every header and an envelope summary;
+ * - `POST /dlq/replay` `{ group, actor, reason?, records | filter }`: to the original topic, once;
+ * - `POST /dlq/discard` `{ group, actor, reason, records | filter }`.
+ * Every replay and discard is recorded in `dlq_actions`.
+ */
+export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
+  // Connected on first replay: the admin API should start (and list) while Kafka producers warm up.
+  let producer: Promise<OwnedRawProducer> | undefined
+  const sink = {
+    produceRaw: async (record: Parameters<OwnedRawProducer['produceRaw']>[0]) => {
+      producer ??= connectRawProducer(deps.transport).catch((err: unknown) => {
+        producer = undefined
+        throw err
+      })
+      await (await producer).produceRaw(record)
+    },
+  }
+  api.addHook('onClose', async () => {
+    if (producer) await (await producer).close()
+  })
+  const dlq = new DlqOperations({
+    transport: deps.transport,
+    codec: new EnvelopeCodec({ url: deps.config.schemaRegistryUrl }),
+    pool: deps.pool,
+    sink,
+    metrics: deps.metrics,
+    logger: api.log,
+  })
+  await dlq.migrate()
+
+  api.get('/dlq', async (request) => {
+    const { group, limit, ...filter } = parseRequest(listQuerySchema, request.query, 'DLQ query')
+    const records = await dlq.list(group, filter)
+    return { group, total: records.length, records: records.slice(0, limit) }
+  })
+
+  api.get('/dlq/:group/:partition/:offset', async (request) => {
+    const { group, partition, offset } = parseRequest(showParamsSchema, request.params, 'DLQ record')
+    return dlq.show(group, { partition, offset })
+  })
+
+  api.post('/dlq/replay', async (request) => {
+    const body = parseRequest(dlqActionBodySchema, request.body, 'replay request')
+    return dlq.replay(body.group, toSelection(body), { actor: body.actor, reason: body.reason })
+  })
+
+  api.post('/dlq/discard', async (request) => {
+    const body = parseRequest(dlqActionBodySchema, request.body, 'discard request')
+    if (!body.reason)
+      throw new LedgerError('VALIDATION_FAILED', 'Invalid discard request: reason is required.')
+    return dlq.discard(body.group, toSelection(body), { actor: body.actor, reason: body.reason })
+  })
+}

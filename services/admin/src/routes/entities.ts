@@ -1,0 +1,119 @@
+import { LedgerError } from '@ledger/core'
+import type { FastifyPluginAsync } from 'fastify'
+import type pg from 'pg'
+import { z } from 'zod'
+
+/** What the entity routes need: the projector's database (tables `projections`, `ledger_events`). */
+export interface EntityRoutesOptions {
+  pool: pg.Pool
+}
+
+const historyQuerySchema = z.object({
+  /** Rows per page. @default 100 */
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Cursor: the `seq` of the last row of the previous page; rows after it are returned. */
+  after: z
+    .string()
+    .regex(/^\d{1,19}$/, 'expected the seq of a ledger row (a non-negative integer)')
+    .optional(),
+})
+
+interface EntityParams {
+  type: string
+  id: string
+}
+
+interface HistoryRow {
+  seq: string
+  event_id: string
+  type: string
+  entity_version: string
+  outcome: string
+  source: string
+  provider_event_id: string
+  correlation_id: string
+  occurred_at: Date
+  received_at: Date
+  recorded_at: Date
+  kafka_topic: string
+  kafka_partition: number
+  kafka_offset: string
+  payload: unknown
+}
+
+/**
+ * Read-only views of the projector's tables:
+ * - `GET /entities/:type/:id`: current state, version and the event that set it;
+ * - `GET /entities/:type/:id/history?limit&after`: the entity's ledger rows, oldest first, with
+ *   the outcome of the version rule for each; `nextAfter` is the cursor of the next page.
+ */
+export const entityRoutes: FastifyPluginAsync<EntityRoutesOptions> = async (api, { pool }) => {
+  api.get<{ Params: EntityParams }>('/entities/:type/:id', async (request) => {
+    const { type, id } = request.params
+    const { rows } = await pool.query<{
+      version: string
+      last_event_id: string
+      state: unknown
+      updated_at: Date
+    }>(
+      `SELECT version, last_event_id, state, updated_at FROM projections WHERE entity_type = $1 AND entity_id = $2`,
+      [type, id],
+    )
+    const row = rows[0]
+    if (!row) {
+      throw new LedgerError(
+        'NOT_FOUND',
+        `No projection for entity ${type}/${id}: the projector has applied no event for it. ` +
+          `GET /entities/${type}/${id}/history shows whether events arrived and what became of them.`,
+      )
+    }
+    return {
+      entityType: type,
+      entityId: id,
+      version: Number(row.version),
+      lastEventId: row.last_event_id,
+      updatedAt: row.updated_at.toISOString(),
+      state: row.state,
+    }
+  })
+
+  api.get<{ Params: EntityParams }>('/entities/:type/:id/history', async (request) => {
+    const { type, id } = request.params
+    const parsed = historyQuerySchema.safeParse(request.query)
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+      throw new LedgerError('VALIDATION_FAILED', `Invalid query: ${problems}`)
+    }
+    const { limit, after } = parsed.data
+    // One row more than asked tells whether another page exists without a count query.
+    const { rows } = await pool.query<HistoryRow>(
+      `SELECT seq, event_id, type, entity_version, outcome, source, provider_event_id, correlation_id,
+              occurred_at, received_at, recorded_at, kafka_topic, kafka_partition, kafka_offset, payload
+         FROM ledger_events
+        WHERE entity_type = $1 AND entity_id = $2 AND seq > $3
+        ORDER BY seq LIMIT $4`,
+      [type, id, after ?? '0', limit + 1],
+    )
+    const page = rows.slice(0, limit)
+    return {
+      entityType: type,
+      entityId: id,
+      events: page.map((r) => ({
+        seq: r.seq,
+        eventId: r.event_id,
+        type: r.type,
+        version: Number(r.entity_version),
+        outcome: r.outcome,
+        source: r.source,
+        providerEventId: r.provider_event_id,
+        correlationId: r.correlation_id,
+        occurredAt: r.occurred_at.toISOString(),
+        receivedAt: r.received_at.toISOString(),
+        recordedAt: r.recorded_at.toISOString(),
+        kafka: { topic: r.kafka_topic, partition: r.kafka_partition, offset: r.kafka_offset },
+        payload: r.payload,
+      })),
+      nextAfter: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null,
+    }
+  })
+}

@@ -1,0 +1,75 @@
+import { systemClock, type Clock } from '@ledger/core'
+import type { LedgerPublisher } from '@ledger/sdk'
+import { installErrorHandler, registerHealthRoutes, serviceLoggerOptions } from '@ledger/service-kit'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type pg from 'pg'
+import { pino, type LoggerOptions, type Logger as PinoLogger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { BrokerHealth } from './broker-health.js'
+import type { IngestConfig } from './config.js'
+import { OverloadGuard } from './guards/overload-guard.js'
+import { RateLimiter } from './guards/rate-limiter.js'
+import type { Intake } from './intake/intake.js'
+import type { IngestMetrics } from './metrics.js'
+import { intakeRoutes } from './routes/intake-routes.js'
+import type { SourceRegistry } from './sources/index.js'
+
+export interface IngestAppOptions {
+  config: IngestConfig
+  sources: SourceRegistry
+  publisher: LedgerPublisher
+  intake: Intake
+  broker: BrokerHealth
+  pool: pg.Pool
+  registry: Registry
+  metrics: IngestMetrics
+  /** The service logger, shared with the components built before the app (see `ingestLogger`). */
+  logger: PinoLogger
+  clock?: Clock
+}
+
+/** The ingest service's pino logger (labels, redaction), made before the app so components share it. */
+export function ingestLogger(level: string): PinoLogger {
+  return pino(serviceLoggerOptions('ingest', level).logger as LoggerOptions)
+}
+
+/** The ingest HTTP application. It never listens: server.ts does, tests use inject or listen(0). */
+export async function buildIngestApp(options: IngestAppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const { genReqId, requestIdHeader, logController } = serviceLoggerOptions('ingest', config.logLevel)
+  const requestIds = { genReqId, requestIdHeader, logController }
+  // Typed as the base logger: the pino type would make this app incompatible with shared plugins.
+  const loggerInstance: FastifyBaseLogger = options.logger
+  const app: FastifyInstance = Fastify({ ...requestIds, loggerInstance, bodyLimit: config.maxBodyBytes })
+  installErrorHandler(app)
+  registerHealthRoutes(app, {
+    registry: options.registry,
+    checks: [
+      { name: 'kafka', check: () => options.broker.available },
+      { name: 'database', check: async () => (await options.pool.query('SELECT 1')).rowCount === 1 },
+    ],
+  })
+  const guard = new OverloadGuard({
+    maxInFlight: config.maxInFlight,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+  })
+  app.addHook('onClose', async () => guard.close())
+  const clock = options.clock ?? systemClock
+  const maxBodyBytes = Math.max(config.maxBodyBytes, ...options.sources.list().map((s) => s.maxBodyBytes))
+  await app.register(intakeRoutes, {
+    sources: options.sources,
+    intake: options.intake,
+    publisher: options.publisher,
+    broker: options.broker,
+    metrics: options.metrics,
+    limiter: new RateLimiter(clock),
+    guard,
+    clock,
+    produceTimeoutMs: config.produceTimeoutMs,
+    retryAfterSeconds: config.retryAfterSeconds,
+    maxBodyBytes,
+    eventClients: config.eventClients,
+    eventsTopic: config.eventsTopic,
+  })
+  return app
+}

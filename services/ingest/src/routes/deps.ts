@@ -1,0 +1,28 @@
+import type { Clock } from '@ledger/core'
+import type { LedgerPublisher } from '@ledger/sdk'
+import type { BrokerHealth } from '../broker-health.js'
+import type { OverloadGuard } from '../guards/overload-guard.js'
+import type { RateLimiter } from '../guards/rate-limiter.js'
+import type { Intake } from '../intake/intake.js'
+import type { IngestMetrics } from '../metrics.js'
+import type { SourceRegistry } from '../sources/index.js'
+
+/** What the intake routes are given; built once in app.ts. */
+export interface IntakeRouteDeps {
+  sources: SourceRegistry
+  intake: Intake
+  /** For the quarantine topic, which is not deduplicated. */
+  publisher: LedgerPublisher
+  broker: BrokerHealth
+  metrics: IngestMetrics
+  limiter: RateLimiter
+  guard: OverloadGuard
+  clock: Clock
+  produceTimeoutMs: number
+  retryAfterSeconds: number
+  /** The HTTP server's body limit; each source's own limit is checked per request. */
+  maxBodyBytes: number
+  /** Token → client name for POST /events; empty: the route is not registered. */
+  eventClients: ReadonlyMap<string, string>
+  eventsTopic: string
+}

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify'
+import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
+import type { IntakeRouteDeps } from './deps.js'
+import { eventRoutes } from './events.js'
+import { webhookRoutes } from './webhooks.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once the overload guard admitted the request, so it is released exactly once. */
+    ledgerAdmitted?: boolean
+  }
+}
+
+/**
+ * The intake scope: POST /webhooks/:source and POST /events. Bodies are read as bytes (signatures
+ * and idempotency hashes are over the exact bytes), and the overload guard sheds requests with
+ * 503 before any work is done for them.
+ */
+export async function intakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps): Promise<void> {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+
+  const release = (request: { ledgerAdmitted?: boolean }) => {
+    if (!request.ledgerAdmitted) return
+    request.ledgerAdmitted = false
+    deps.guard.leave()
+    deps.metrics.inFlight.dec()
+  }
+  app.addHook('onRequest', async (request, reply) => {
+    const admission = deps.guard.enter()
+    if (!admission.ok) {
+      const name = (request.params as { source?: string } | undefined)?.source
+      const source = name !== undefined && deps.sources.get(name) ? name : UNKNOWN_SOURCE_LABEL
+      deps.metrics.rejected.inc({ source, reason: 'overloaded' })
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({ error: 'OVERLOADED', message: `Ingest is overloaded (${admission.reason}); retry shortly.` })
+    }
+    request.ledgerAdmitted = true
+    deps.metrics.inFlight.inc()
+  })
+  app.addHook('onResponse', async (request) => release(request))
+  app.addHook('onRequestAbort', async (request) => release(request))
+
+  await app.register(webhookRoutes, deps)
+  if (deps.eventClients.size > 0) await app.register(eventRoutes, deps)
+}

@@ -1,0 +1,109 @@
+import type pg from 'pg'
+import type { LedgerRecord } from '../record.js'
+import { APPLY_BATCH_SQL, applyBatchParams, toBatchOutcome, type BatchOutcome } from './apply-batch.js'
+import { toDatabaseError } from '@ledger/postgres'
+import type { Outcome } from './migrate.js'
+
+/** The current state of one entity, as tests and the rebuild read it. */
+export interface ProjectionRow {
+  entityType: string
+  entityId: string
+  version: number
+  lastEventId: string
+  state: unknown
+  updatedAt: Date
+}
+
+/** One row of an entity's history in the ledger table. */
+export interface LedgerRow {
+  seq: string
+  eventId: string
+  type: string
+  entityVersion: number
+  outcome: Outcome
+  kafkaTopic: string
+  kafkaPartition: number
+  kafkaOffset: string
+  recordedAt: Date
+}
+
+/**
+ * The event store and the projections it feeds. `applyBatch` appends a batch to `ledger_events`
+ * and updates `projections` in one statement, so the record that an event was handled and its
+ * effect commit together: a batch redelivered after a crash finds its event IDs already recorded.
+ */
+export class LedgerStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Applies a batch under the version rule (see `APPLY_BATCH_SQL`). Throws
+   * `TransientError('DATABASE_UNAVAILABLE')` when PostgreSQL cannot be reached and
+   * `PermanentError('VALIDATION_FAILED')` when it rejects the data itself.
+   */
+  async applyBatch(records: readonly LedgerRecord[]): Promise<BatchOutcome> {
+    if (records.length === 0) return toBatchOutcome([], 0)
+    try {
+      const { rows } = await this.pool.query<{ outcome: string; n: number }>(
+        APPLY_BATCH_SQL,
+        applyBatchParams(records),
+      )
+      return toBatchOutcome(rows, records.length)
+    } catch (err) {
+      throw toDatabaseError(err, `applying a batch of ${records.length} events`)
+    }
+  }
+
+  async get(entityType: string, entityId: string): Promise<ProjectionRow | undefined> {
+    const { rows } = await this.pool.query<{
+      version: string
+      last_event_id: string
+      state: unknown
+      updated_at: Date
+    }>(
+      `SELECT version, last_event_id, state, updated_at FROM projections
+        WHERE entity_type = $1 AND entity_id = $2`,
+      [entityType, entityId],
+    )
+    const row = rows[0]
+    if (!row) return undefined
+    return {
+      entityType,
+      entityId,
+      version: Number(row.version),
+      lastEventId: row.last_event_id,
+      state: row.state,
+      updatedAt: row.updated_at,
+    }
+  }
+
+  /** The entity's ledger rows, oldest first. */
+  async history(entityType: string, entityId: string): Promise<LedgerRow[]> {
+    const { rows } = await this.pool.query<{
+      seq: string
+      event_id: string
+      type: string
+      entity_version: string
+      outcome: Outcome
+      kafka_topic: string
+      kafka_partition: number
+      kafka_offset: string
+      recorded_at: Date
+    }>(
+      `SELECT seq, event_id, type, entity_version, outcome, kafka_topic, kafka_partition, kafka_offset,
+              recorded_at
+         FROM ledger_events WHERE entity_type = $1 AND entity_id = $2 ORDER BY seq`,
+      [entityType, entityId],
+    )
+    return rows.map((r) => ({
+      seq: r.seq,
+      eventId: r.event_id,
+      type: r.type,
+      entityVersion: Number(r.entity_version),
+      outcome: r.outcome,
+      kafkaTopic: r.kafka_topic,
+      kafkaPartition: r.kafka_partition,
+      kafkaOffset: r.kafka_offset,
+      recordedAt: r.recorded_at,
+    }))
+  }
+}

@@ -1,0 +1,7 @@
+export { type ProjectorApp, buildProjectorApp } from './app.js'
+export { type ProjectorConfig, loadProjectorConfig } from './config.js'
+export { type BatchOutcome, applyBatchParams } from './db/apply-batch.js'
+export { type LedgerRow, type ProjectionRow, LedgerStore } from './db/ledger-store.js'
+export { OUTCOMES, type Outcome, migrate } from './db/migrate.js'
+export { type LedgerRecord, toLedgerRecord } from './record.js'
+export { type Projector, startProjector } from './projector.js'

@@ -1,0 +1,75 @@
+import { createPool } from '@ledger/postgres'
+import type { Logger } from '@ledger/core'
+import {
+  EnvelopeCodec,
+  createKafkajsTransport,
+  declareTopology,
+  subscribe,
+  type Subscription,
+} from '@ledger/sdk'
+import type pg from 'pg'
+import type { Registry } from 'prom-client'
+import type { ProjectorConfig } from './config.js'
+import { LedgerStore } from './db/ledger-store.js'
+import { migrate } from './db/migrate.js'
+import { createBatchHandler } from './handle-batch.js'
+import { createProjectorMetrics } from './metrics.js'
+
+export interface Projector {
+  store: LedgerStore
+  pool: pg.Pool
+  /** True while the consumer runs and the database answers. */
+  isReady(): Promise<boolean>
+  close(): Promise<void>
+}
+
+/** Connects to PostgreSQL and Kafka, ensures tables and topics, and starts consuming. */
+export async function startProjector(
+  config: ProjectorConfig,
+  logger: Logger,
+  registry: Registry,
+): Promise<Projector> {
+  // One connection per concurrently consumed partition, plus one for readiness probes.
+  const pool = createPool({
+    connectionString: config.databaseUrl,
+    max: config.partitionsConcurrently + 1,
+    logger,
+  })
+  await migrate(pool)
+  const store = new LedgerStore(pool)
+
+  const transport = createKafkajsTransport(
+    { brokers: config.kafkaBrokers, clientId: 'ledger-projector' },
+    logger,
+  )
+  const admin = transport.admin()
+  await admin.connect()
+  await admin.ensureTopics(declareTopology({ eventTopics: config.topics, consumerGroups: [config.groupId] }))
+  await admin.disconnect()
+
+  const handle = createBatchHandler(store, createProjectorMetrics(registry))
+  const subscription: Subscription = await subscribe({
+    transport,
+    codec: new EnvelopeCodec({ url: config.schemaRegistryUrl }),
+    groupId: config.groupId,
+    topics: config.topics,
+    logger,
+    metrics: registry,
+    partitionsConsumedConcurrently: config.partitionsConcurrently,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    handleBatch: (events) => handle(events),
+  })
+
+  return {
+    store,
+    pool,
+    async isReady() {
+      await pool.query('SELECT 1')
+      return true
+    },
+    async close() {
+      await subscription.close()
+      await pool.end()
+    },
+  }
+}

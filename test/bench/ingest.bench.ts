@@ -1,0 +1,145 @@
+// `npm run bench:ingest`: signed webhooks/s and latency through the full ingest path (GitHub HMAC
+// verification, PostgreSQL dedup claim, registry encoding, Kafka acks=all) beside two baselines
+// measured in the same run on the same machine:
+//   - "bare route → Kafka": fastify producing the raw body, no verification, twice: with one kafkajs
+//     send() per request, and through the ledger's batching producer (both acks=all);
+//   - "hello world": fastify answering a constant, the HTTP ceiling.
+// Each target runs in its own process; autocannon (this process) sends every request as a distinct,
+// freshly signed delivery over loopback. Environment: BENCH_SECONDS (default 10),
+// BENCH_CONNECTIONS (default 50). Starts the stack when it is not running.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
+import { createTestDatabase, uniqueName } from '@ledger/testing'
+import autocannon from 'autocannon'
+import { verifiers } from '@ledger/ingest'
+import { ensureStack } from '../../infra/lib/stack.mjs'
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const SECRET = 'bench-github-secret-0123456789'
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+const hooks: (() => Promise<void> | void)[] = []
+const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
+
+interface Row {
+  name: string
+  rps: number
+  p50: number
+  p99: number
+  ok: number
+  failed: number
+}
+
+async function startTarget(
+  mode: string,
+  topic: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE === mode ? ['--cpu-prof', '--cpu-prof-dir=/tmp/ingest-prof'] : []),
+      '--conditions=source',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('ingest-targets.ts', import.meta.url)),
+      mode,
+      topic,
+      SECRET,
+    ],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`${mode} target exited with ${code}`)))
+  })
+  return { port: (JSON.parse(line) as { port: number }).port, child }
+}
+
+async function stopTarget(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+let delivery = 0
+/** A distinct, freshly signed GitHub delivery per request, so dedup never short-cuts the path. */
+function signedRequest(request: autocannon.Request): autocannon.Request {
+  const n = delivery++
+  const body = `{"action":"edited","repository":{"id":${n % 1000},"full_name":"bench/r${n % 1000}"},"sender":{"login":"bench"}}`
+  return {
+    ...request,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'repository',
+      'x-github-delivery': `bench-${process.pid}-${n}`,
+      ...verifiers.signGithub({ body, secret: SECRET }),
+    },
+  }
+}
+
+async function load(port: number, duration: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    requests: [{ method: 'POST', path: '/webhooks/bench', setupRequest: signedRequest }],
+  })
+}
+
+async function measure(name: string, mode: string, topic: string, env: NodeJS.ProcessEnv): Promise<Row> {
+  const { port, child } = await startTarget(mode, topic, env)
+  try {
+    await load(port, 2) // warm-up: JIT, connections, schema registration
+    const result = await load(port, seconds)
+    const row = {
+      name,
+      rps: Math.round(result.requests.average),
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      ok: result['2xx'],
+      failed: result.non2xx + result.errors + result.timeouts,
+    }
+    log(`${name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.failed} failed`)
+    return row
+  } finally {
+    await stopTarget(child)
+  }
+}
+
+try {
+  const stack = await ensureStack({ log })
+  scope.after(() => (process.env.LEDGER_KEEP_STACK === '1' ? undefined : stack.stop()))
+  const databaseUrl = await createTestDatabase(scope, stack.env.DATABASE_URL)
+  const topic = uniqueName('bench.ingest').replaceAll('_', '.')
+  const transport = createKafkajsTransport({ brokers: stack.env.KAFKA_BROKERS.split(',') })
+  const admin = transport.admin()
+  await admin.connect()
+  await admin.ensureTopics(declareTopology({ eventTopics: [topic], consumerGroups: [] }))
+  scope.after(async () => {
+    await admin.deleteTopics([topic]).catch(() => {})
+    await admin.disconnect()
+  })
+  const env = { ...process.env, ...stack.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }
+
+  const rows = [
+    await measure('full ingest path (verify + dedup + acks=all)', 'full', topic, env),
+    await measure('bare route → Kafka, one kafkajs send() per request (acks=all)', 'send', topic, env),
+    await measure('bare route → Kafka through the batching producer (acks=all)', 'bare', topic, env),
+    await measure('fastify hello world', 'hello', topic, env),
+  ]
+  const [fullRow, sendRow, bareRow] = rows
+  console.log(`\nIngest benchmark: ${seconds} s per target, ${connections} connections, loopback\n`)
+  console.log('| target | req/s | p50 ms | p99 ms | 2xx | failed |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
+  for (const r of rows) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} |`)
+  if (fullRow && sendRow && bareRow) {
+    console.log(`\nfull / bare (send per request) = ${(fullRow.rps / sendRow.rps).toFixed(2)}`)
+    console.log(`full / bare (batching producer) = ${(fullRow.rps / bareRow.rps).toFixed(2)}`)
+  }
+} finally {
+  for (const hook of hooks.reverse()) await hook()
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
+import { cleanupScope, waitFor } from '@ledger/testing'
+import {
+  assertMatchesOracle,
+  ledgerCount,
+  makeStorm,
+  projectorFixture,
+  publishAll,
+} from './projector-support.js'
+
+describe('projector storm: publisher → Kafka → projector → PostgreSQL', () => {
+  it('ends with every projection equal to the oracle and every distinct event in the ledger once', async (test) => {
+    const t = cleanupScope(test)
+    const { stack, topic, env } = await projectorFixture(t, 'storm')
+    // 500 entities × 20 versions = 10,000 distinct events, plus 30 % re-sends of the same event
+    // IDs: 13,000 records, shuffled, so versions arrive out of order on every partition.
+    const storm = makeStorm({ entities: 500, versions: 20, duplicateRatio: 0.3 })
+
+    const { app, projector } = await buildProjectorApp(loadProjectorConfig(env))
+    t.after(() => app.close())
+    // Published while the projector consumes, so batches end at arbitrary points of the storm.
+    await publishAll(stack, topic, storm.events)
+
+    await waitFor(async () => (await ledgerCount(projector.pool)) >= storm.distinctEventIds.size, {
+      timeoutMs: 45_000,
+      description: `${storm.distinctEventIds.size} ledger rows`,
+    })
+    await assertMatchesOracle(projector.pool, storm)
+
+    const metrics = (await app.inject({ url: '/metrics' })).body
+    const counted = [...metrics.matchAll(/^ledger_projector_events_total\{outcome="\w+"[^}]*\} (\d+)$/gm)]
+    assert.equal(
+      counted.reduce((sum, m) => sum + Number(m[1]), 0),
+      storm.distinctEventIds.size,
+      'outcome counters add up to the distinct events',
+    )
+    assert.match(metrics, /^ledger_projector_redeliveries_total\{[^}]*\} [1-9]\d*$/m)
+  })
+})

@@ -1,0 +1,193 @@
+// Helpers shared by the projector's end-to-end tests and its benchmark: a reproducible storm of
+// events with an oracle, publishing through the real SDK publisher, and checks against PostgreSQL.
+import assert from 'node:assert/strict'
+import type { LedgerEvent } from '@ledger/core'
+import {
+  EnvelopeCodec,
+  LedgerPublisher,
+  buildEvent,
+  createKafkajsTransport,
+  declareTopology,
+} from '@ledger/sdk'
+import {
+  createTestDatabase,
+  serviceEnv,
+  stackEnv,
+  uniqueName,
+  type CleanupHost,
+  type StackEnv,
+} from '@ledger/testing'
+import type pg from 'pg'
+
+export interface StormOptions {
+  entities: number
+  /** Distinct events per entity (versions 1..n). */
+  versions: number
+  /** Share of extra re-sends of already-listed events (same event ID), e.g. 0.3. */
+  duplicateRatio: number
+  /** @default 42 */
+  seed?: number
+}
+
+export interface Storm {
+  /** What to publish, shuffled, duplicates included. */
+  events: LedgerEvent[]
+  /** entity ID → the event with the highest version. */
+  oracle: Map<string, LedgerEvent>
+  distinctEventIds: Set<string>
+}
+
+/** mulberry32: a seeded generator, so a failing storm can be replayed exactly. */
+function random(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Builds `entities × versions` distinct events plus re-sends, shuffled, and the oracle. */
+export function makeStorm(options: StormOptions): Storm {
+  const rand = random(options.seed ?? 42)
+  const distinct: LedgerEvent[] = []
+  const oracle = new Map<string, LedgerEvent>()
+  for (let e = 0; e < options.entities; e++) {
+    const entityId = `ent_${e}`
+    for (let v = 1; v <= options.versions; v++) {
+      const event = buildEvent({
+        source: 'storm',
+        providerEventId: `${entityId}_v${v}`,
+        type: 'account.updated',
+        entityType: 'account',
+        entityId,
+        entityVersion: v,
+        payload: { id: entityId, version: v, balance: Math.floor(rand() * 1_000_000) },
+      })
+      distinct.push(event)
+      if (v === options.versions) oracle.set(entityId, event)
+    }
+  }
+  const resends = Math.round(distinct.length * options.duplicateRatio)
+  const events = [...distinct]
+  for (let i = 0; i < resends; i++) events.push(distinct[Math.floor(rand() * distinct.length)]!)
+  for (let i = events.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1))
+    ;[events[i], events[j]] = [events[j]!, events[i]!]
+  }
+  return { events, oracle, distinctEventIds: new Set(distinct.map((e) => e.eventId)) }
+}
+
+/** Creates the topic (and the group's retry/DLQ topics) and deletes them when the test ends. */
+export async function ensureTestTopics(
+  t: CleanupHost,
+  stack: StackEnv,
+  topic: string,
+  groupId: string,
+): Promise<void> {
+  const admin = createKafkajsTransport({ brokers: stack.kafkaBrokers }).admin()
+  await admin.connect()
+  const specs = declareTopology({ eventTopics: [topic], consumerGroups: [groupId] })
+  const created = await admin.ensureTopics(specs)
+  await admin.disconnect()
+  t.after(async () => {
+    const cleaner = createKafkajsTransport({ brokers: stack.kafkaBrokers }).admin()
+    await cleaner.connect()
+    await cleaner.deleteTopics(created.filter((name) => name !== 'ledger.quarantine')).catch(() => {})
+    await cleaner.disconnect()
+  })
+}
+
+export interface ProjectorFixture {
+  stack: StackEnv
+  topic: string
+  groupId: string
+  databaseUrl: string
+  /** The projector's environment (`loadProjectorConfig` or a child process) for this fixture. */
+  env: Record<string, string>
+}
+
+/**
+ * A unique topic and consumer group (created now, deleted after the test), a database (a fresh
+ * one on the shared server unless `databaseUrl` is given) and the projector's environment for them.
+ */
+export async function projectorFixture(
+  t: CleanupHost,
+  name: string,
+  options: { databaseUrl?: string; stack?: StackEnv } = {},
+): Promise<ProjectorFixture> {
+  const stack = options.stack ?? stackEnv()
+  const topic = uniqueName(`${name}.events`).replaceAll('_', '.')
+  const groupId = uniqueName(`${name}-projector`)
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase(t, stack.databaseUrl))
+  await ensureTestTopics(t, stack, topic, groupId)
+  const env = {
+    ...serviceEnv(databaseUrl, stack),
+    PROJECTOR_TOPICS: topic,
+    PROJECTOR_GROUP_ID: groupId,
+  }
+  return { stack, topic, groupId, databaseUrl, env }
+}
+
+/** Publishes every event through `LedgerPublisher` (registry-encoded, acks=all), many in flight. */
+export async function publishAll(
+  stack: StackEnv,
+  topic: string,
+  events: readonly LedgerEvent[],
+): Promise<void> {
+  const publisher = await LedgerPublisher.connect({
+    transport: createKafkajsTransport({ brokers: stack.kafkaBrokers, clientId: 'projector-test-publisher' }),
+    codec: new EnvelopeCodec({ url: stack.schemaRegistryUrl }),
+    defaultTopic: topic,
+  })
+  try {
+    const inFlight = 2000
+    for (let i = 0; i < events.length; i += inFlight) {
+      await Promise.all(events.slice(i, i + inFlight).map((event) => publisher.publish(event)))
+    }
+  } finally {
+    await publisher.close()
+  }
+}
+
+/** Number of rows in the ledger table, for `waitFor`. */
+export async function ledgerCount(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_events')
+  return rows[0]?.n ?? 0
+}
+
+/**
+ * Every projection equals the oracle (highest version, its event ID and body) and every distinct
+ * event is in the ledger exactly once.
+ */
+export async function assertMatchesOracle(pool: pg.Pool, storm: Storm): Promise<void> {
+  const { rows: ledger } = await pool.query<{ event_id: string; n: number }>(
+    'SELECT event_id, count(*)::int AS n FROM ledger_events GROUP BY event_id',
+  )
+  assert.equal(ledger.length, storm.distinctEventIds.size, 'one ledger row per distinct event')
+  assert(
+    ledger.every((r) => r.n === 1 && storm.distinctEventIds.has(r.event_id)),
+    'each event exactly once',
+  )
+
+  const { rows: projections } = await pool.query<{
+    entity_id: string
+    version: string
+    last_event_id: string
+    state: unknown
+  }>('SELECT entity_id, version, last_event_id, state FROM projections')
+  assert.equal(projections.length, storm.oracle.size, 'one projection per entity')
+  for (const row of projections) {
+    const expected = storm.oracle.get(row.entity_id)
+    assert(expected, `unexpected entity ${row.entity_id}`)
+    assert.equal(Number(row.version), expected.entityVersion, `${row.entity_id} version`)
+    assert.equal(row.last_event_id, expected.eventId, `${row.entity_id} last event`)
+    assert.deepEqual(row.state, JSON.parse(expected.rawBody.toString('utf8')))
+  }
+  const { rows: applied } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ledger_events WHERE outcome = 'applied'`,
+  )
+  assert((applied[0]?.n ?? 0) >= storm.oracle.size, 'at least one applied event per entity')
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { loadAdminConfig, startAdmin } from '@ledger/admin'
+import { loadIngestConfig, startIngest } from '@ledger/ingest'
+import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
+import {
+  cleanupScope,
+  createTestDatabase,
+  serviceEnv,
+  freePort,
+  stackEnv,
+  uniqueName,
+  waitFor,
+} from '@ledger/testing'
+import { startPrometheus } from '../../infra/lib/stack.mjs'
+
+interface PromQueryResult {
+  data: { result: { metric: Record<string, string>; value: [number, string] }[] }
+}
+
+/** Listens on an ephemeral port and returns `127.0.0.1:<port>`. */
+async function listen(app: { listen(o: { host: string; port: number }): Promise<string> }): Promise<string> {
+  return new URL(await app.listen({ host: '127.0.0.1', port: 0 })).host
+}
+
+describe(
+  'Prometheus scrapes every service',
+  { skip: !process.env.PROMETHEUS_URL && 'prometheus is not installed' },
+  () => {
+    it('reports each service up and exposes ledger metrics', async (test) => {
+      const t = cleanupScope(test)
+      const stack = stackEnv()
+      const databaseUrl = await createTestDatabase(t, stack.databaseUrl)
+      const env = serviceEnv(databaseUrl, stack)
+      const ingest = await startIngest(loadIngestConfig(env))
+      t.after(() => ingest.close())
+      const admin = await startAdmin(
+        loadAdminConfig({ ...env, LEDGER_ADMIN_TOKEN: 'scrape-test-token-123456' }),
+      )
+      t.after(() => admin.close())
+      const { app: projector } = await buildProjectorApp(
+        loadProjectorConfig({ ...env, PROJECTOR_GROUP_ID: uniqueName('scrape') }),
+      )
+      t.after(() => projector.close())
+
+      const targets = [
+        { job: 'ingest', address: await listen(ingest) },
+        { job: 'admin', address: await listen(admin) },
+        { job: 'projector', address: await listen(projector) },
+      ]
+      const prometheus = await startPrometheus({
+        targets,
+        port: await freePort(),
+        name: uniqueName('prometheus-test'),
+      })
+      t.after(() => prometheus.stop())
+
+      const query = async (promql: string) => {
+        const res = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`)
+        return ((await res.json()) as PromQueryResult).data.result
+      }
+      const up = await waitFor(
+        async () => {
+          const result = await query('up')
+          return result.length === 3 && result.every((r) => r.value[1] === '1') ? result : undefined
+        },
+        { timeoutMs: 45_000, intervalMs: 500, description: 'all three targets up in Prometheus' },
+      )
+      assert.deepEqual(up.map((r) => r.metric.job).sort(), ['admin', 'ingest', 'projector'])
+
+      // The services label their own metrics, so dashboards can tell replicas' series apart.
+      const processMetrics = await query('process_resident_memory_bytes')
+      assert.deepEqual(processMetrics.map((r) => r.metric.service).sort(), ['admin', 'ingest', 'projector'])
+    })
+  },
+)
