@@ -14,13 +14,21 @@ export interface BatchingProducerOptions {
   maxBatchRecords?: number
   /** Told about every produce request, for metrics. */
   onBatch?: (info: { records: number; durationMs: number; ok: boolean }) => void
+  /**
+   * How long `close()` waits for records already sent (a broker that is down never answers)
+   * before it disconnects and reports their outcome as `unknown`.
+   * @default 10000
+   */
+  closeTimeoutMs?: number
 }
 
 /**
- * What finally became of a record: `acked` (stored, acks=all), `failed` (the request holding it
- * failed) or `withdrawn` (its caller's timeout passed while it was still queued: never sent).
+ * What finally became of a record: `acked` (stored, acks=all), `failed` (the broker refused the
+ * request holding it), `withdrawn` (its caller's timeout passed while it was still queued: never
+ * sent) or `unknown` (sent, but the producer was closed before the broker answered: it may be
+ * stored or not).
  */
-export type ProduceOutcome = 'acked' | 'failed' | 'withdrawn'
+export type ProduceOutcome = 'acked' | 'failed' | 'withdrawn' | 'unknown'
 
 export interface ProduceOptions {
   /**
@@ -58,17 +66,21 @@ export class BatchingProducer {
   readonly #lingerMs: number
   readonly #maxBatchRecords: number
   readonly #onBatch: BatchingProducerOptions['onBatch']
+  readonly #closeTimeoutMs: number
   #queue: Pending[] = []
   #inFlight: Promise<void> | undefined
   #cancelLinger: (() => void) | undefined
   #lastSendOk = true
   #closed = false
+  /** close() gave up waiting and disconnected: what fails from now on has an unknown outcome. */
+  #abandoned = false
 
   constructor(transport: ProducerTransport, options: BatchingProducerOptions = {}) {
     this.#transport = transport
     this.#lingerMs = options.lingerMs ?? 0
     this.#maxBatchRecords = options.maxBatchRecords ?? 1000
     this.#onBatch = options.onBatch
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000
   }
 
   /** Whether the last produce request succeeded; readiness probes report this. */
@@ -140,11 +152,22 @@ export class BatchingProducer {
     }
   }
 
-  /** Stops taking records, sends what is queued, and disconnects the transport. */
+  /**
+   * Stops taking records, sends what is queued, and disconnects the transport. Waits at most
+   * `closeTimeoutMs` for the broker; records still unanswered then get the outcome `unknown`.
+   */
   async close(): Promise<void> {
     this.#closed = true
-    await this.flush()
+    const flushed = this.flush()
+    let timer: NodeJS.Timeout | undefined
+    const inTime = await Promise.race([
+      flushed.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.#closeTimeoutMs))),
+    ])
+    clearTimeout(timer)
+    this.#abandoned = !inTime
     await this.#transport.disconnect()
+    await flushed
   }
 
   #schedule(): void {
@@ -161,6 +184,20 @@ export class BatchingProducer {
 
   #sendNext(): void {
     if (this.#inFlight) return
+    if (this.#abandoned) {
+      for (const p of this.#queue.splice(0)) {
+        p.onOutcome?.('withdrawn')
+        this.#settle(
+          p,
+          new TransientError(
+            'BROKER_UNAVAILABLE',
+            'The producer closed before this record was sent; retry against another instance.',
+          ),
+          false,
+        )
+      }
+      return
+    }
     const batch = this.#queue.splice(0, this.#maxBatchRecords).filter((p) => !p.settled)
     if (batch.length === 0) return
     for (const p of batch) p.sent = true
@@ -186,8 +223,8 @@ export class BatchingProducer {
       })
   }
 
-  #settle(pending: Pending, err: unknown): void {
-    pending.onOutcome?.(err === null ? 'acked' : 'failed')
+  #settle(pending: Pending, err: unknown, report = true): void {
+    if (report) pending.onOutcome?.(err === null ? 'acked' : this.#abandoned ? 'unknown' : 'failed')
     if (pending.settled) return
     pending.settled = true
     if (err === null) pending.resolve()

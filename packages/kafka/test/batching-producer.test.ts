@@ -4,12 +4,17 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { LedgerError } from '@ledger/core'
 import { BatchingProducer, type OutgoingRecord, type ProduceAck, type ProducerTransport } from '@ledger/kafka'
 
-/** A transport whose sends complete only when the test says so. */
+/**
+ * A transport whose sends complete only when the test says so; disconnecting fails what is still
+ * unanswered, as the kafkajs seam does.
+ */
 function controllableTransport() {
   const sends: { records: readonly OutgoingRecord[]; ack(): void; fail(err: Error): void }[] = []
   const transport: ProducerTransport = {
     connect: async () => {},
-    disconnect: async () => {},
+    disconnect: async () => {
+      for (const send of sends) send.fail(new Error('producer closed'))
+    },
     send: (records) =>
       new Promise<ProduceAck[]>((resolve, reject) => {
         sends.push({ records, ack: () => resolve([]), fail: reject })
@@ -123,5 +128,21 @@ describe('BatchingProducer', () => {
     sends[0]?.fail(new Error('broker down'))
     await assert.rejects(first)
     assert.deepEqual(outcomes, ['2:withdrawn', '1:failed'])
+  })
+
+  it('closes within closeTimeoutMs when the broker never answers: sent records unknown, queued ones withdrawn', async () => {
+    const { transport, sends } = controllableTransport()
+    const producer = new BatchingProducer(transport, { lingerMs: 1, closeTimeoutMs: 50 })
+    const outcomes: string[] = []
+    const sent = producer.produce(record(1), { onOutcome: (o) => outcomes.push(`1:${o}`) })
+    await sleep(10)
+    const queued = producer.produce(record(2), { onOutcome: (o) => outcomes.push(`2:${o}`) })
+    const started = Date.now()
+    await producer.close()
+    assert.ok(Date.now() - started < 1000, 'close does not wait for a broker that never answers')
+    await assert.rejects(sent)
+    await assert.rejects(queued)
+    assert.equal(sends.length, 1, 'nothing is sent after close gave up')
+    assert.deepEqual(outcomes.sort(), ['1:unknown', '2:withdrawn'])
   })
 })

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { LedgerError } from '@ledger/core'
 import { createKafkajsTransport, type IncomingRecord, type TopicSpec } from '@ledger/kafka'
-import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
+import { cleanupScope, freePort, stackEnv, uniqueName } from '@ledger/testing'
+import { startKafkaBroker } from '../../../infra/lib/stack.mjs'
 
 const spec = (topic: string): TopicSpec => ({
   topic,
@@ -82,5 +87,51 @@ describe('kafkajs transport against the real broker', () => {
       producer.connect(),
       (err: unknown) => err instanceof LedgerError && err.code === 'BROKER_UNAVAILABLE' && err.retryable,
     )
+  })
+
+  it('resends a batch while its broker is down instead of giving it up, and later batches are accepted', async (test) => {
+    const t = cleanupScope(test)
+    const dataDir = await mkdtemp(join(tmpdir(), 'transport-restart-'))
+    t.after(() => rm(dataDir, { recursive: true, force: true }))
+    // A broker this test owns: the shared one is never stopped.
+    const broker = await startKafkaBroker({
+      port: await freePort(),
+      controllerPort: await freePort(),
+      dataDir,
+      log: () => {},
+    })
+    t.after(() => broker.kill())
+    const transport = createKafkajsTransport({ brokers: broker.brokers.split(','), connectionTimeoutMs: 500 })
+    const admin = transport.admin()
+    await admin.connect()
+    const topic = uniqueName('transport.restart')
+    await admin.ensureTopics([spec(topic)])
+    await admin.disconnect()
+    const producer = transport.producer()
+    await producer.connect()
+    t.after(() => producer.disconnect())
+    const rec = (n: number) => ({ topic, key: `k${n % 3}`, value: Buffer.from(String(n)) })
+    await producer.send([rec(1), rec(2), rec(3)])
+
+    await broker.stop()
+    let settled: string | undefined
+    const during = producer.send([rec(4), rec(5), rec(6)]).then(
+      () => (settled = 'acked'),
+      (err: unknown) => (settled = `failed: ${String(err)}`),
+    )
+    // Longer than kafkajs' own connect retries (about 5 s with these settings), after which
+    // kafkajs alone gives the send up.
+    await sleep(8000)
+    assert.equal(settled, undefined, 'the batch is still being resent while the broker is down')
+    await broker.start()
+    await during
+    assert.equal(settled, 'acked')
+    await producer.send([rec(7), rec(8), rec(9)])
+
+    const check = transport.admin()
+    await check.connect()
+    t.after(() => check.disconnect())
+    const high = (await check.topicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0)
+    assert.equal(high, 9, 'every record stored exactly once')
   })
 })

@@ -5,8 +5,8 @@ export interface WaitForOptions {
   timeoutMs?: number
   /** @default 100 */
   intervalMs?: number
-  /** Said in the error when time runs out. */
-  description?: string
+  /** Said in the error when time runs out; a function is called then, to report the last state seen. */
+  description?: string | (() => string)
 }
 
 /**
@@ -27,7 +27,9 @@ export async function waitFor<T>(
       lastError = err
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${options.description ?? 'condition'}`, { cause: lastError })
+      const { description = 'condition' } = options
+      const what = typeof description === 'function' ? description() : description
+      throw new Error(`Timed out waiting for ${what}`, { cause: lastError })
     }
     await sleep(options.intervalMs ?? 100)
   }

@@ -56,7 +56,10 @@ export async function startIngest(
     logger.info({}, 'LEDGER_MASTER_KEYS unset: serving file sources only, not admin-created ones')
   }
 
-  const transport = createKafkajsTransport({ brokers: config.kafkaBrokers, clientId: 'ledger-ingest' })
+  const transport = createKafkajsTransport(
+    { brokers: config.kafkaBrokers, clientId: 'ledger-ingest' },
+    logger,
+  )
   const admin = transport.admin()
   await admin.connect()
   const topics = [...new Set([...sources.list().map((s) => s.topic), config.eventsTopic])]

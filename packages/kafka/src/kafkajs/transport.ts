@@ -28,7 +28,8 @@ export function createKafkajsTransport(
     producer() {
       // maxInFlightRequests 1 keeps the idempotent producer's sequence numbers in order; the
       // batching producer above makes up for it by sending many records per request. Retries
-      // stay unlimited (the idempotence guarantee needs that); callers bound their own wait.
+      // stay unlimited (the idempotence guarantee needs that, and the seam resends what kafkajs
+      // gives up anyway); callers bound their own wait.
       const producer = kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
@@ -42,7 +43,11 @@ export function createKafkajsTransport(
           retries: Number.MAX_SAFE_INTEGER,
         },
       })
-      return createKafkajsProducer(producer, resolved.requestTimeoutMs)
+      return createKafkajsProducer(producer, {
+        requestTimeoutMs: resolved.requestTimeoutMs,
+        maxRetryTimeMs: resolved.maxRetryTimeMs,
+        logger: logger.child({ component: 'producer' }),
+      })
     },
 
     consumer(consumerOptions: ConsumerOptions) {

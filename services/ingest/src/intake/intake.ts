@@ -176,6 +176,17 @@ export class Intake {
         // stays (answering this process's duplicates, its lease renewed) until PostgreSQL knows.
         if (acked) resolveDone({ eventId: request.event.eventId, duplicate: false })
         else rejectDone(lostError(outcome))
+        if (outcome === 'unknown') {
+          // Shutting down with the record sent but unanswered: releasing the claim would invite a
+          // second copy; leaving it lets the lease run out first, so a redelivery publishes again
+          // only then (the event ID is the same, so consumers see a duplicate, not a new event).
+          this.#options.logger.warn(
+            { scope: request.scope, eventId: request.event.eventId },
+            'shutting down before Kafka answered for this delivery; its claim stays until the lease runs out',
+          )
+          this.#flights.delete(flightId(request))
+          return
+        }
         void this.#recordOutcome(request, acked).finally(() => this.#flights.delete(flightId(request)))
       },
     })

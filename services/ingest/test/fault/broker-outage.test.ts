@@ -42,6 +42,7 @@ describe('Kafka stopped mid-traffic', () => {
         status: res.statusCode,
         retryAfter: res.headers['retry-after'],
         eventId: res.statusCode < 300 ? res.json<{ eventId: string }>().eventId : undefined,
+        body: res.body,
       }
       answers.set(n, answer)
       return answer
@@ -91,7 +92,10 @@ describe('Kafka stopped mid-traffic', () => {
           const a = await send(n)
           return a.status < 300 ? a : undefined
         },
-        { timeoutMs: 40_000, description: `delivery ${n} accepted on retry` },
+        {
+          timeoutMs: 40_000,
+          description: () => `delivery ${n} accepted on retry; last answer ${JSON.stringify(answers.get(n))}`,
+        },
       )
       assert.ok(retried.status === 202 || retried.status === 200)
     }
