@@ -1,7 +1,8 @@
 // Single-node Kafka 3.9.1 in KRaft combined mode (broker + controller in one
 // JVM), run straight from the Maven jars: `java -cp <jars> kafka.Kafka`.
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InfraError } from './errors.mjs'
 import { ensureKafkaJars } from './fetch-artifacts.mjs'
@@ -86,16 +87,18 @@ function clusterId() {
 /**
  * Starts a dedicated single-node broker, e.g. for fault tests that stop it
  * mid-traffic and start it again on the same ports with the same data.
- * @param {{ port: number, controllerPort: number, dataDir?: string,
+ * @param {{ port: number, controllerPort: number, dataDir?: string, throwaway?: boolean,
  *   log?: (line: string) => void, name?: string }} options
  *   dataDir: instance directory (config, and topic data under data/)
  *   @default dataDir `<run dir>/kafka-<port>`
+ *   throwaway: a fresh directory under the system's temp dir, deleted by kill()
  * @returns {Promise<KafkaBroker>}
  */
 export async function startKafkaBroker({
   port,
   controllerPort,
   dataDir,
+  throwaway = false,
   log = stderrLog,
   name = `kafka-${port}`,
 }) {
@@ -104,7 +107,7 @@ export async function startKafkaBroker({
       `startKafkaBroker: port and controllerPort must be two different integers, got ${port} and ${controllerPort}`,
     )
   }
-  const dir = dataDir ?? join(runDir(), name)
+  const dir = throwaway ? mkdtempSync(join(tmpdir(), `${name}-`)) : (dataDir ?? join(runDir(), name))
   const logDirs = join(dir, 'data')
   const propertiesFile = join(dir, 'server.properties')
   const log4jFile = join(dir, 'log4j.properties')
@@ -208,6 +211,7 @@ export async function startKafkaBroker({
       log(`${name}: killed (pid ${pid})`)
     }
     removePidfile(name)
+    if (throwaway) rmSync(dir, { recursive: true, force: true })
   }
 
   /** @type {KafkaBroker} */

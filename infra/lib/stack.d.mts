@@ -25,6 +25,8 @@ export function startKafkaBroker(options: {
   port: number
   controllerPort: number
   dataDir?: string
+  /** A fresh directory under the system's temp dir, deleted by `kill()`. */
+  throwaway?: boolean
   name?: string
   log?: (line: string) => void
 }): Promise<OwnedKafkaBroker>

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LedgerError } from '@ledger/core'
@@ -91,13 +88,11 @@ describe('kafkajs transport against the real broker', () => {
 
   it('resends a batch while its broker is down instead of giving it up, and later batches are accepted', async (test) => {
     const t = cleanupScope(test)
-    const dataDir = await mkdtemp(join(tmpdir(), 'transport-restart-'))
-    t.after(() => rm(dataDir, { recursive: true, force: true }))
     // A broker this test owns: the shared one is never stopped.
     const broker = await startKafkaBroker({
       port: await freePort(),
       controllerPort: await freePort(),
-      dataDir,
+      throwaway: true,
       log: () => {},
     })
     t.after(() => broker.kill())

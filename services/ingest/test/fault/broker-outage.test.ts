@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { cleanupScope, freePort, waitFor } from '@ledger/testing'
@@ -13,13 +10,11 @@ const SECRET = 'github-outage-secret-0123456789'
 describe('Kafka stopped mid-traffic', () => {
   it('answers 503 with Retry-After during the outage, recovers alone, and loses no accepted event', async (test) => {
     const t = cleanupScope(test)
-    const dataDir = await mkdtemp(join(tmpdir(), 'ingest-outage-'))
-    t.after(() => rm(dataDir, { recursive: true, force: true }))
     // A broker this test alone owns, on free ports: the shared one is never stopped.
     const broker = await startKafkaBroker({
       port: await freePort(),
       controllerPort: await freePort(),
-      dataDir,
+      throwaway: true,
       log: () => {},
     })
     t.after(() => broker.kill())
