@@ -7,8 +7,10 @@ export function kafkajsLogCreator(logger: Logger): logCreator {
     ({ level, log }) => {
       const { message, ...extra } = log
       const fields = { component: 'kafkajs', ...extra }
-      if (level === logLevel.ERROR) logger.error(fields, message)
-      else if (level === logLevel.WARN) logger.warn(fields, message)
+      // kafkajs logs every error response and dropped connection at ERROR, then retries it (a
+      // coordinator still loading at start-up, a broker restarting). Whether that turned into a
+      // failure is ours to say, at our level, so kafkajs' own lines are warnings at most.
+      if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(fields, message)
       else if (level === logLevel.INFO) logger.debug(fields, message)
     }
 }
