@@ -51,11 +51,16 @@ async function startTarget(
     ],
     { env, stdio: ['ignore', 'pipe', 'inherit'] },
   )
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve)
+  // The target's own log lines may come first; the port line is the one with a port. Later lines
+  // are read and dropped, so a chatty target never blocks on a full pipe.
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const port = /^\{"port":(\d+)\}$/.exec(line)?.[1]
+      if (port !== undefined) resolve(Number(port))
+    })
     child.once('exit', (code) => reject(new Error(`${mode} target exited with ${code}`)))
   })
-  return { port: (JSON.parse(line) as { port: number }).port, child }
+  return { port, child }
 }
 
 async function stopTarget(child: ChildProcess): Promise<void> {
