@@ -86,6 +86,29 @@ describe('kafkajs transport against the real broker', () => {
     )
   })
 
+  it('fails a produce to a topic that does not exist with TOPIC_NOT_FOUND, and keeps producing elsewhere', async (test) => {
+    const t = cleanupScope(test)
+    const transport = createKafkajsTransport({ brokers: stackEnv().kafkaBrokers })
+    const admin = transport.admin()
+    await admin.connect()
+    t.after(() => admin.disconnect())
+    const topic = uniqueName('transport.exists')
+    await admin.ensureTopics([spec(topic)])
+    t.after(() => admin.deleteTopics([topic]))
+    const producer = transport.producer()
+    await producer.connect()
+    t.after(() => producer.disconnect())
+
+    const missing = uniqueName('transport.typo')
+    await assert.rejects(
+      producer.send([{ topic: missing, key: 'k', value: Buffer.from('x') }]),
+      (err: unknown) =>
+        err instanceof LedgerError && err.code === 'TOPIC_NOT_FOUND' && err.message.includes(missing),
+    )
+    await producer.send([{ topic, key: 'k', value: Buffer.from('y') }])
+    assert.equal((await admin.listTopics()).includes(missing), false, 'nothing was auto-created')
+  })
+
   it('resends a batch while its broker is down instead of giving it up, and later batches are accepted', async (test) => {
     const t = cleanupScope(test)
     // A broker this test owns: the shared one is never stopped.

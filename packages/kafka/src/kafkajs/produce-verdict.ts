@@ -6,10 +6,11 @@ import { errorChain } from '@ledger/core'
  *   records again, which the idempotent producer numbers the same, so the broker dedups them;
  * - `new-session`: the broker no longer knows this producer's sequence numbers (it lost data, or
  *   expired the producer ID); no resend under this producer ID can succeed;
- * - `give-up`: the broker refused the records for good (too large, invalid, not authorised, topic
- *   missing), so they are not stored and resending cannot help.
+ * - `give-up`: the broker refused the records for good (too large, invalid, not authorised), so
+ *   they are not stored and resending cannot help;
+ * - `topic-missing`: a topic does not exist; nothing was sent.
  */
-export type ProduceVerdict = 'resend' | 'new-session' | 'give-up'
+export type ProduceVerdict = 'resend' | 'new-session' | 'give-up' | 'topic-missing'
 
 const PRODUCER_STATE_LOST = new Set([
   'OUT_OF_ORDER_SEQUENCE_NUMBER',
@@ -29,7 +30,8 @@ export function produceVerdict(err: unknown): ProduceVerdict {
     const { type, retriable } = link as { type?: unknown; retriable?: unknown }
     if (typeof type !== 'string') continue
     if (PRODUCER_STATE_LOST.has(type)) return 'new-session'
-    if (type === TOPIC_MISSING || retriable === false) return 'give-up'
+    if (type === TOPIC_MISSING) return 'topic-missing'
+    if (retriable === false) return 'give-up'
   }
   return 'resend'
 }

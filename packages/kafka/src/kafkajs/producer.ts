@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { TransientError, type Logger } from '@ledger/core'
+import { LedgerError, TransientError, type Logger } from '@ledger/core'
 import { CompressionTypes, type Producer } from 'kafkajs'
 import { toBrokerError } from '../errors.js'
 import { produceVerdict } from './produce-verdict.js'
@@ -93,6 +93,7 @@ export function createKafkajsProducer(
         } catch (err) {
           const verdict = produceVerdict(err)
           if (verdict === 'give-up') throw toBrokerError(err, 'produce')
+          if (verdict === 'topic-missing') throw topicMissingError(records, err)
           if (closing.signal.aborted) throw closedError(err)
           if (verdict === 'new-session' && !sessionLost) {
             sessionLost = true
@@ -118,6 +119,15 @@ export function createKafkajsProducer(
       await producer.disconnect()
     },
   }
+}
+
+function topicMissingError(records: readonly OutgoingRecord[], cause: unknown): LedgerError {
+  const topics = [...new Set(records.map((r) => r.topic))].join(', ')
+  return new LedgerError(
+    'TOPIC_NOT_FOUND',
+    `Kafka has no topic ${topics} (or not all of them), and topics are never created on first use: declare it with declareTopology() so ensureTopics() creates it at start-up, or fix the topic name. Nothing was sent.`,
+    { cause },
+  )
 }
 
 function closedError(cause: unknown): TransientError {

@@ -27,9 +27,10 @@ export function createKafkajsTransport(
 
     producer() {
       // maxInFlightRequests 1 keeps the idempotent producer's sequence numbers in order; the
-      // batching producer above makes up for it by sending many records per request. Retries
-      // stay unlimited (the idempotence guarantee needs that, and the seam resends what kafkajs
-      // gives up anyway); callers bound their own wait.
+      // batching producer above makes up for it by sending many records per request. kafkajs'
+      // own retries are few: the seam resends what kafkajs gives up (same records, same sequence
+      // numbers, see producer.ts) and decides what is final, such as a missing topic, which
+      // unlimited kafkajs retries would wait on forever. Callers bound their own wait.
       const producer = kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
@@ -37,11 +38,7 @@ export function createKafkajsTransport(
         // client produced it, so an entity's events stay in order across producers.
         createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
-        retry: {
-          initialRetryTime: 100,
-          maxRetryTime: resolved.maxRetryTimeMs,
-          retries: Number.MAX_SAFE_INTEGER,
-        },
+        retry: { initialRetryTime: 100, maxRetryTime: resolved.maxRetryTimeMs, retries: 5 },
       })
       return createKafkajsProducer(producer, {
         requestTimeoutMs: resolved.requestTimeoutMs,

@@ -40,9 +40,14 @@ describe('produceVerdict', () => {
     assert.equal(produceVerdict(wrap(new KafkaJSNonRetriableError(fenced), fenced)), 'new-session')
   })
 
-  it('gives up on a definitive refusal and on a missing topic', () => {
+  it('gives up on a definitive refusal, and says when the topic is missing', () => {
     assert.equal(produceVerdict(brokerError('MESSAGE_TOO_LARGE', false)), 'give-up')
     assert.equal(produceVerdict(brokerError('TOPIC_AUTHORIZATION_FAILED', false)), 'give-up')
-    assert.equal(produceVerdict(brokerError('UNKNOWN_TOPIC_OR_PARTITION', true)), 'give-up')
+    const missing = brokerError('UNKNOWN_TOPIC_OR_PARTITION', true)
+    const exhausted = wrap(
+      new KafkaJSNumberOfRetriesExceeded(missing, { retryCount: 5, retryTime: 1000 }),
+      missing,
+    )
+    assert.equal(produceVerdict(exhausted), 'topic-missing')
   })
 })
