@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { createKafkajsTransport, dlqTopicName, DEFAULT_RETRY_TIERS, retryTopicName } from '@ledger/sdk'
-import { cleanupScope, uniqueName, waitFor } from '@ledger/testing'
+import { cleanupScope, freePort, uniqueName, waitFor } from '@ledger/testing'
 import { startPostgresCluster } from '../../infra/lib/stack.mjs'
 import {
   assertMatchesOracle,
+  assertNothingParked,
   projectorFixture,
   ledgerCount,
   makeStorm,
@@ -19,15 +18,6 @@ import {
 
 /** The issue asks for PostgreSQL to be down for 30 s while records keep arriving. */
 const OUTAGE_MS = 30_000
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  assert(address && typeof address === 'object')
-  return address.port
-}
 
 describe('projector while PostgreSQL is down', () => {
   it('sends nothing to the DLQ because of the outage and applies everything once it returns', async (test) => {
@@ -71,22 +61,6 @@ describe('projector while PostgreSQL is down', () => {
     })
     await assertMatchesOracle(projector.pool, storm)
 
-    const admin = createKafkajsTransport({ brokers: stack.kafkaBrokers }).admin()
-    await admin.connect()
-    try {
-      for (const parked of [
-        dlqTopicName(groupId),
-        ...DEFAULT_RETRY_TIERS.map((tier) => retryTopicName(groupId, tier)),
-      ]) {
-        const offsets = await admin.topicOffsets(parked)
-        assert.deepEqual(
-          offsets.filter((o) => o.high !== o.low),
-          [],
-          `${parked} stayed empty: the outage paused consumption instead of failing records`,
-        )
-      }
-    } finally {
-      await admin.disconnect()
-    }
+    await assertNothingParked(stack, groupId, 'the outage paused consumption instead of failing records')
   })
 })

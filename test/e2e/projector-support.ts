@@ -3,11 +3,14 @@
 import assert from 'node:assert/strict'
 import type { LedgerEvent } from '@ledger/core'
 import {
+  DEFAULT_RETRY_TIERS,
   EnvelopeCodec,
   LedgerPublisher,
   buildEvent,
   createKafkajsTransport,
   declareTopology,
+  dlqTopicName,
+  retryTopicName,
 } from '@ledger/sdk'
 import {
   createTestDatabase,
@@ -190,4 +193,25 @@ export async function assertMatchesOracle(pool: pg.Pool, storm: Storm): Promise<
     `SELECT count(*)::int AS n FROM ledger_events WHERE outcome = 'applied'`,
   )
   assert((applied[0]?.n ?? 0) >= storm.oracle.size, 'at least one applied event per entity')
+}
+
+/** The group's retry topics and DLQ hold nothing: no record was parked because of an outage. */
+export async function assertNothingParked(stack: StackEnv, groupId: string, why: string): Promise<void> {
+  const admin = createKafkajsTransport({ brokers: stack.kafkaBrokers }).admin()
+  await admin.connect()
+  try {
+    for (const parked of [
+      dlqTopicName(groupId),
+      ...DEFAULT_RETRY_TIERS.map((tier) => retryTopicName(groupId, tier)),
+    ]) {
+      const offsets = await admin.topicOffsets(parked)
+      assert.deepEqual(
+        offsets.filter((o) => o.high !== o.low),
+        [],
+        `${parked} stayed empty: ${why}`,
+      )
+    }
+  } finally {
+    await admin.disconnect()
+  }
 }

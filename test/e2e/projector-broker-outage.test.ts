@@ -1,0 +1,56 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, it } from 'node:test'
+import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
+import { cleanupScope, freePort, stackEnv, waitFor } from '@ledger/testing'
+import { startKafkaBroker } from '../../infra/lib/stack.mjs'
+import {
+  assertMatchesOracle,
+  assertNothingParked,
+  ledgerCount,
+  makeStorm,
+  projectorFixture,
+  publishAll,
+} from './projector-support.js'
+
+describe('projector while Kafka restarts', () => {
+  it('resumes by itself after the broker returns, applies everything once and parks nothing', async (test) => {
+    const t = cleanupScope(test)
+    // A broker this test owns: the shared one is never stopped.
+    const broker = await startKafkaBroker({
+      port: await freePort(),
+      controllerPort: await freePort(),
+      throwaway: true,
+      log: () => {},
+    })
+    t.after(() => broker.kill())
+    const stack = { ...stackEnv(), kafkaBrokers: broker.brokers.split(',') }
+    const { topic, groupId, env } = await projectorFixture(t, 'broker-outage', { stack })
+    // After the restart the group waits for the member it lost to time out before rebalancing.
+    const { app, projector } = await buildProjectorApp(
+      loadProjectorConfig({ ...env, PROJECTOR_SESSION_TIMEOUT_MS: '6000' }),
+    )
+    t.after(() => app.close())
+
+    const storm = makeStorm({ entities: 200, versions: 20, duplicateRatio: 0.3, seed: 23 })
+    const half = Math.floor(storm.events.length / 2)
+    const before = storm.events.slice(0, half)
+    await publishAll(stack, topic, before)
+    const distinctBefore = new Set(before.map((e) => e.eventId)).size
+    await waitFor(async () => (await ledgerCount(projector.pool)) >= distinctBefore, {
+      description: 'the first half applied',
+    })
+
+    await broker.stop()
+    // Longer than the consumer's own retries take to run out without a broker.
+    await sleep(10_000)
+    await broker.start()
+    await publishAll(stack, topic, storm.events.slice(half))
+
+    await waitFor(async () => (await ledgerCount(projector.pool)) >= storm.distinctEventIds.size, {
+      timeoutMs: 90_000,
+      description: 'every event applied after Kafka returned',
+    })
+    await assertMatchesOracle(projector.pool, storm)
+    await assertNothingParked(stack, groupId, 'a broker restart is no reason to retry or dead-letter')
+  })
+})
