@@ -8,7 +8,7 @@ import { InfraError } from './errors.mjs'
 import { ensureKafkaJars } from './fetch-artifacts.mjs'
 import { javaCommand } from './java.mjs'
 import { runDir } from './paths.mjs'
-import { kafkaAnswers, tcpOpen } from './probes.mjs'
+import { freeTcpPorts, kafkaAnswers, tcpOpen } from './probes.mjs'
 import {
   killPid,
   ownedPid,
@@ -87,21 +87,20 @@ function clusterId() {
 /**
  * Starts a dedicated single-node broker, e.g. for fault tests that stop it
  * mid-traffic and start it again on the same ports with the same data.
- * @param {{ port: number, controllerPort: number, dataDir?: string, throwaway?: boolean,
+ * @param {{ port?: number, controllerPort?: number, dataDir?: string, throwaway?: boolean,
  *   log?: (line: string) => void, name?: string }} options
  *   dataDir: instance directory (config, and topic data under data/)
  *   @default dataDir `<run dir>/kafka-<port>`
- *   throwaway: a fresh directory under the system's temp dir, deleted by kill()
+ *   throwaway: free ports unless given, and a fresh directory under the system's temp dir that
+ *   kill() deletes (what a fault test wants)
  * @returns {Promise<KafkaBroker>}
  */
-export async function startKafkaBroker({
-  port,
-  controllerPort,
-  dataDir,
-  throwaway = false,
-  log = stderrLog,
-  name = `kafka-${port}`,
-}) {
+export async function startKafkaBroker(options) {
+  const { dataDir, throwaway = false, log = stderrLog } = options
+  const [freePort, freeControllerPort] = throwaway ? await freeTcpPorts(2) : []
+  const port = options.port ?? freePort
+  const controllerPort = options.controllerPort ?? freeControllerPort
+  const name = options.name ?? `kafka-${port}`
   if (!Number.isInteger(port) || !Number.isInteger(controllerPort) || port === controllerPort) {
     throw new TypeError(
       `startKafkaBroker: port and controllerPort must be two different integers, got ${port} and ${controllerPort}`,

@@ -1,6 +1,6 @@
 // Is something there, and is it what we think it is? Raw protocol checks with
 // node:net only, so readiness and "reuse what is running" need no client libraries.
-import { connect } from 'node:net'
+import { connect, createServer } from 'node:net'
 
 /**
  * Opens a TCP connection, writes `request` (if any) and collects bytes until
@@ -83,4 +83,26 @@ export async function httpStatus(url, timeoutMs = 2000) {
   } catch {
     return 0
   }
+}
+
+/**
+ * `count` distinct TCP ports nobody listens on right now, picked by the kernel (all held open at
+ * once, so they differ), for a server that must be told its ports up front.
+ * @returns {Promise<number[]>}
+ */
+export async function freeTcpPorts(count) {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const server = createServer()
+          server.once('error', reject)
+          server.listen(0, '127.0.0.1', () => resolve(server))
+        }),
+    ),
+  )
+  const ports = servers.map((server) => server.address().port)
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  return ports
 }

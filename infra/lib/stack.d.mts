@@ -22,10 +22,12 @@ export interface OwnedKafkaBroker {
 }
 
 export function startKafkaBroker(options: {
-  port: number
-  controllerPort: number
+  /** Required unless `throwaway`. */
+  port?: number
+  /** Required unless `throwaway`. */
+  controllerPort?: number
   dataDir?: string
-  /** A fresh directory under the system's temp dir, deleted by `kill()`. */
+  /** Free ports unless given, and a fresh directory under the system's temp dir that `kill()` deletes. */
   throwaway?: boolean
   name?: string
   log?: (line: string) => void

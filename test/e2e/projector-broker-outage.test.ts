@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, freePort, stackEnv, waitFor } from '@ledger/testing'
+import { cleanupScope, stackEnv, waitFor } from '@ledger/testing'
 import { startKafkaBroker } from '../../infra/lib/stack.mjs'
 import {
   assertMatchesOracle,
@@ -16,12 +16,7 @@ describe('projector while Kafka restarts', () => {
   it('resumes by itself after the broker returns, applies everything once and parks nothing', async (test) => {
     const t = cleanupScope(test)
     // A broker this test owns: the shared one is never stopped.
-    const broker = await startKafkaBroker({
-      port: await freePort(),
-      controllerPort: await freePort(),
-      throwaway: true,
-      log: () => {},
-    })
+    const broker = await startKafkaBroker({ throwaway: true, log: () => {} })
     t.after(() => broker.kill())
     const stack = { ...stackEnv(), kafkaBrokers: broker.brokers.split(',') }
     const { topic, groupId, env } = await projectorFixture(t, 'broker-outage', { stack })

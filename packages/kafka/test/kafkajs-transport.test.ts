@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LedgerError } from '@ledger/core'
 import { createKafkajsTransport, type IncomingRecord, type TopicSpec } from '@ledger/kafka'
-import { cleanupScope, freePort, stackEnv, uniqueName } from '@ledger/testing'
+import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
 import { startKafkaBroker } from '../../../infra/lib/stack.mjs'
 
 const spec = (topic: string): TopicSpec => ({
@@ -112,12 +112,7 @@ describe('kafkajs transport against the real broker', () => {
   it('resends a batch while its broker is down instead of giving it up, and later batches are accepted', async (test) => {
     const t = cleanupScope(test)
     // A broker this test owns: the shared one is never stopped.
-    const broker = await startKafkaBroker({
-      port: await freePort(),
-      controllerPort: await freePort(),
-      throwaway: true,
-      log: () => {},
-    })
+    const broker = await startKafkaBroker({ throwaway: true, log: () => {} })
     t.after(() => broker.kill())
     const transport = createKafkajsTransport({ brokers: broker.brokers.split(','), connectionTimeoutMs: 500 })
     const admin = transport.admin()

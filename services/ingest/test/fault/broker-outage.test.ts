@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cleanupScope, freePort, waitFor } from '@ledger/testing'
+import { cleanupScope, waitFor } from '@ledger/testing'
 import { startKafkaBroker } from '../../../../infra/lib/stack.mjs'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
@@ -11,12 +11,7 @@ describe('Kafka stopped mid-traffic', () => {
   it('answers 503 with Retry-After during the outage, recovers alone, and loses no accepted event', async (test) => {
     const t = cleanupScope(test)
     // A broker this test alone owns, on free ports: the shared one is never stopped.
-    const broker = await startKafkaBroker({
-      port: await freePort(),
-      controllerPort: await freePort(),
-      throwaway: true,
-      log: () => {},
-    })
+    const broker = await startKafkaBroker({ throwaway: true, log: () => {} })
     t.after(() => broker.kill())
     const h = await startHarness(t, {
       brokers: broker.brokers,
