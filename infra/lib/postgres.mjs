@@ -15,6 +15,7 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -24,7 +25,7 @@ import { arch, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { InfraError } from './errors.mjs'
 import { runDir } from './paths.mjs'
-import { postgresAnswers, tcpOpen } from './probes.mjs'
+import { freeTcpPorts, postgresAnswers, tcpOpen } from './probes.mjs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   exists,
@@ -220,19 +221,19 @@ async function clusterDir(preferred, ids, log) {
 /**
  * Starts a PostgreSQL cluster owned by the caller, e.g. for fault tests that
  * stop or kill it to simulate an outage and start it again.
- * @param {{ port: number, log?: (line: string) => void, name?: string, dataDir?: string,
- *   database?: string }} options
+ * @param {{ port?: number, log?: (line: string) => void, name?: string, dataDir?: string,
+ *   database?: string, throwaway?: boolean }} options
  *   @default name `postgres-<port>`; dataDir `<run dir>/<name>`; database `postgres`
  *   (any other name is created once, before the first start)
+ *   throwaway: a free port unless given, and a fresh directory under the system's temp dir that
+ *   kill() deletes (what a fault test wants)
  * @returns {Promise<PostgresCluster>}
  */
-export async function startPostgresCluster({
-  port,
-  log = stderrLog,
-  name = `postgres-${port}`,
-  dataDir,
-  database = 'postgres',
-}) {
+export async function startPostgresCluster(options) {
+  const { log = stderrLog, database = 'postgres', throwaway = false } = options
+  const port = options.port ?? (throwaway ? (await freeTcpPorts(1))[0] : undefined)
+  const name = options.name ?? `postgres-${port}`
+  const dataDir = throwaway ? mkdtempSync(join(tmpdir(), `${name}-`)) : options.dataDir
   if (!Number.isInteger(port))
     throw new TypeError(`startPostgresCluster: port must be an integer, got ${port}`)
   if (!/^[a-z_][a-z0-9_]*$/.test(database))
@@ -358,6 +359,7 @@ export async function startPostgresCluster({
       log(`${name}: killed (pid ${pid} and ${children.length} children)`)
     }
     removePidfile(name)
+    if (throwaway) rmSync(base, { recursive: true, force: true })
   }
 
   await start()

@@ -45,7 +45,10 @@ export interface OwnedPostgresCluster {
 }
 
 export function startPostgresCluster(options: {
-  port: number
+  /** Required unless `throwaway`. */
+  port?: number
+  /** A free port unless given, and a fresh directory under the system's temp dir that `kill()` deletes. */
+  throwaway?: boolean
   name?: string
   dataDir?: string
   database?: string

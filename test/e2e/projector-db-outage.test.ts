@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict'
-import { rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, freePort, uniqueName, waitFor } from '@ledger/testing'
+import { cleanupScope, waitFor } from '@ledger/testing'
 import { startPostgresCluster } from '../../infra/lib/stack.mjs'
 import {
   assertMatchesOracle,
@@ -23,17 +20,8 @@ describe('projector while PostgreSQL is down', () => {
   it('sends nothing to the DLQ because of the outage and applies everything once it returns', async (test) => {
     const t = cleanupScope(test)
     // A cluster this test owns: stopping the machine's shared server is never an option.
-    const name = uniqueName('pg_outage')
-    const dataDir = join(tmpdir(), name)
-    t.after(() => rm(dataDir, { recursive: true, force: true }))
-    const cluster = await startPostgresCluster({
-      port: await freePort(),
-      name,
-      dataDir,
-      database: 'ledger',
-      log: () => {},
-    })
-    t.after(() => cluster.stop())
+    const cluster = await startPostgresCluster({ throwaway: true, database: 'ledger', log: () => {} })
+    t.after(() => cluster.kill())
 
     const { stack, topic, groupId, env } = await projectorFixture(t, 'outage', { databaseUrl: cluster.url })
     const { app, projector } = await buildProjectorApp(loadProjectorConfig(env))

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope, freePort, uniqueName, waitFor } from '@ledger/testing'
+import { cleanupScope, waitFor } from '@ledger/testing'
 import { startPostgresCluster } from '../../../../infra/lib/stack.mjs'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
@@ -10,11 +10,7 @@ describe('PostgreSQL (the dedup store) stopped', () => {
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After, publishes nothing unchecked, and recovers alone', async (test) => {
     const t = cleanupScope(test)
     // A cluster this test owns: stopping it can never take the machine's shared server down.
-    const cluster = await startPostgresCluster({
-      port: await freePort(),
-      name: uniqueName('pg-ingest'),
-      log: () => {},
-    })
+    const cluster = await startPostgresCluster({ throwaway: true, log: () => {} })
     t.after(() => cluster.kill())
     const h = await startHarness(t, {
       databaseServerUrl: cluster.url,
