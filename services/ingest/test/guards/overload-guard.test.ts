@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import { request } from 'node:http'
+import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { cleanupScope, waitFor } from '@ledger/testing'
+import { OverloadGuard } from '../../src/guards/overload-guard.js'
+import { startHarness } from '../helpers/harness.js'
+
+describe('OverloadGuard', () => {
+  it('admits up to maxInFlight requests and admits again once one leaves', () => {
+    const guard = new OverloadGuard({ maxInFlight: 2, maxEventLoopDelayMs: 10_000 })
+    try {
+      assert.deepEqual(guard.enter(), { ok: true })
+      assert.deepEqual(guard.enter(), { ok: true })
+      assert.deepEqual(guard.enter(), { ok: false, reason: 'more than 2 requests in flight' })
+      guard.leave()
+      assert.deepEqual(guard.enter(), { ok: true })
+      assert.equal(guard.inFlight, 2)
+    } finally {
+      guard.close()
+    }
+  })
+
+  it('sheds while the event loop is late, and admits again once it catches up', async () => {
+    const guard = new OverloadGuard({ maxInFlight: 100, maxEventLoopDelayMs: 100, sampleIntervalMs: 10 })
+    try {
+      const blockedUntil = performance.now() + 400
+      while (performance.now() < blockedUntil) {
+        // a synchronous stall, as a CPU-bound request would cause
+      }
+      await sleep(1) // the overdue sample runs first and records the lag
+      const shed = guard.enter()
+      assert.equal(shed.ok, false)
+      assert.match(!shed.ok ? shed.reason : '', /^event loop \d+ ms behind$/)
+      // Polled rather than timed: on a loaded machine a sample may be late again for a while.
+      await waitFor(() => guard.enter().ok, {
+        timeoutMs: 5000,
+        intervalMs: 20,
+        description: 'admitted again',
+      })
+    } finally {
+      guard.close()
+    }
+  })
+})
+
+describe('ingest under overload (real Kafka and PostgreSQL)', () => {
+  it('answers 503 OVERLOADED with Retry-After past INGEST_MAX_IN_FLIGHT, and admits again after', async (test) => {
+    const t = cleanupScope(test)
+    const secret = 'github-overload-secret-0123456789'
+    const h = await startHarness(t, {
+      sources: ['  - name: gh', '    kind: github', `    secrets: ["${secret}"]`, '    topic: __TOPIC__'],
+      env: { INGEST_MAX_IN_FLIGHT: '1' },
+    })
+    const address = new URL(await h.app.listen({ host: '127.0.0.1', port: 0 }))
+
+    // A sender that announced a body and is slow to send it holds the only slot: admission happens
+    // when the request arrives, before its body.
+    const slow = request({
+      host: address.hostname,
+      port: address.port,
+      method: 'POST',
+      path: '/webhooks/gh',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+    })
+    slow.on('error', () => {})
+    slow.write('{')
+    const slowAnswered = new Promise<number>((resolve) =>
+      slow.on('response', (res) => resolve(res.statusCode ?? 0)),
+    )
+    await sleep(200)
+
+    const shed = await fetch(new URL('/webhooks/gh', address), { method: 'POST', body: '{}' })
+    assert.equal(shed.status, 503)
+    assert.equal(shed.headers.get('retry-after'), '1')
+    const body = (await shed.json()) as { error: string; message: string }
+    assert.equal(body.error, 'OVERLOADED')
+    assert.match(body.message, /more than 1 requests in flight/)
+
+    slow.end('"x":1}'.padEnd(99, ' '))
+    assert.equal(await slowAnswered, 401, 'the slow, unsigned request is answered in its turn')
+    const admitted = await fetch(new URL('/webhooks/gh', address), { method: 'POST', body: '{}' })
+    assert.equal(admitted.status, 401, 'admitted again (and refused for its missing signature)')
+    const metrics = (await h.app.inject({ url: '/metrics' })).body
+    assert.match(metrics, /ledger_ingest_rejected_total\{[^}]*reason="overloaded"[^}]*\} 1/)
+  })
+})
