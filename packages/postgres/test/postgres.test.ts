@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { LedgerError } from '@ledger/core'
+import { applySchema, createPool, toDatabaseError } from '@ledger/postgres'
+import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+
+const classified = (err: unknown) => {
+  const e = toDatabaseError(err, 'testing')
+  assert.ok(e instanceof LedgerError)
+  return { code: e.code, retryable: e.retryable }
+}
+
+describe('@ledger/postgres against PostgreSQL', () => {
+  it('classifies an unreachable server as DATABASE_UNAVAILABLE (transient)', async (test) => {
+    const t = cleanupScope(test)
+    const pool = createPool({
+      connectionString: 'postgres://postgres@127.0.0.1:1/none',
+      connectionTimeoutMillis: 500,
+    })
+    t.after(() => pool.end())
+    const err = await pool.query('SELECT 1').then(
+      () => assert.fail('expected a connection error'),
+      (e: unknown) => e,
+    )
+    assert.deepEqual(classified(err), { code: 'DATABASE_UNAVAILABLE', retryable: true })
+  })
+
+  it('classifies data and integrity errors as permanent, others as retryable', async (test) => {
+    const t = cleanupScope(test)
+    const { url, pool } = await createTestPool(t, stackEnv().databaseUrl)
+    await pool.query('CREATE TABLE t (id int PRIMARY KEY)')
+    await pool.query('INSERT INTO t VALUES (1)')
+    const fail = (sql: string) =>
+      pool.query(sql).then(
+        () => assert.fail(sql),
+        (e: unknown) => e,
+      )
+    assert.deepEqual(classified(await fail('INSERT INTO t VALUES (1)')), {
+      code: 'VALIDATION_FAILED',
+      retryable: false,
+    })
+    assert.deepEqual(classified(await fail(`SELECT 'x'::int`)), {
+      code: 'VALIDATION_FAILED',
+      retryable: false,
+    })
+    // A statement timeout (57014) is worth retrying: the same statement may pass next time.
+    const impatient = createPool({ connectionString: url, statement_timeout: 50 })
+    t.after(() => impatient.end())
+    const timedOut = await impatient.query('SELECT pg_sleep(1)').then(
+      () => assert.fail('expected a statement timeout'),
+      (e: unknown) => e,
+    )
+    assert.deepEqual(classified(timedOut), { code: 'HANDLER_FAILED', retryable: true })
+  })
+
+  it('applies a schema once when several replicas start together', async (test) => {
+    const t = cleanupScope(test)
+    const { pool } = await createTestPool(t, stackEnv().databaseUrl, { max: 8 })
+    const schema = {
+      lockId: 7_315_999,
+      statements: [
+        'CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY)',
+        'CREATE INDEX IF NOT EXISTS items_by_id ON items (id)',
+      ],
+    }
+    // Without the advisory lock, concurrent CREATE … IF NOT EXISTS can still fail on the catalog.
+    await Promise.all(Array.from({ length: 6 }, () => applySchema(pool, schema)))
+    await applySchema(pool, schema)
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'items'`,
+    )
+    assert.equal(rows[0]?.n, 2, 'primary key and the index, once each')
+  })
+})
