@@ -10,6 +10,7 @@ import {
   makeStorm,
   projectorFixture,
   publishAll,
+  publishFirstHalf,
 } from './projector-support.js'
 
 describe('projector while Kafka restarts', () => {
@@ -27,19 +28,13 @@ describe('projector while Kafka restarts', () => {
     t.after(() => app.close())
 
     const storm = makeStorm({ entities: 200, versions: 20, duplicateRatio: 0.3, seed: 23 })
-    const half = Math.floor(storm.events.length / 2)
-    const before = storm.events.slice(0, half)
-    await publishAll(stack, topic, before)
-    const distinctBefore = new Set(before.map((e) => e.eventId)).size
-    await waitFor(async () => (await ledgerCount(projector.pool)) >= distinctBefore, {
-      description: 'the first half applied',
-    })
+    const rest = await publishFirstHalf(stack, topic, storm, projector.pool)
 
     await broker.stop()
     // Longer than the consumer's own retries take to run out without a broker.
     await sleep(10_000)
     await broker.start()
-    await publishAll(stack, topic, storm.events.slice(half))
+    await publishAll(stack, topic, rest)
 
     await waitFor(async () => (await ledgerCount(projector.pool)) >= storm.distinctEventIds.size, {
       timeoutMs: 90_000,

@@ -11,6 +11,7 @@ import {
   ledgerCount,
   makeStorm,
   publishAll,
+  publishFirstHalf,
 } from './projector-support.js'
 
 /** The issue asks for PostgreSQL to be down for 30 s while records keep arriving. */
@@ -28,16 +29,10 @@ describe('projector while PostgreSQL is down', () => {
     t.after(() => app.close())
 
     const storm = makeStorm({ entities: 300, versions: 20, duplicateRatio: 0.3, seed: 11 })
-    const half = Math.floor(storm.events.length / 2)
-    const before = storm.events.slice(0, half)
-    await publishAll(stack, topic, before)
-    const distinctBefore = new Set(before.map((e) => e.eventId)).size
-    await waitFor(async () => (await ledgerCount(projector.pool)) >= distinctBefore, {
-      description: 'the first half applied',
-    })
+    const rest = await publishFirstHalf(stack, topic, storm, projector.pool)
 
     await cluster.stop()
-    await publishAll(stack, topic, storm.events.slice(half))
+    await publishAll(stack, topic, rest)
     await sleep(OUTAGE_MS)
     const during = (await app.inject({ url: '/metrics' })).body
     assert.match(during, /^ledger_consumer_sink_breaker_open\{[^}]*\} 1$/m, 'the SDK held consumption')

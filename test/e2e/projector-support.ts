@@ -17,6 +17,7 @@ import {
   serviceEnv,
   stackEnv,
   uniqueName,
+  waitFor,
   type CleanupHost,
   type StackEnv,
 } from '@ledger/testing'
@@ -153,6 +154,24 @@ export async function publishAll(
   } finally {
     await publisher.close()
   }
+}
+
+/**
+ * Publishes the first half of the storm and waits until the projector has recorded it, so a fault
+ * injected next hits a consumer in the middle of the stream. Returns the second half.
+ */
+export async function publishFirstHalf(
+  stack: StackEnv,
+  topic: string,
+  storm: Storm,
+  pool: pg.Pool,
+): Promise<LedgerEvent[]> {
+  const half = Math.floor(storm.events.length / 2)
+  const before = storm.events.slice(0, half)
+  await publishAll(stack, topic, before)
+  const distinct = new Set(before.map((e) => e.eventId)).size
+  await waitFor(async () => (await ledgerCount(pool)) >= distinct, { description: 'the first half applied' })
+  return storm.events.slice(half)
 }
 
 /** Number of rows in the ledger table, for `waitFor`. */
