@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, waitFor } from '@ledger/testing'
+import { createKafkajsTransport } from '@ledger/sdk'
+import { cleanupScope, uniqueName, waitFor } from '@ledger/testing'
 import {
   assertMatchesOracle,
+  ensureTestTopics,
   ledgerCount,
   makeStorm,
   projectorFixture,
@@ -11,7 +13,7 @@ import {
 } from './projector-support.js'
 
 describe('projector storm: publisher → Kafka → projector → PostgreSQL', () => {
-  it('ends with every projection equal to the oracle and every distinct event in the ledger once', async (test) => {
+  it('ends with every projection equal to the oracle and every distinct event in the ledger once, also after a full replay', async (test) => {
     const t = cleanupScope(test)
     const { stack, topic, env } = await projectorFixture(t, 'storm')
     // 500 entities × 20 versions = 10,000 distinct events, plus 30 % re-sends of the same event
@@ -37,5 +39,31 @@ describe('projector storm: publisher → Kafka → projector → PostgreSQL', ()
       'outcome counters add up to the distinct events',
     )
     assert.match(metrics, /^ledger_projector_redeliveries_total\{[^}]*\} [1-9]\d*$/m)
+    await app.close()
+
+    // Replay: a new consumer group reads the whole topic again into the same database, as after an
+    // offset reset. Every record is a redelivery now; nothing may change.
+    const replayGroup = uniqueName('storm-replay')
+    await ensureTestTopics(t, stack, topic, replayGroup)
+    const replay = await buildProjectorApp(loadProjectorConfig({ ...env, PROJECTOR_GROUP_ID: replayGroup }))
+    t.after(() => replay.app.close())
+    const admin = createKafkajsTransport({ brokers: stack.kafkaBrokers }).admin()
+    await admin.connect()
+    t.after(() => admin.disconnect())
+    const ends = new Map((await admin.topicOffsets(topic)).map((p) => [p.partition, p.high]))
+    await waitFor(
+      async () => {
+        const committed = await admin.groupOffsets(replayGroup, topic)
+        return committed.length === ends.size && committed.every((p) => p.offset === ends.get(p.partition))
+      },
+      { timeoutMs: 45_000, description: 'the replay group at the end of every partition' },
+    )
+    await assertMatchesOracle(replay.projector.pool, storm)
+    const replayed = (await replay.app.inject({ url: '/metrics' })).body
+    assert.match(
+      replayed,
+      new RegExp(`^ledger_projector_redeliveries_total\\{[^}]*\\} ${storm.events.length}$`, 'm'),
+      'every replayed record recognised as a redelivery',
+    )
   })
 })
