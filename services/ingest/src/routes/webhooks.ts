@@ -2,7 +2,13 @@ import { newCorrelationId } from '@ledger/core'
 import { DEFAULT_QUARANTINE_TOPIC, buildEvent } from '@ledger/sdk'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
-import { type Delivery, type SourceConfig, extractDelivery, verifierForSource } from '../sources/index.js'
+import {
+  type Delivery,
+  type SourceConfig,
+  extractDelivery,
+  keptHeaders,
+  verifierForSource,
+} from '../sources/index.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { countFailure, refuseIfRateLimited } from './outcomes.js'
 
@@ -96,6 +102,7 @@ async function accept(
       occurredAt: new Date(delivery.occurredAtMs),
       correlationId: request.id || newCorrelationId(),
       contentType: request.headers['content-type'] ?? 'application/json',
+      headers: keptHeaders(source, request.headers),
       rawBody,
     },
     new Date(deps.clock.now()),
@@ -139,6 +146,9 @@ async function quarantine(
       entityId: source.name,
       entityVersion: 0,
       correlationId,
+      contentType: request.headers['content-type'] ?? 'application/json',
+      // What is needed to verify and extract it again once the source's mapping is fixed.
+      headers: keptHeaders(source, request.headers),
       rawBody,
     },
     new Date(deps.clock.now()),

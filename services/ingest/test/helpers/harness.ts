@@ -8,7 +8,9 @@ import {
   writeSourcesFile,
 } from '@ledger/testing'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs'
+import type { LedgerEvent } from '@ledger/core'
+import { EnvelopeCodec } from '@ledger/sdk'
 
 export interface Harness {
   app: FastifyInstance
@@ -19,6 +21,8 @@ export interface Harness {
   countRecords(topic?: string): Promise<number>
   /** Values of the `ledger-event-id` header of every record in the topic. */
   eventIds(topic?: string): Promise<string[]>
+  /** Every record in the topic, decoded through the schema registry. */
+  events(topic?: string): Promise<LedgerEvent[]>
 }
 
 export interface HarnessOptions {
@@ -60,31 +64,41 @@ export async function startHarness(t: CleanupHost, options: HarnessOptions): Pro
       await admin.disconnect()
     }
   }
+  /** Every record of the topic, oldest first per partition. */
+  const readRecords = async (name: string): Promise<KafkaMessage[]> => {
+    const expected = await countRecords(name)
+    const records: KafkaMessage[] = []
+    if (expected === 0) return records
+    const consumer = kafka.consumer({ groupId: uniqueName('ingest-test-inspect') })
+    await consumer.connect()
+    try {
+      await consumer.subscribe({ topic: name, fromBeginning: true })
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            records.push(message)
+            if (records.length >= expected) resolve()
+          },
+        })
+      })
+    } finally {
+      await consumer.disconnect()
+    }
+    return records
+  }
+  const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })
   return {
     app,
     topic,
     databaseUrl,
     countRecords,
     async eventIds(name = topic) {
-      const expected = await countRecords(name)
-      const ids: string[] = []
-      if (expected === 0) return ids
-      const consumer = kafka.consumer({ groupId: uniqueName('ingest-test-inspect') })
-      await consumer.connect()
-      try {
-        await consumer.subscribe({ topic: name, fromBeginning: true })
-        await new Promise<void>((resolve) => {
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              ids.push(String(message.headers?.['ledger-event-id'] ?? ''))
-              if (ids.length >= expected) resolve()
-            },
-          })
-        })
-      } finally {
-        await consumer.disconnect()
-      }
-      return ids
+      return (await readRecords(name)).map((m) => String(m.headers?.['ledger-event-id'] ?? ''))
+    },
+    async events(name = topic) {
+      return Promise.all(
+        (await readRecords(name)).flatMap((m) => (m.value === null ? [] : [codec.decode(m.value)])),
+      )
     },
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { verifiers } from '@ledger/ingest'
+import { sources, verifiers } from '@ledger/ingest'
 import { cleanupScope } from '@ledger/testing'
 import { startHarness } from '../helpers/harness.js'
 
@@ -66,6 +66,34 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
       assert.deepEqual(Object.keys(res.json<object>()).sort(), ['duplicate', 'eventId'])
       assert.equal(res.json<{ duplicate: boolean }>().duplicate, false)
     })
+
+    await test.test(
+      'keeps what a signature re-check needs, so the ledger alone verifies the delivery again',
+      async () => {
+        const body = stripeBody('evt_recheck')
+        const res = await post('billing', body, {
+          ...verifiers.signStripe({ body, secret: STRIPE_NEW }),
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+          authorization: 'Bearer not-for-the-ledger',
+          cookie: 'session=not-for-the-ledger',
+        })
+        assert.equal(res.statusCode, 202, res.body)
+        const { eventId } = res.json<{ eventId: string }>()
+        const event = (await h.events()).find((e) => e.eventId === eventId)
+        assert.ok(event, 'the event is in Kafka')
+        assert.deepEqual(Object.keys(event.headers).sort(), ['stripe-signature', 'user-agent'])
+        assert.equal(event.rawBody.toString(), body, 'byte-exact')
+
+        const billing = sources.parseSourceConfig(
+          { name: 'billing', kind: 'stripe', secrets: [STRIPE_NEW, STRIPE_OLD] },
+          {},
+        )
+        const again = sources.reverifyEvent(event, billing)
+        assert.ok(again.ok && again.secretIndex === 0, JSON.stringify(again))
+        const tampered = { ...event, rawBody: Buffer.from(body.replace('cus_1', 'cus_2')) }
+        assert.equal(sources.reverifyEvent(tampered, billing).ok, false)
+      },
+    )
 
     await test.test('accepts the old secret during a rotation', async () => {
       const body = stripeBody('evt_rotated')
