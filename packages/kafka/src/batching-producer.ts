@@ -185,17 +185,7 @@ export class BatchingProducer {
   #sendNext(): void {
     if (this.#inFlight) return
     if (this.#abandoned) {
-      for (const p of this.#queue.splice(0)) {
-        p.onOutcome?.('withdrawn')
-        this.#settle(
-          p,
-          new TransientError(
-            'BROKER_UNAVAILABLE',
-            'The producer closed before this record was sent; retry against another instance.',
-          ),
-          false,
-        )
-      }
+      this.#withdrawQueued()
       return
     }
     const batch = this.#queue.splice(0, this.#maxBatchRecords).filter((p) => !p.settled)
@@ -223,8 +213,22 @@ export class BatchingProducer {
       })
   }
 
-  #settle(pending: Pending, err: unknown, report = true): void {
-    if (report) pending.onOutcome?.(err === null ? 'acked' : this.#abandoned ? 'unknown' : 'failed')
+  /** After close() gave up: what was never sent is withdrawn, not left waiting. */
+  #withdrawQueued(): void {
+    for (const pending of this.#queue.splice(0)) {
+      pending.onOutcome?.('withdrawn')
+      pending.settled = true
+      pending.reject(
+        new TransientError(
+          'BROKER_UNAVAILABLE',
+          'The producer closed before this record was sent; retry against another instance.',
+        ),
+      )
+    }
+  }
+
+  #settle(pending: Pending, err: unknown): void {
+    pending.onOutcome?.(err === null ? 'acked' : this.#abandoned ? 'unknown' : 'failed')
     if (pending.settled) return
     pending.settled = true
     if (err === null) pending.resolve()

@@ -30,15 +30,15 @@ function headerOf(spec: ValueSpec | undefined): string[] {
 }
 
 function selectionFor(source: SourceConfig): HeaderSelection {
-  const names = ['user-agent', ...headerOf(source.entity?.type), ...headerOf(source.entity?.id)]
-  names.push(...headerOf(source.entity?.version))
+  const { entity } = source
+  const names = ['user-agent', ...[entity?.type, entity?.id, entity?.version].flatMap(headerOf)]
   if (source.kind === 'stripe') names.push(STRIPE_SIGNATURE_HEADER)
   if (source.kind === 'github') names.push(GITHUB_SIGNATURE_HEADER)
   if (source.kind === 'shopify') names.push(SHOPIFY_SIGNATURE_HEADER)
   if (source.kind === 'hmac') {
     names.push(source.hmac.header.toLowerCase())
     if (source.hmac.timestampHeader) names.push(source.hmac.timestampHeader.toLowerCase())
-    for (const spec of [source.eventId, source.eventType, source.occurredAt]) names.push(...headerOf(spec))
+    names.push(...[source.eventId, source.eventType, source.occurredAt].flatMap(headerOf))
   }
   return { names: new Set(names), prefixes: PREFIXES_BY_KIND[source.kind] }
 }
