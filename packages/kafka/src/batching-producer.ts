@@ -83,7 +83,11 @@ export class BatchingProducer {
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000
   }
 
-  /** Whether the last produce request succeeded; readiness probes report this. */
+  /**
+   * Whether the last produce request succeeded. The transport resends what the broker may have
+   * stored, so a failure here means the broker refused the records (too large, topic missing), not
+   * that it is down: ask the broker (a metadata probe) for that.
+   */
   get brokerAvailable(): boolean {
     return this.#lastSendOk
   }
@@ -115,18 +119,19 @@ export class BatchingProducer {
       if (options.timeoutMs !== undefined) {
         const timer = setTimeout(() => {
           if (pending.settled) return
-          pending.settled = true
-          if (!pending.sent) {
-            this.#queue = this.#queue.filter((p) => p !== pending)
-            pending.onOutcome?.('withdrawn')
-          }
-          reject(
-            new TransientError(
-              'BROKER_TIMEOUT',
-              `Kafka did not acknowledge the record within ${options.timeoutMs} ms; retry later.`,
-              { retryAfterMs: 1000 },
-            ),
+          const err = new TransientError(
+            'BROKER_TIMEOUT',
+            `Kafka did not acknowledge the record within ${options.timeoutMs} ms; retry later.`,
+            { retryAfterMs: 1000 },
           )
+          if (pending.sent) {
+            // Already in a request: its outcome comes with the broker's answer.
+            pending.settled = true
+            reject(err)
+            return
+          }
+          this.#queue = this.#queue.filter((p) => p !== pending)
+          this.#withdraw(pending, err)
         }, options.timeoutMs)
         pending.resolve = () => {
           clearTimeout(timer)
@@ -185,7 +190,12 @@ export class BatchingProducer {
   #sendNext(): void {
     if (this.#inFlight) return
     if (this.#abandoned) {
-      this.#withdrawQueued()
+      // close() gave up on the broker: what was never sent is withdrawn, not left waiting.
+      const err = new TransientError(
+        'BROKER_UNAVAILABLE',
+        'The producer closed before this record was sent; retry against another instance.',
+      )
+      for (const pending of this.#queue.splice(0)) this.#withdraw(pending, err)
       return
     }
     const batch = this.#queue.splice(0, this.#maxBatchRecords).filter((p) => !p.settled)
@@ -213,18 +223,11 @@ export class BatchingProducer {
       })
   }
 
-  /** After close() gave up: what was never sent is withdrawn, not left waiting. */
-  #withdrawQueued(): void {
-    for (const pending of this.#queue.splice(0)) {
-      pending.onOutcome?.('withdrawn')
-      pending.settled = true
-      pending.reject(
-        new TransientError(
-          'BROKER_UNAVAILABLE',
-          'The producer closed before this record was sent; retry against another instance.',
-        ),
-      )
-    }
+  /** Tells the caller of a record taken out of the queue, never sent, why it was. */
+  #withdraw(pending: Pending, err: Error): void {
+    pending.settled = true
+    pending.onOutcome?.('withdrawn')
+    pending.reject(err)
   }
 
   #settle(pending: Pending, err: unknown): void {

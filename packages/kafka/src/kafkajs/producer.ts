@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LedgerError, TransientError, type Logger } from '@ledger/core'
-import { CompressionTypes, type Producer } from 'kafkajs'
+import {
+  CompressionTypes,
+  type Message,
+  type Producer,
+  type ProducerBatch,
+  type RecordMetadata,
+} from 'kafkajs'
 import { toBrokerError } from '../errors.js'
 import { produceVerdict } from './produce-verdict.js'
 import type { OutgoingRecord, ProduceAck, ProducerTransport } from '../types.js'
@@ -33,33 +39,6 @@ export function createKafkajsProducer(
   const { logger } = options
   const closing = new AbortController()
 
-  const sendOnce = async (records: readonly OutgoingRecord[]): Promise<ProduceAck[]> => {
-    const byTopic = new Map<
-      string,
-      { key: string | null; value: Buffer; headers?: Record<string, string> }[]
-    >()
-    for (const record of records) {
-      let messages = byTopic.get(record.topic)
-      if (!messages) byTopic.set(record.topic, (messages = []))
-      messages.push({
-        key: record.key,
-        value: record.value,
-        ...(record.headers ? { headers: record.headers } : {}),
-      })
-    }
-    const metadata = await producer.sendBatch({
-      acks: ACKS_ALL,
-      timeout: options.requestTimeoutMs,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    })
-    return metadata.map((m) => ({
-      topic: m.topicName,
-      partition: m.partition,
-      baseOffset: m.baseOffset ?? '-1',
-    }))
-  }
-
   /** Starts a new idempotent session (new producer ID, sequences from zero). */
   const resetSession = async () => {
     await producer.disconnect().catch(() => {})
@@ -78,6 +57,8 @@ export function createKafkajsProducer(
     async send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]> {
       // kafkajs would quietly reconnect a disconnected producer to send.
       if (closing.signal.aborted) throw closedError(undefined)
+      // Built once: every resend carries the same records in the same order.
+      const request = produceRequest(records, options.requestTimeoutMs)
       let pauseMs = 100
       let sessionLost = false
       for (let attempt = 0; ; attempt++) {
@@ -86,7 +67,7 @@ export function createKafkajsProducer(
             await resetSession()
             sessionLost = false
           }
-          const acks = await sendOnce(records)
+          const acks = toAcks(await producer.sendBatch(request))
           if (attempt > 0)
             logger.info({ records: records.length, attempt }, 'Kafka acknowledged a resent batch')
           return acks
@@ -119,6 +100,34 @@ export function createKafkajsProducer(
       await producer.disconnect()
     },
   }
+}
+
+/** One produce request per broker for all records, grouped by topic in their original order. */
+function produceRequest(records: readonly OutgoingRecord[], timeoutMs: number): ProducerBatch {
+  const byTopic = new Map<string, Message[]>()
+  for (const record of records) {
+    let messages = byTopic.get(record.topic)
+    if (!messages) byTopic.set(record.topic, (messages = []))
+    messages.push({
+      key: record.key,
+      value: record.value,
+      ...(record.headers ? { headers: record.headers } : {}),
+    })
+  }
+  return {
+    acks: ACKS_ALL,
+    timeout: timeoutMs,
+    compression: CompressionTypes.None,
+    topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+  }
+}
+
+function toAcks(metadata: RecordMetadata[]): ProduceAck[] {
+  return metadata.map((m) => ({
+    topic: m.topicName,
+    partition: m.partition,
+    baseOffset: m.baseOffset ?? '-1',
+  }))
 }
 
 function topicMissingError(records: readonly OutgoingRecord[], cause: unknown): LedgerError {

@@ -277,7 +277,9 @@ function assertSameBody(storedHash: string | null, request: IntakeRequest): void
 function lostError(outcome: string): LedgerError {
   return new TransientError(
     'BROKER_UNAVAILABLE',
-    `Kafka did not store the event (${outcome}); it was not accepted, retry later.`,
+    outcome === 'unknown'
+      ? 'Ingest shut down before Kafka answered; the event may be stored. Retry: if it was, the retry is answered as a duplicate.'
+      : `Kafka did not store the event (${outcome}); it was not accepted, retry later.`,
     { retryAfterMs: 1000 },
   )
 }
