@@ -14,9 +14,9 @@ export interface BrokerHealthOptions {
 }
 
 /**
- * Whether Kafka is usable, as /readyz and the fast-fail path see it. Probed on a timer, so
- * readiness recovers when the broker returns even with no traffic; produce results feed it too,
- * so an outage is noticed at the first failed request rather than the next probe.
+ * Whether Kafka is usable, as /readyz and the fast-fail path see it. Probed on a timer, so an
+ * outage is noticed within a probe interval and readiness recovers when the broker returns even
+ * with no traffic; an acknowledged produce request also reports it back.
  */
 export class BrokerHealth {
   readonly #options: BrokerHealthOptions

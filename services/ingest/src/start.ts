@@ -84,7 +84,10 @@ export async function startIngest(
       lingerMs: config.produceLingerMs,
       onBatch: ({ records, ok }) => {
         metrics.batchRecords.observe(records)
-        broker.report(ok)
+        // An ack proves the broker is back before the next probe does. A failure does not prove it
+        // down: the transport resends through outages, so what fails was refused (a missing
+        // topic), and one source's bad topic must not answer 503 for every source.
+        if (ok) broker.report(true)
       },
     },
   })
