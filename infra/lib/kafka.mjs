@@ -1,13 +1,12 @@
 // Single-node Kafka 3.9.1 in KRaft combined mode (broker + controller in one
 // JVM), run straight from the Maven jars: `java -cp <jars> kafka.Kafka`.
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InfraError } from './errors.mjs'
 import { ensureKafkaJars } from './fetch-artifacts.mjs'
 import { javaCommand } from './java.mjs'
-import { runDir } from './paths.mjs'
+import { runDir, throwawayDir } from './paths.mjs'
 import { freeTcpPorts, kafkaAnswers, tcpOpen } from './probes.mjs'
 import {
   killPid,
@@ -106,7 +105,7 @@ export async function startKafkaBroker(options) {
       `startKafkaBroker: port and controllerPort must be two different integers, got ${port} and ${controllerPort}`,
     )
   }
-  const dir = throwaway ? mkdtempSync(join(tmpdir(), `${name}-`)) : (dataDir ?? join(runDir(), name))
+  const dir = throwaway ? throwawayDir(name) : (dataDir ?? join(runDir(), name))
   const logDirs = join(dir, 'data')
   const propertiesFile = join(dir, 'server.properties')
   const log4jFile = join(dir, 'log4j.properties')

@@ -1,7 +1,8 @@
 // Where infra keeps downloads (cache, shared by every checkout) and live state
 // (run dir: configs, data, logs, pidfiles; per checkout, safe to delete).
 // Functions rather than constants so a test can change the env between calls.
-import { homedir } from 'node:os'
+import { mkdtempSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -25,6 +26,14 @@ export function cacheDir() {
  */
 export function runDir() {
   return process.env.LEDGER_RUN_DIR || join(infraDir, '.run')
+}
+
+/**
+ * Instance directory of a throwaway server (a fault test's): fresh, under the system's temp dir,
+ * deleted by the server's kill().
+ */
+export function throwawayDir(name) {
+  return mkdtempSync(join(tmpdir(), `${name}-`))
 }
 
 /** Log file of a component in the run dir. */

@@ -15,7 +15,6 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -24,7 +23,7 @@ import {
 import { arch, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { InfraError } from './errors.mjs'
-import { runDir } from './paths.mjs'
+import { runDir, throwawayDir } from './paths.mjs'
 import { freeTcpPorts, postgresAnswers, tcpOpen } from './probes.mjs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
@@ -233,7 +232,7 @@ export async function startPostgresCluster(options) {
   const { log = stderrLog, database = 'postgres', throwaway = false } = options
   const port = options.port ?? (throwaway ? (await freeTcpPorts(1))[0] : undefined)
   const name = options.name ?? `postgres-${port}`
-  const dataDir = throwaway ? mkdtempSync(join(tmpdir(), `${name}-`)) : options.dataDir
+  const dataDir = throwaway ? throwawayDir(name) : options.dataDir
   if (!Number.isInteger(port))
     throw new TypeError(`startPostgresCluster: port must be an integer, got ${port}`)
   if (!/^[a-z_][a-z0-9_]*$/.test(database))

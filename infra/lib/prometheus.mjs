@@ -1,11 +1,11 @@
 // Prometheus from the machine (Debian's /usr/bin/prometheus); infra does not
 // download it. The config is rendered into the run dir from
 // infra/prometheus/prometheus.yml with the caller's scrape targets.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InfraError } from './errors.mjs'
-import { infraDir, runDir } from './paths.mjs'
-import { httpStatus, tcpOpen } from './probes.mjs'
+import { infraDir, runDir, throwawayDir } from './paths.mjs'
+import { freeTcpPorts, httpStatus, tcpOpen } from './probes.mjs'
 import { killPid, ownedPid, removePidfile, startDaemon, stopPid, waitReady, which } from './process.mjs'
 import { since, stderrLog } from './progress.mjs'
 
@@ -47,17 +47,18 @@ export async function findPrometheus() {
 /**
  * Starts Prometheus on 127.0.0.1:`port` scraping `targets` every 5 s.
  * Throws InfraError MISSING_TOOL when Prometheus is not installed.
- * @param {{ targets?: { job: string, address: string }[], port: number,
+ * @param {{ targets?: { job: string, address: string }[], port?: number, throwaway?: boolean,
  *   log?: (line: string) => void, name?: string }} options
  *   @default targets DEFAULT_TARGETS
+ *   throwaway: a free port unless given, and a fresh directory under the system's temp dir that
+ *   kill() deletes (what a test wants)
  * @returns {Promise<{ url: string, logFile: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startPrometheus({
-  targets = DEFAULT_TARGETS,
-  port,
-  log = stderrLog,
-  name = `prometheus-${port}`,
-}) {
+export async function startPrometheus(options) {
+  const { targets = DEFAULT_TARGETS, log = stderrLog, throwaway = false } = options
+  const port = options.port ?? (throwaway ? (await freeTcpPorts(1))[0] : undefined)
+  if (!Number.isInteger(port)) throw new TypeError(`startPrometheus: port must be an integer, got ${port}`)
+  const name = options.name ?? `prometheus-${port}`
   const binary = await findPrometheus()
   if (!binary) {
     throw new InfraError(
@@ -67,7 +68,7 @@ export async function startPrometheus({
   }
   const url = `http://${HOST}:${port}`
   const ready = async () => (await httpStatus(`${url}/-/ready`)) === 200
-  const dir = join(runDir(), name)
+  const dir = throwaway ? throwawayDir(name) : join(runDir(), name)
   const configFile = join(dir, 'prometheus.yml')
 
   if (ownedPid(name)) {
@@ -114,6 +115,7 @@ export async function startPrometheus({
     const pid = ownedPid(name)
     if (pid) await killPid(pid)
     removePidfile(name)
+    if (throwaway) rmSync(dir, { recursive: true, force: true })
   }
   return { url, logFile: daemon.log, stop, kill }
 }

@@ -64,7 +64,10 @@ export const DEFAULT_TARGETS: ScrapeTarget[]
 
 export function startPrometheus(options: {
   targets?: ScrapeTarget[]
-  port: number
+  /** Required unless `throwaway`. */
+  port?: number
+  /** A free port unless given, and a fresh directory under the system's temp dir that `kill()` deletes. */
+  throwaway?: boolean
   name?: string
   log?: (line: string) => void
 }): Promise<{ url: string; logFile: string; stop(): Promise<void>; kill(): Promise<void> }>

@@ -3,15 +3,7 @@ import { describe, it } from 'node:test'
 import { loadAdminConfig, startAdmin } from '@ledger/admin'
 import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import {
-  cleanupScope,
-  createTestDatabase,
-  serviceEnv,
-  freePort,
-  stackEnv,
-  uniqueName,
-  waitFor,
-} from '@ledger/testing'
+import { cleanupScope, createTestDatabase, serviceEnv, stackEnv, uniqueName, waitFor } from '@ledger/testing'
 import { startPrometheus } from '../../infra/lib/stack.mjs'
 
 interface PromQueryResult {
@@ -48,12 +40,8 @@ describe(
         { job: 'admin', address: await listen(admin) },
         { job: 'projector', address: await listen(projector) },
       ]
-      const prometheus = await startPrometheus({
-        targets,
-        port: await freePort(),
-        name: uniqueName('prometheus-test'),
-      })
-      t.after(() => prometheus.stop())
+      const prometheus = await startPrometheus({ targets, throwaway: true })
+      t.after(() => prometheus.kill())
 
       const query = async (promql: string) => {
         const res = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`)
