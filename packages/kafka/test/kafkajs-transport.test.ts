@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LedgerError } from '@ledger/core'
 import { createKafkajsTransport, type IncomingRecord, type TopicSpec } from '@ledger/kafka'
-import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
+import { type CleanupHost, cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
 import { startKafkaBroker } from '../../../infra/lib/stack.mjs'
 
 const spec = (topic: string): TopicSpec => ({
@@ -12,6 +12,21 @@ const spec = (topic: string): TopicSpec => ({
   replicationFactor: 1,
   config: { 'retention.ms': '-1' },
 })
+
+/** A transport on the shared broker, a fresh topic (deleted afterwards) and a connected producer. */
+async function producerOnFreshTopic(t: CleanupHost, name: string) {
+  const transport = createKafkajsTransport({ brokers: stackEnv().kafkaBrokers })
+  const admin = transport.admin()
+  await admin.connect()
+  t.after(() => admin.disconnect())
+  const topic = uniqueName(name)
+  await admin.ensureTopics([spec(topic)])
+  t.after(() => admin.deleteTopics([topic]))
+  const producer = transport.producer()
+  await producer.connect()
+  t.after(() => producer.disconnect())
+  return { transport, admin, topic, producer }
+}
 
 describe('kafkajs transport against the real broker', () => {
   it('creates declared topics once and reports nothing to create the second time', async (test) => {
@@ -28,17 +43,7 @@ describe('kafkajs transport against the real broker', () => {
 
   it('produces keyed records with headers that a consumer group reads back in order per key', async (test) => {
     const t = cleanupScope(test)
-    const transport = createKafkajsTransport({ brokers: stackEnv().kafkaBrokers })
-    const admin = transport.admin()
-    await admin.connect()
-    t.after(() => admin.disconnect())
-    const topic = uniqueName('transport.roundtrip')
-    await admin.ensureTopics([spec(topic)])
-    t.after(() => admin.deleteTopics([topic]))
-
-    const producer = transport.producer()
-    await producer.connect()
-    t.after(() => producer.disconnect())
+    const { transport, topic, producer } = await producerOnFreshTopic(t, 'transport.roundtrip')
     const records = Array.from({ length: 30 }, (_, i) => ({
       topic,
       key: `entity-${i % 3}`,
@@ -88,16 +93,7 @@ describe('kafkajs transport against the real broker', () => {
 
   it('fails a produce to a topic that does not exist with TOPIC_NOT_FOUND, and keeps producing elsewhere', async (test) => {
     const t = cleanupScope(test)
-    const transport = createKafkajsTransport({ brokers: stackEnv().kafkaBrokers })
-    const admin = transport.admin()
-    await admin.connect()
-    t.after(() => admin.disconnect())
-    const topic = uniqueName('transport.exists')
-    await admin.ensureTopics([spec(topic)])
-    t.after(() => admin.deleteTopics([topic]))
-    const producer = transport.producer()
-    await producer.connect()
-    t.after(() => producer.disconnect())
+    const { admin, topic, producer } = await producerOnFreshTopic(t, 'transport.exists')
 
     const missing = uniqueName('transport.typo')
     await assert.rejects(

@@ -3,8 +3,14 @@ import { describe, it } from 'node:test'
 import { LedgerError } from '@ledger/core'
 import { applySchema, createPool, toDatabaseError } from '@ledger/postgres'
 import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import type pg from 'pg'
 
-const classified = (err: unknown) => {
+/** Runs a statement that must fail and says how the failure is classified. */
+async function classifiedFailure(pool: pg.Pool, sql: string) {
+  const err = await pool.query(sql).then(
+    () => assert.fail(`expected "${sql}" to fail`),
+    (e: unknown) => e,
+  )
   const e = toDatabaseError(err, 'testing')
   assert.ok(e instanceof LedgerError)
   return { code: e.code, retryable: e.retryable }
@@ -18,11 +24,10 @@ describe('@ledger/postgres against PostgreSQL', () => {
       connectionTimeoutMillis: 500,
     })
     t.after(() => pool.end())
-    const err = await pool.query('SELECT 1').then(
-      () => assert.fail('expected a connection error'),
-      (e: unknown) => e,
-    )
-    assert.deepEqual(classified(err), { code: 'DATABASE_UNAVAILABLE', retryable: true })
+    assert.deepEqual(await classifiedFailure(pool, 'SELECT 1'), {
+      code: 'DATABASE_UNAVAILABLE',
+      retryable: true,
+    })
   })
 
   it('classifies data and integrity errors as permanent, others as retryable', async (test) => {
@@ -30,27 +35,21 @@ describe('@ledger/postgres against PostgreSQL', () => {
     const { url, pool } = await createTestPool(t, stackEnv().databaseUrl)
     await pool.query('CREATE TABLE t (id int PRIMARY KEY)')
     await pool.query('INSERT INTO t VALUES (1)')
-    const fail = (sql: string) =>
-      pool.query(sql).then(
-        () => assert.fail(sql),
-        (e: unknown) => e,
-      )
-    assert.deepEqual(classified(await fail('INSERT INTO t VALUES (1)')), {
+    assert.deepEqual(await classifiedFailure(pool, 'INSERT INTO t VALUES (1)'), {
       code: 'VALIDATION_FAILED',
       retryable: false,
     })
-    assert.deepEqual(classified(await fail(`SELECT 'x'::int`)), {
+    assert.deepEqual(await classifiedFailure(pool, `SELECT 'x'::int`), {
       code: 'VALIDATION_FAILED',
       retryable: false,
     })
     // A statement timeout (57014) is worth retrying: the same statement may pass next time.
     const impatient = createPool({ connectionString: url, statement_timeout: 50 })
     t.after(() => impatient.end())
-    const timedOut = await impatient.query('SELECT pg_sleep(1)').then(
-      () => assert.fail('expected a statement timeout'),
-      (e: unknown) => e,
-    )
-    assert.deepEqual(classified(timedOut), { code: 'HANDLER_FAILED', retryable: true })
+    assert.deepEqual(await classifiedFailure(impatient, 'SELECT pg_sleep(1)'), {
+      code: 'HANDLER_FAILED',
+      retryable: true,
+    })
   })
 
   it('applies a schema once when several replicas start together', async (test) => {
