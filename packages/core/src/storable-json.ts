@@ -12,8 +12,7 @@ export type UnstorableJsonProblem =
 
 /** Outcome of {@link parseStorableJson}. `text` is what to hand to PostgreSQL as jsonb. */
 export type StorableJson =
-  | { ok: true; text: string; value: unknown }
-  | { ok: false; problem: UnstorableJsonProblem; message: string }
+  { ok: true; text: string; value: unknown } | { ok: false; problem: UnstorableJsonProblem; message: string }
 
 // PostgreSQL numeric: the leading digit's decimal weight is at most 4 × 32768 − 1 and at most
 // 16383 digits follow the decimal point; an exponent beyond ±(2^31 − 1)/2 is refused outright.

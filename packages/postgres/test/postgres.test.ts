@@ -64,7 +64,10 @@ describe('@ledger/postgres against PostgreSQL', () => {
     )
     assert.equal((err as { code?: string }).code, '54001')
     const e = toDatabaseError(err, 'testing')
-    assert.deepEqual({ code: e.code, retryable: e.retryable }, { code: 'VALIDATION_FAILED', retryable: false })
+    assert.deepEqual(
+      { code: e.code, retryable: e.retryable },
+      { code: 'VALIDATION_FAILED', retryable: false },
+    )
   })
 
   it('applies a schema once when several replicas start together', async (test) => {
