@@ -19,16 +19,19 @@ export type StorableJson =
 const NUMERIC_MAX_WEIGHT = 131_071
 const NUMERIC_MAX_SCALE = 16_383
 const NUMERIC_MAX_EXPONENT = 1_073_741_823
-const NUMBER = /-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?/y
-const STRING_STOP = /["\\]/g
 const HEX4 = /^[0-9a-fA-F]{4}$/
 
 function failure(problem: UnstorableJsonProblem, message: string): StorableJson {
   return { ok: false, problem, message }
 }
 
-function numberFits(intDigits: string, fracDigits: string, exponentText: string | undefined): boolean {
-  const exponent = exponentText === undefined ? 0 : Number(exponentText)
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39
+}
+
+/** Whether PostgreSQL numeric holds the number written as `int[.frac][e exponent]`. */
+function numberFits(intDigits: string, fracDigits: string, exponentText: string): boolean {
+  const exponent = exponentText === '' ? 0 : Number(exponentText)
   if (Math.abs(exponent) >= NUMERIC_MAX_EXPONENT) return false
   if (Math.max(0, fracDigits.length - exponent) > NUMERIC_MAX_SCALE) return false
   const digits = intDigits + fracDigits
@@ -43,81 +46,124 @@ function hexAt(text: string, index: number): number | undefined {
 }
 
 /**
- * Checks the string that starts with the quote at `start`; returns the index after its closing
- * quote, or the problem. Only `\u` escapes can name what jsonb refuses: raw control characters are
- * not JSON, and text decoded from UTF-8 holds no unpaired surrogates.
+ * A linear walk over text that `JSON.parse` accepted (so its grammar is known to be valid), without
+ * recursion, for what jsonb would refuse. Only `\u` escapes can name a NUL or a lone surrogate: raw
+ * control characters are not JSON, and text decoded from UTF-8 holds no unpaired surrogates.
  */
-function scanString(text: string, start: number): number | StorableJson {
-  let index = start + 1
-  for (;;) {
-    STRING_STOP.lastIndex = index
-    const stop = STRING_STOP.exec(text)
-    if (stop === null) return text.length
-    if (stop[0] === '"') return stop.index + 1
-    index = stop.index + 2
-    if (text[stop.index + 1] !== 'u') continue
-    const unit = hexAt(text, stop.index + 2) ?? -1
-    index = stop.index + 6
+class Scanner {
+  private index = 0
+  private depth = 0
+  // Position of the next backslash, found once and reused, so strings are skipped with indexOf.
+  private nextBackslash = -2
+
+  constructor(private readonly text: string) {}
+
+  run(): StorableJson | undefined {
+    const { text } = this
+    while (this.index < text.length) {
+      const code = text.charCodeAt(this.index)
+      let problem: StorableJson | undefined
+      if (code === 0x22) problem = this.string()
+      else if (code === 0x5b || code === 0x7b) problem = this.open()
+      else if (code === 0x5d || code === 0x7d) {
+        this.depth--
+        this.index++
+      } else if (code === 0x2d || isDigit(code)) problem = this.number()
+      else this.index++
+      if (problem !== undefined) return problem
+    }
+    return undefined
+  }
+
+  private open(): StorableJson | undefined {
+    this.depth++
+    this.index++
+    if (this.depth <= MAX_JSON_DEPTH) return undefined
+    return failure(
+      'too_deep',
+      `The JSON nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; the ledger stores at most ${MAX_JSON_DEPTH}.`,
+    )
+  }
+
+  private string(): StorableJson | undefined {
+    const { text } = this
+    let from = this.index + 1
+    for (;;) {
+      const quote = text.indexOf('"', from)
+      if (this.nextBackslash !== -1 && this.nextBackslash < from)
+        this.nextBackslash = text.indexOf('\\', from)
+      const backslash = this.nextBackslash
+      if (backslash === -1 || backslash > quote) {
+        this.index = quote + 1
+        return undefined
+      }
+      from = backslash + 2
+      this.nextBackslash = -2
+      if (text.charCodeAt(backslash + 1) !== 0x75) continue
+      const problem = this.unicodeEscape(backslash)
+      if (typeof problem !== 'number') return problem
+      from = problem
+    }
+  }
+
+  /** Checks the `\uXXXX` escape at `at`; returns where the string goes on, or the problem. */
+  private unicodeEscape(at: number): number | StorableJson {
+    const { text } = this
+    const unit = hexAt(text, at + 2) ?? -1
     if (unit === 0) {
       return failure(
         'nul_character',
-        `The JSON contains \\u0000 (at character ${stop.index}), a NUL character that PostgreSQL text and jsonb cannot store.`,
+        `The JSON contains \\u0000 (at character ${at}), a NUL character that PostgreSQL text and jsonb cannot store.`,
       )
     }
-    if (unit >= 0xd800 && unit <= 0xdbff && text.startsWith('\\u', index)) {
-      const low = hexAt(text, index + 2) ?? -1
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        index += 6
-        continue
-      }
+    if (unit >= 0xd800 && unit <= 0xdbff && text.startsWith('\\u', at + 6)) {
+      const low = hexAt(text, at + 8) ?? -1
+      if (low >= 0xdc00 && low <= 0xdfff) return at + 12
     }
     if (unit >= 0xd800 && unit <= 0xdfff) {
       return failure(
         'lone_surrogate',
-        `The JSON contains an unpaired UTF-16 surrogate escape (at character ${stop.index}); it is not a Unicode character and PostgreSQL jsonb refuses it. Escape characters outside the BMP as a surrogate pair, or send them as UTF-8.`,
+        `The JSON contains an unpaired UTF-16 surrogate escape (at character ${at}); it is not a Unicode character and PostgreSQL jsonb refuses it. Escape characters outside the BMP as a surrogate pair, or send them as UTF-8.`,
       )
     }
+    return at + 6
   }
-}
 
-/** Walks text that `JSON.parse` accepted, without recursion, for what jsonb would refuse. */
-function scan(text: string): StorableJson | undefined {
-  let depth = 0
-  let index = 0
-  while (index < text.length) {
-    const char = text.charCodeAt(index)
-    if (char === 0x22) {
-      const next = scanString(text, index)
-      if (typeof next !== 'number') return next
-      index = next
-    } else if (char === 0x5b || char === 0x7b) {
-      depth++
-      if (depth > MAX_JSON_DEPTH) {
-        return failure(
-          'too_deep',
-          `The JSON nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; the ledger stores at most ${MAX_JSON_DEPTH}.`,
-        )
-      }
-      index++
-    } else if (char === 0x5d || char === 0x7d) {
-      depth--
-      index++
-    } else if (char === 0x2d || (char >= 0x30 && char <= 0x39)) {
-      NUMBER.lastIndex = index
-      const match = NUMBER.exec(text)
-      if (match === null) return undefined // unreachable after JSON.parse accepted the text
-      if (!numberFits(match[1] ?? '', match[2] ?? '', match[3])) {
-        return failure(
-          'number_out_of_range',
-          `The JSON holds a number (at character ${index}) outside PostgreSQL's numeric range: at most 131072 digits before the decimal point and 16383 after.`,
-        )
-      }
-      index = NUMBER.lastIndex
-    } else {
-      index++
+  private number(): StorableJson | undefined {
+    const { text } = this
+    const start = this.index
+    let index = text.charCodeAt(start) === 0x2d ? start + 1 : start
+    const intStart = index
+    while (isDigit(text.charCodeAt(index))) index++
+    const intEnd = index
+    let fracStart = index
+    if (text.charCodeAt(index) === 0x2e) {
+      fracStart = ++index
+      while (isDigit(text.charCodeAt(index))) index++
     }
+    const fracEnd = index
+    let exponent = ''
+    const marker = text.charCodeAt(index)
+    if (marker === 0x65 || marker === 0x45) {
+      const expStart = ++index
+      if (text.charCodeAt(index) === 0x2b || text.charCodeAt(index) === 0x2d) index++
+      while (isDigit(text.charCodeAt(index))) index++
+      exponent = text.slice(expStart, index)
+    }
+    this.index = index
+    // Without an exponent, no number this short can leave numeric's range.
+    if (exponent === '' && index - start <= NUMERIC_MAX_SCALE) return undefined
+    const fits = numberFits(
+      text.slice(intStart, intEnd),
+      fracEnd > fracStart ? text.slice(fracStart, fracEnd) : '',
+      exponent,
+    )
+    if (fits) return undefined
+    return failure(
+      'number_out_of_range',
+      `The JSON holds a number (at character ${start}) outside PostgreSQL's numeric range: at most 131072 digits before the decimal point and 16383 after.`,
+    )
   }
-  return undefined
 }
 
 /**
@@ -136,7 +182,7 @@ export function parseStorableJson(body: Buffer | string): StorableJson {
   } catch {
     return failure('not_json', 'The body is not valid JSON.')
   }
-  return scan(text) ?? { ok: true, text, value }
+  return new Scanner(text).run() ?? { ok: true, text, value }
 }
 
 /** A body as JSON text: decoded as UTF-8, without a leading byte order mark. */
