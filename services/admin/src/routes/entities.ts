@@ -110,7 +110,8 @@ export const entityRoutes: FastifyPluginAsync<EntityRoutesOptions> = async (api,
     // One row more than asked tells whether another page exists without a count query.
     const { rows } = await pool.query<HistoryRow>(
       `SELECT seq, event_id, type, entity_version, outcome, source, provider_event_id, correlation_id,
-              occurred_at, received_at, recorded_at, kafka_topic, kafka_partition, kafka_offset, payload::text AS payload_json
+              occurred_at, received_at, recorded_at, kafka_topic, kafka_partition, kafka_offset,
+              payload::text AS payload_json
          FROM ledger_events
         WHERE entity_type = $1 AND entity_id = $2 AND seq > $3
         ORDER BY seq LIMIT $4`,
