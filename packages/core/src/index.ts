@@ -1,6 +1,14 @@
 export { type Clock, systemClock } from './clock.js'
 export { defer } from './defer.js'
-export { type LedgerEvent, type SourceKind, envelopeSubject, parseEventBody } from './envelope.js'
+export {
+  ENTITY_ID_MAX_LENGTH,
+  ENTITY_TYPE_MAX_LENGTH,
+  type LedgerEvent,
+  type SourceKind,
+  envelopeSubject,
+  isEntityVersion,
+  parseEventBody,
+} from './envelope.js'
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -15,3 +23,10 @@ export {
 } from './errors.js'
 export { eventIdFor, newCorrelationId } from './ids.js'
 export { type Logger, silentLogger } from './logger.js'
+export {
+  MAX_JSON_DEPTH,
+  type StorableJson,
+  type UnstorableJsonProblem,
+  jsonText,
+  parseStorableJson,
+} from './storable-json.js'

@@ -26,8 +26,9 @@ function isUnavailable(sqlState: string | undefined, errno: string | undefined, 
  * Classifies a PostgreSQL failure for the SDK's retry router:
  * - unreachable server → `TransientError('DATABASE_UNAVAILABLE')`, which makes the consumer pause
  *   and back off rather than push records into retry topics;
- * - data (22) and integrity (23) errors → `PermanentError('VALIDATION_FAILED')`: the same records
- *   will fail the same way forever, so they belong in the DLQ;
+ * - data (22), integrity (23) and program-limit (54: stack depth exceeded, statement too complex)
+ *   errors → `PermanentError('VALIDATION_FAILED')`: the same records will fail the same way
+ *   forever, so they belong in the DLQ;
  * - anything else (deadlock, serialization failure, statement timeout) → transient, retried.
  */
 export function toDatabaseError(err: unknown, action: string): LedgerError {
@@ -43,7 +44,7 @@ export function toDatabaseError(err: unknown, action: string): LedgerError {
       { cause: err },
     )
   }
-  if (sqlState?.startsWith('22') || sqlState?.startsWith('23')) {
+  if (sqlState?.startsWith('22') || sqlState?.startsWith('23') || sqlState?.startsWith('54')) {
     return new PermanentError('VALIDATION_FAILED', `PostgreSQL rejected the data while ${action}: ${text}`, {
       cause: err,
       details: { sqlState },

@@ -52,6 +52,24 @@ describe('@ledger/postgres against PostgreSQL', () => {
     })
   })
 
+  it('classifies a program limit (stack depth exceeded, 54001) as permanent', async (test) => {
+    const t = cleanupScope(test)
+    const { pool } = await createTestPool(t, stackEnv().databaseUrl)
+    // Nesting this deep exceeds the default max_stack_depth (2MB) of every supported server; the
+    // same value fails the same way on every retry, so it must go to the DLQ at once.
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`
+    const err = await pool.query('SELECT $1::jsonb', [deep]).then(
+      () => assert.fail('expected the nesting to exceed the stack depth limit'),
+      (e: unknown) => e,
+    )
+    assert.equal((err as { code?: string }).code, '54001')
+    const e = toDatabaseError(err, 'testing')
+    assert.deepEqual(
+      { code: e.code, retryable: e.retryable },
+      { code: 'VALIDATION_FAILED', retryable: false },
+    )
+  })
+
   it('applies a schema once when several replicas start together', async (test) => {
     const t = cleanupScope(test)
     const { pool } = await createTestPool(t, stackEnv().databaseUrl, { max: 8 })

@@ -5,7 +5,7 @@ import type pg from 'pg'
 import type { Registry } from 'prom-client'
 import { requireBearerToken } from './auth.js'
 import type { AdminConfig } from './config.js'
-import { entityRoutes } from './routes/entities.js'
+import { ENTITY_PARAM_MAX_LENGTH, entityRoutes } from './routes/entities.js'
 import { dlqRoutes } from './routes/dlq.js'
 import { sourceRoutes } from './routes/sources.js'
 
@@ -22,7 +22,10 @@ export interface AdminDeps {
  * Route plugins live in routes/, one file per resource, each registered here.
  */
 export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
-  const app = Fastify(serviceLoggerOptions('admin', deps.config.logLevel))
+  const app = Fastify({
+    ...serviceLoggerOptions('admin', deps.config.logLevel),
+    routerOptions: { maxParamLength: ENTITY_PARAM_MAX_LENGTH },
+  })
   installErrorHandler(app)
   registerHealthRoutes(app, {
     registry: deps.metrics,

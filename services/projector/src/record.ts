@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { LedgerEvent } from '@ledger/core'
+import { type LedgerEvent, isEntityVersion, parseStorableJson } from '@ledger/core'
 
 /** Where a record was read from: stored with the ledger row so the byte-exact original can be found. */
 export interface KafkaPosition {
@@ -31,23 +31,25 @@ export function toLedgerRecord(event: LedgerEvent, position: KafkaPosition): Rec
   if (event.entityType === '' || event.entityId === '') {
     return { ok: false, reason: 'entityType and entityId must not be empty' }
   }
-  if (!Number.isSafeInteger(event.entityVersion) || event.entityVersion < 0) {
+  if (!isEntityVersion(event.entityVersion)) {
     return { ok: false, reason: `entityVersion ${event.entityVersion} is not a non-negative integer` }
   }
-  const payloadJson = event.rawBody.toString('utf8')
-  try {
-    JSON.parse(payloadJson)
-  } catch {
-    return { ok: false, reason: `body of ${event.contentType} is not JSON; projections store JSON state` }
+  // The rule ingest quarantines by: what it accepted is stored here, BOM included.
+  const json = parseStorableJson(event.rawBody)
+  if (!json.ok) {
+    return {
+      ok: false,
+      reason:
+        json.problem === 'not_json'
+          ? `body of ${event.contentType} is not JSON; projections store JSON state`
+          : json.message,
+    }
   }
-  // jsonb cannot hold U+0000; PostgreSQL would reject the whole statement.
-  if (payloadJson.includes('\\u0000'))
-    return { ok: false, reason: 'body contains \\u0000, which jsonb refuses' }
   return {
     ok: true,
     record: {
       event,
-      payloadJson,
+      payloadJson: json.text,
       payloadSha256: createHash('sha256').update(event.rawBody).digest('hex'),
       position,
     },

@@ -1,4 +1,13 @@
-import { eventIdFor, newCorrelationId, type LedgerEvent, type SourceKind } from '@ledger/core'
+import {
+  ENTITY_ID_MAX_LENGTH,
+  ENTITY_TYPE_MAX_LENGTH,
+  PermanentError,
+  eventIdFor,
+  isEntityVersion,
+  newCorrelationId,
+  type LedgerEvent,
+  type SourceKind,
+} from '@ledger/core'
 
 /** What a producer supplies; the rest of the envelope is derived. */
 export interface NewEvent {
@@ -19,8 +28,38 @@ export interface NewEvent {
   payload?: unknown
 }
 
-/** Completes a new event into a full envelope, with the deterministic event ID. */
+function assertEntity(input: NewEvent): void {
+  const problems: string[] = []
+  if (!isEntityVersion(input.entityVersion)) {
+    problems.push(
+      `entityVersion ${input.entityVersion} is not a non-negative integer up to ${Number.MAX_SAFE_INTEGER}`,
+    )
+  }
+  if (input.entityId.length > ENTITY_ID_MAX_LENGTH)
+    problems.push(
+      `entityId is ${input.entityId.length} characters, at most ${ENTITY_ID_MAX_LENGTH} are allowed`,
+    )
+  if (input.entityType.length > ENTITY_TYPE_MAX_LENGTH) {
+    problems.push(
+      `entityType is ${input.entityType.length} characters, at most ${ENTITY_TYPE_MAX_LENGTH} are allowed`,
+    )
+  }
+  if (problems.length > 0) {
+    throw new PermanentError(
+      'VALIDATION_FAILED',
+      `Event ${input.source}/${input.providerEventId} would be dead-lettered by the projector: ${problems.join('; ')}.`,
+      { details: { problems } },
+    )
+  }
+}
+
+/**
+ * Completes a new event into a full envelope, with the deterministic event ID.
+ * @throws PermanentError VALIDATION_FAILED when the version is not a non-negative safe integer, or
+ * the entity ID or type is longer than the ledger takes: such an event could never be applied.
+ */
 export function buildEvent(input: NewEvent, now: Date = new Date()): LedgerEvent {
+  assertEntity(input)
   const rawBody = input.rawBody ?? Buffer.from(JSON.stringify(input.payload ?? null))
   return {
     eventId: eventIdFor(input.source, input.providerEventId),

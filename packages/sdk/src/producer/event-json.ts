@@ -1,3 +1,4 @@
+import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH } from '@ledger/core'
 import { z } from 'zod'
 import type { NewEvent } from './build-event.js'
 
@@ -10,8 +11,9 @@ export const newEventJsonSchema = z
     source: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, ".", "_", "-"'),
     providerEventId: z.string().min(1).max(512),
     type: z.string().min(1).max(256),
-    entityType: z.string().min(1).max(256),
-    entityId: z.string().min(1).max(512),
+    entityType: z.string().min(1).max(ENTITY_TYPE_MAX_LENGTH),
+    entityId: z.string().min(1).max(ENTITY_ID_MAX_LENGTH),
+    // zod's int() is the safe-integer range, as the projector requires.
     entityVersion: z.number().int().min(0),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
     correlationId: z.string().min(1).max(128).optional(),

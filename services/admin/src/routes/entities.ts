@@ -1,7 +1,28 @@
-import { LedgerError } from '@ledger/core'
-import type { FastifyPluginAsync } from 'fastify'
+import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, LedgerError } from '@ledger/core'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type pg from 'pg'
 import { z } from 'zod'
+
+/**
+ * Router limit on one URL parameter, in characters as the router sees them: the longest entity ID
+ * the ledger takes, each code unit percent-encoded at worst as three UTF-8 bytes (`%E2%82%AC`).
+ * Below this the router answers 414 for entities that ingest accepted.
+ */
+export const ENTITY_PARAM_MAX_LENGTH = 9 * Math.max(ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH)
+
+/**
+ * `object` as JSON text with one more member whose value is JSON text already, as PostgreSQL
+ * rendered the stored jsonb. States are never parsed into objects and serialised again, so one
+ * nested deeper than `JSON.stringify` can recurse (stored before ingest bounded nesting) is still
+ * readable. `object` must have at least one member.
+ */
+function withJsonMember(object: object, key: string, json: string): string {
+  return `${JSON.stringify(object).slice(0, -1)},${JSON.stringify(key)}:${json}}`
+}
+
+function sendJson(reply: FastifyReply, text: string) {
+  return reply.type('application/json; charset=utf-8').send(text)
+}
 
 /** What the entity routes need: the projector's database (tables `projections`, `ledger_events`). */
 export interface EntityRoutesOptions {
@@ -38,7 +59,7 @@ interface HistoryRow {
   kafka_topic: string
   kafka_partition: number
   kafka_offset: string
-  payload: unknown
+  payload_json: string
 }
 
 /**
@@ -48,15 +69,16 @@ interface HistoryRow {
  *   the outcome of the version rule for each; `nextAfter` is the cursor of the next page.
  */
 export const entityRoutes: FastifyPluginAsync<EntityRoutesOptions> = async (api, { pool }) => {
-  api.get<{ Params: EntityParams }>('/entities/:type/:id', async (request) => {
+  api.get<{ Params: EntityParams }>('/entities/:type/:id', async (request, reply) => {
     const { type, id } = request.params
     const { rows } = await pool.query<{
       version: string
       last_event_id: string
-      state: unknown
+      state_json: string
       updated_at: Date
     }>(
-      `SELECT version, last_event_id, state, updated_at FROM projections WHERE entity_type = $1 AND entity_id = $2`,
+      `SELECT version, last_event_id, state::text AS state_json, updated_at
+         FROM projections WHERE entity_type = $1 AND entity_id = $2`,
       [type, id],
     )
     const row = rows[0]
@@ -67,17 +89,17 @@ export const entityRoutes: FastifyPluginAsync<EntityRoutesOptions> = async (api,
           `GET /entities/${type}/${id}/history shows whether events arrived and what became of them.`,
       )
     }
-    return {
+    const meta = {
       entityType: type,
       entityId: id,
       version: Number(row.version),
       lastEventId: row.last_event_id,
       updatedAt: row.updated_at.toISOString(),
-      state: row.state,
     }
+    return sendJson(reply, withJsonMember(meta, 'state', row.state_json))
   })
 
-  api.get<{ Params: EntityParams }>('/entities/:type/:id/history', async (request) => {
+  api.get<{ Params: EntityParams }>('/entities/:type/:id/history', async (request, reply) => {
     const { type, id } = request.params
     const parsed = historyQuerySchema.safeParse(request.query)
     if (!parsed.success) {
@@ -88,32 +110,39 @@ export const entityRoutes: FastifyPluginAsync<EntityRoutesOptions> = async (api,
     // One row more than asked tells whether another page exists without a count query.
     const { rows } = await pool.query<HistoryRow>(
       `SELECT seq, event_id, type, entity_version, outcome, source, provider_event_id, correlation_id,
-              occurred_at, received_at, recorded_at, kafka_topic, kafka_partition, kafka_offset, payload
+              occurred_at, received_at, recorded_at, kafka_topic, kafka_partition, kafka_offset,
+              payload::text AS payload_json
          FROM ledger_events
         WHERE entity_type = $1 AND entity_id = $2 AND seq > $3
         ORDER BY seq LIMIT $4`,
       [type, id, after ?? '0', limit + 1],
     )
     const page = rows.slice(0, limit)
-    return {
+    const events = page.map((r) =>
+      withJsonMember(
+        {
+          seq: r.seq,
+          eventId: r.event_id,
+          type: r.type,
+          version: Number(r.entity_version),
+          outcome: r.outcome,
+          source: r.source,
+          providerEventId: r.provider_event_id,
+          correlationId: r.correlation_id,
+          occurredAt: r.occurred_at.toISOString(),
+          receivedAt: r.received_at.toISOString(),
+          recordedAt: r.recorded_at.toISOString(),
+          kafka: { topic: r.kafka_topic, partition: r.kafka_partition, offset: r.kafka_offset },
+        },
+        'payload',
+        r.payload_json,
+      ),
+    )
+    const meta = {
       entityType: type,
       entityId: id,
-      events: page.map((r) => ({
-        seq: r.seq,
-        eventId: r.event_id,
-        type: r.type,
-        version: Number(r.entity_version),
-        outcome: r.outcome,
-        source: r.source,
-        providerEventId: r.provider_event_id,
-        correlationId: r.correlation_id,
-        occurredAt: r.occurred_at.toISOString(),
-        receivedAt: r.received_at.toISOString(),
-        recordedAt: r.recorded_at.toISOString(),
-        kafka: { topic: r.kafka_topic, partition: r.kafka_partition, offset: r.kafka_offset },
-        payload: r.payload,
-      })),
       nextAfter: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null,
     }
+    return sendJson(reply, withJsonMember(meta, 'events', `[${events.join(',')}]`))
   })
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { PermanentError } from '@ledger/core'
+import { PermanentError, parseStorableJson } from '@ledger/core'
 import { buildEvent, fromNewEventJson } from '@ledger/sdk'
 import type { FastifyInstance } from 'fastify'
 import type { IntakeRouteDeps } from './deps.js'
@@ -38,18 +38,26 @@ export async function eventRoutes(app: FastifyInstance, deps: IntakeRouteDeps): 
         )
       }
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      let json: unknown
-      try {
-        json = JSON.parse(rawBody.toString('utf8'))
-      } catch {
+      // Every field ends up in PostgreSQL, so the whole request must pass the projector's rule.
+      const json = parseStorableJson(rawBody)
+      if (!json.ok) {
         throw new PermanentError(
           'VALIDATION_FAILED',
-          'The body is not JSON; send an SDK NewEvent as application/json.',
+          json.problem === 'not_json'
+            ? 'The body is not JSON; send an SDK NewEvent as application/json.'
+            : `Invalid event: ${json.message}`,
         )
       }
-      const parsed = fromNewEventJson(json)
+      const parsed = fromNewEventJson(json.value)
       if (!parsed.ok) {
         throw new PermanentError('VALIDATION_FAILED', `Invalid event: ${parsed.problems.join('; ')}`)
+      }
+      const raw = parsed.event.rawBody && parseStorableJson(parsed.event.rawBody)
+      if (raw && !raw.ok) {
+        throw new PermanentError(
+          'VALIDATION_FAILED',
+          `Invalid event: rawBodyBase64: ${raw.message} The projector stores bodies as JSON.`,
+        )
       }
       const event = buildEvent(
         { ...parsed.event, correlationId: parsed.event.correlationId ?? request.id },

@@ -1,3 +1,4 @@
+import { parseStorableJson } from '@ledger/core'
 import type { RequestHeaders } from '../verifiers/index.js'
 import { extractFailure } from './extraction-result.js'
 import { extractGithub } from './extractors/github.js'
@@ -6,16 +7,6 @@ import { extractShopify } from './extractors/shopify.js'
 import { extractStandard } from './extractors/standard.js'
 import { extractStripe } from './extractors/stripe.js'
 import type { ExtractResult, SourceConfig } from './types.js'
-
-function parseJson(body: Buffer | string): { ok: true; value: unknown } | { ok: false } {
-  // A UTF-8 byte order mark is legal in a body but not in JSON.parse input.
-  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '')
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown }
-  } catch {
-    return { ok: false }
-  }
-}
 
 /**
  * Derives the ledger fields of a verified delivery: provider event ID, type, entity type/ID/version
@@ -29,12 +20,13 @@ export function extractDelivery(
   headers: RequestHeaders,
   receivedAtMs: number,
 ): ExtractResult {
-  const json = parseJson(body)
-  if (!json.ok)
-    return extractFailure(
-      'invalid_json',
-      'The body is not valid JSON; the sender must send application/json.',
-    )
+  // The rule the projector stores by, so nothing accepted here is dead-lettered there.
+  const json = parseStorableJson(body)
+  if (!json.ok) {
+    return json.problem === 'not_json'
+      ? extractFailure('invalid_json', 'The body is not valid JSON; the sender must send application/json.')
+      : extractFailure('unstorable_json', json.message)
+  }
   if (json.value === null || typeof json.value !== 'object' || Array.isArray(json.value)) {
     return extractFailure('validation_failed', 'The body must be a JSON object.')
   }

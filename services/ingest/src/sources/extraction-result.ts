@@ -1,3 +1,4 @@
+import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, isEntityVersion } from '@ledger/core'
 import type { z } from 'zod'
 import type { Delivery, ExtractFailureReason, ExtractResult } from './types.js'
 import { formatPath } from './errors.js'
@@ -33,9 +34,12 @@ export interface DeliveryDraft {
   entityVersion: Located
 }
 
+const MAX_LENGTH = { entityType: ENTITY_TYPE_MAX_LENGTH, entityId: ENTITY_ID_MAX_LENGTH } as const
+
 /**
  * Checks and coerces the entity fields: missing type or ID (or a mapped version that is absent)
- * is `missing_entity`; a value of the wrong kind is `validation_failed`.
+ * is `missing_entity`; a value of the wrong kind, an ID or type longer than the ledger takes, or a
+ * version that is not a non-negative safe integer is `validation_failed`.
  */
 export function completeDelivery(draft: DeliveryDraft): ExtractResult {
   const fields: Record<'entityType' | 'entityId', string> = { entityType: '', entityId: '' }
@@ -50,6 +54,12 @@ export function completeDelivery(draft: DeliveryDraft): ExtractResult {
       )
     if (read.status === 'invalid')
       return extractFailure('validation_failed', `The ${label} at ${from} ${read.problem}.`)
+    if (read.value.length > MAX_LENGTH[field]) {
+      return extractFailure(
+        'validation_failed',
+        `The ${label} at ${from} is ${read.value.length} characters long; the ledger takes at most ${MAX_LENGTH[field]}.`,
+      )
+    }
     fields[field] = read.value
   }
   const { value, from } = draft.entityVersion
@@ -64,6 +74,12 @@ export function completeDelivery(draft: DeliveryDraft): ExtractResult {
     return extractFailure(
       'validation_failed',
       `The entity version at ${from} is not a number, numeric string or ISO date-time.`,
+    )
+  }
+  if (!isEntityVersion(entityVersion)) {
+    return extractFailure(
+      'validation_failed',
+      `The entity version at ${from} is ${entityVersion}, not a non-negative integer up to ${Number.MAX_SAFE_INTEGER}; versions must order events exactly.`,
     )
   }
   const delivery: Delivery = {

@@ -107,8 +107,11 @@ export interface Delivery {
   occurredAtMs: number
 }
 
-/** Why a correctly signed delivery cannot be used; the caller quarantines it. */
-export type ExtractFailureReason = 'invalid_json' | 'validation_failed' | 'missing_entity'
+/**
+ * Why a correctly signed delivery cannot be used; the caller quarantines it. `unstorable_json`:
+ * valid JSON that PostgreSQL jsonb cannot hold (see `parseStorableJson` in @ledger/core).
+ */
+export type ExtractFailureReason = 'invalid_json' | 'unstorable_json' | 'validation_failed' | 'missing_entity'
 
 /** Outcome of extraction. Never thrown: a bad payload is data to quarantine, not a crash. */
 export type ExtractResult =

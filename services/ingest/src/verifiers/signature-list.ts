@@ -5,8 +5,10 @@ export type SignatureList = { ok: true; signatures: Buffer[] } | { ok: false; pr
 
 /**
  * Decodes a header holding one signature, or several separated by commas (how a proxy that
- * re-signs, or node folding a repeated header, presents them). Every entry must decode to a digest
- * of the expected size; a list with a bad entry is malformed as a whole rather than half-trusted.
+ * re-signs, or node folding a repeated header, presents them). An entry that does not decode to a
+ * digest of the expected size is skipped, as the providers' reference libraries skip what they
+ * cannot read: trust comes only from an HMAC match, never from the list's shape. The list is
+ * malformed only when no entry decodes.
  */
 export function decodeSignatureList(
   value: string,
@@ -18,9 +20,8 @@ export function decodeSignatureList(
   const signatures: Buffer[] = []
   for (const entry of entries) {
     const signature = decode(entry)
-    if (signature?.length !== digestBytes)
-      return { ok: false, problem: 'a signature does not decode to a digest' }
-    signatures.push(signature)
+    if (signature?.length === digestBytes) signatures.push(signature)
   }
+  if (signatures.length === 0) return { ok: false, problem: 'no signature decodes to a digest' }
   return { ok: true, signatures }
 }

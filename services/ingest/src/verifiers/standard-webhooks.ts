@@ -52,21 +52,24 @@ function secretKey(secret: string, index: number): Buffer {
 
 type ParsedSignatures = { ok: true; signatures: Buffer[] } | { ok: false; problem: string }
 
-/** Parses `v1,<b64> v1,<b64> v1a,<...>`; versions other than v1 (e.g. asymmetric v1a) are ignored. */
+/**
+ * Parses `v1,<b64> v1,<b64> v1a,<...>`. As in the reference libraries, an entry that is not a
+ * decodable v1 signature (another version such as asymmetric v1a, no comma, bad base64, wrong
+ * length) is skipped rather than failing the header: trust comes only from an HMAC match, and a
+ * sender may list signatures this verifier cannot read beside one it can. The header is malformed
+ * only when no entry is a usable v1 signature.
+ */
 function parseSignatureHeader(value: string): ParsedSignatures {
   const signatures: Buffer[] = []
-  const entries = value.split(/\s+/)
+  const entries = value.trim().split(/\s+/)
   if (entries.length > MAX_SIGNATURES) return { ok: false, problem: `more than ${MAX_SIGNATURES} signatures` }
   for (const entry of entries) {
     const separator = entry.indexOf(',')
-    if (separator < 1) return { ok: false, problem: 'an entry is not "<version>,<signature>"' }
-    if (entry.slice(0, separator) !== 'v1') continue
+    if (separator < 1 || entry.slice(0, separator) !== 'v1') continue
     const signature = decodeBase64(entry.slice(separator + 1))
-    if (signature?.length !== DIGEST_BYTES.sha256)
-      return { ok: false, problem: 'a v1 value is not a base64 SHA-256 signature' }
-    signatures.push(signature)
+    if (signature?.length === DIGEST_BYTES.sha256) signatures.push(signature)
   }
-  if (signatures.length === 0) return { ok: false, problem: 'no v1 signature' }
+  if (signatures.length === 0) return { ok: false, problem: 'no v1 entry holds a base64 SHA-256 signature' }
   return { ok: true, signatures }
 }
 

@@ -23,7 +23,9 @@ type ParsedHeader = { ok: true; timestamp: string; signatures: Buffer[] } | { ok
 
 /**
  * Parses `t=<unix>,v1=<hex>[,v1=<hex>...]`. Schemes other than v1 (v0 is Stripe's test-mode
- * signature over a different key) are ignored, as Stripe's libraries do.
+ * signature over a different key) are ignored, and so is a v1 value that is not a hex digest, as
+ * Stripe's libraries do (they compare every v1 value and only a match counts); the header is
+ * malformed when no v1 value is usable.
  */
 function parseStripeHeader(value: string): ParsedHeader {
   let timestamp: string | undefined
@@ -39,13 +41,11 @@ function parseStripeHeader(value: string): ParsedHeader {
       timestamp = item
     } else if (key === 'v1') {
       const signature = decodeHex(item)
-      if (signature?.length !== DIGEST_BYTES.sha256)
-        return { ok: false, problem: 'a v1 value is not a hex SHA-256 signature' }
-      signatures.push(signature)
+      if (signature?.length === DIGEST_BYTES.sha256) signatures.push(signature)
     }
   }
   if (timestamp === undefined) return { ok: false, problem: 'no t element' }
-  if (signatures.length === 0) return { ok: false, problem: 'no v1 signature' }
+  if (signatures.length === 0) return { ok: false, problem: 'no v1 value is a hex SHA-256 signature' }
   if (signatures.length > MAX_SIGNATURES)
     return { ok: false, problem: `more than ${MAX_SIGNATURES} signatures` }
   return { ok: true, timestamp, signatures }

@@ -64,4 +64,82 @@ describe('POST /events with Idempotency-Key (real Kafka and PostgreSQL)', () => 
     assert.equal(a.eventId, b.eventId)
     assert.equal(await h.countRecords(), 2)
   })
+
+  it('refuses with 400, keeping nothing, what the projector could never apply', async (test) => {
+    const t = cleanupScope(test)
+    const h = await startHarness(t, { sources: [], env: { INGEST_EVENT_TOKENS: `orders=${TOKEN}` } })
+    const event = {
+      source: 'orders',
+      providerEventId: 'order-7',
+      type: 'order.updated',
+      entityType: 'order',
+      entityId: 'order-7',
+      entityVersion: 1,
+    }
+    const post = (body: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/events',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${TOKEN}`,
+          'idempotency-key': randomUUID(),
+        },
+        payload: body,
+      })
+    const refused: [string, string, RegExp][] = [
+      ['a fractional version', JSON.stringify({ ...event, entityVersion: 1.5 }), /entityVersion/],
+      [
+        'a version of 2^63',
+        JSON.stringify(event).replace('"entityVersion":1', '"entityVersion":9223372036854775808'),
+        /entityVersion/,
+      ],
+      ['a negative version', JSON.stringify({ ...event, entityVersion: -1 }), /entityVersion/],
+      [
+        'an entity ID over 512 characters',
+        JSON.stringify({ ...event, entityId: 'x'.repeat(513) }),
+        /entityId/,
+      ],
+      [
+        'an escaped NUL in the payload',
+        JSON.stringify({ ...event, payload: { note: 'a\u0000b' } }),
+        /\\u0000/,
+      ],
+      [
+        'a lone surrogate in the payload',
+        JSON.stringify({ ...event, payload: { note: '\ud800' } }),
+        /surrogate/,
+      ],
+      [
+        'a payload nested 300 deep',
+        JSON.stringify({ ...event, payload: JSON.parse(`${'['.repeat(300)}${']'.repeat(300)}`) as unknown }),
+        /256 levels/,
+      ],
+      [
+        'a payload nested 100,000 deep',
+        `${JSON.stringify(event).slice(0, -1)},"payload":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+        /256 levels/,
+      ],
+      [
+        'a raw body that is not JSON',
+        JSON.stringify({ ...event, rawBodyBase64: Buffer.from('not json').toString('base64') }),
+        /rawBodyBase64.*not valid JSON/,
+      ],
+      [
+        'a raw body with an escaped NUL',
+        JSON.stringify({ ...event, rawBodyBase64: Buffer.from('{"a":"\\u0000"}').toString('base64') }),
+        /rawBodyBase64.*\\u0000/,
+      ],
+    ]
+    for (const [what, body, message] of refused) {
+      const res = await post(body)
+      assert.equal(res.statusCode, 400, `${what}: ${res.body}`)
+      assert.equal(res.json<{ error: string }>().error, 'VALIDATION_FAILED', what)
+      assert.match(res.json<{ message: string }>().message, message, what)
+    }
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"status":"paid"}')])
+    const tolerated = await post(JSON.stringify({ ...event, rawBodyBase64: bom.toString('base64') }))
+    assert.equal(tolerated.statusCode, 202, tolerated.body)
+    assert.equal(await h.countRecords(), 1, 'only the tolerated event was published')
+  })
 })

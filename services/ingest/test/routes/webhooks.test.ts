@@ -59,6 +59,22 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
       })
     const reason = (res: { json<T>(): T }) => res.json<{ reason: string }>().reason
 
+    await test.test(
+      'accepts a Standard Webhooks delivery whose header also holds an entry that does not decode',
+      async () => {
+        const body = JSON.stringify({
+          type: 'customer.updated',
+          data: { object: 'customer', id: 'cus_mixed', version: 1 },
+        })
+        const signed = verifiers.signStandard({ secret: STANDARD, msgId: 'msg_mixed_entries', body })
+        const res = await post('acme', body, {
+          ...signed,
+          'webhook-signature': `v1,not*base64 v1,aGVsbG8= ${signed['webhook-signature']}`,
+        })
+        assert.equal(res.statusCode, 202, res.body)
+      },
+    )
+
     await test.test('accepts a freshly signed Stripe delivery with 202 and its event ID', async () => {
       const body = stripeBody('evt_fresh')
       const res = await post('billing', body, verifiers.signStripe({ body, secret: STRIPE_NEW }))

@@ -36,6 +36,54 @@ describe('extractDelivery', () => {
   })
 })
 
+describe('extractDelivery: what the ledger cannot keep is quarantined with a reason', () => {
+  const hmac = parseSourceConfig(
+    {
+      name: 'ship',
+      kind: 'hmac',
+      secrets: ['k'],
+      hmac: { header: 'X-Signature', algorithm: 'sha256', encoding: 'hex' },
+      eventId: '/id',
+      eventType: '/type',
+      entity: { type: 'shipment', id: '/shipment/id', version: '/shipment/seq' },
+    },
+    {},
+  )
+  const body = (id: unknown, seq: unknown, extra = '') =>
+    `{"id":"e1","type":"shipment.updated","shipment":{"id":${JSON.stringify(id)},"seq":${JSON.stringify(seq)}}${extra}}`
+
+  it('quarantines versions that are not non-negative safe integers, and takes the largest safe one', () => {
+    for (const seq of [1.5, 2 ** 63, -1, '9007199254740993', '-3', '1969-12-31T23:59:59Z']) {
+      const result = extractDelivery(hmac, body('s1', seq), {}, 0)
+      assert.equal(!result.ok && result.reason, 'validation_failed', String(seq))
+      assert.match(!result.ok ? result.message : '', /not a non-negative integer/, String(seq))
+    }
+    const largest = extractDelivery(hmac, body('s1', Number.MAX_SAFE_INTEGER), {}, 0)
+    assert.equal(largest.ok && largest.delivery.entityVersion, Number.MAX_SAFE_INTEGER)
+  })
+
+  it('quarantines entity IDs and types longer than the ledger takes', () => {
+    assert.equal(extractDelivery(hmac, body('x'.repeat(512), 1), {}, 0).ok, true)
+    const long = extractDelivery(hmac, body('x'.repeat(513), 1), {}, 0)
+    assert.equal(!long.ok && long.reason, 'validation_failed')
+    assert.match(!long.ok ? long.message : '', /513 characters long; the ledger takes at most 512/)
+  })
+
+  it('quarantines JSON that PostgreSQL jsonb cannot store as unstorable_json', () => {
+    for (const extra of [
+      ',"n":"\\u0000"',
+      ',"n":"\\udfff"',
+      ',"n":1e200000',
+      `,"n":${'['.repeat(257)}${']'.repeat(257)}`,
+    ]) {
+      const result = extractDelivery(hmac, body('s1', 1, extra), {}, 0)
+      assert.equal(!result.ok && result.reason, 'unstorable_json', extra.slice(0, 20))
+    }
+    const hostile = `{"a":${'['.repeat(500_000)}${']'.repeat(500_000)}}`
+    assert.equal(((r) => !r.ok && r.reason)(extractDelivery(hmac, hostile, {}, 0)), 'unstorable_json')
+  })
+})
+
 describe('source → verifier → extraction', () => {
   const NOW_MS = 1_700_000_000_000
 

@@ -59,6 +59,19 @@ describe('shopify verifier', () => {
     })
   })
 
+  it('skips list entries that do not decode when another entry is valid', () => {
+    const good = signShopify({ body, secret: 's' })['x-shopify-hmac-sha256'] ?? ''
+    for (const value of [`not base64,${good}`, `${good},aGVsbG8=`]) {
+      const result = verifier.verify({
+        rawBody: body,
+        headers: { 'x-shopify-hmac-sha256': value },
+        secrets: ['s'],
+        nowMs: NOW_MS,
+      })
+      assert.equal(result.ok, true, value)
+    }
+  })
+
   it('rejects missing and malformed headers', () => {
     const missing = verifier.verify({ rawBody: body, headers: {}, secrets: ['s'], nowMs: NOW_MS })
     assert.equal(!missing.ok && missing.reason, 'missing_header')

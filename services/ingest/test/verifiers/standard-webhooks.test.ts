@@ -90,6 +90,27 @@ describe('standard webhooks verifier', () => {
     assert.equal(verifier.verify({ rawBody, headers, secrets: [VECTOR.secret], nowMs: NOW_MS }).ok, true)
   })
 
+  it('skips entries that do not decode, as the reference libraries do, when another entry is valid', () => {
+    const zero = `v1,${Buffer.alloc(32).toString('base64')}`
+    const accepted = [
+      `v1,not*base64 ${VECTOR.signature}`,
+      `v1,aGVsbG8= ${VECTOR.signature}`,
+      `garbage ${VECTOR.signature}`,
+      `v1, ${VECTOR.signature}`,
+      `${VECTOR.signature} v1,`,
+      `  ${VECTOR.signature}  `,
+    ]
+    for (const value of accepted) {
+      const headers = { ...vectorHeaders, 'webhook-signature': value }
+      const result = verifier.verify({ rawBody, headers, secrets: [VECTOR.secret], nowMs: NOW_MS })
+      assert.equal(result.ok, true, value)
+    }
+    // A decodable v1 entry that does not match is a bad signature, whatever else the header holds.
+    const headers = { ...vectorHeaders, 'webhook-signature': `v1,not*base64 ${zero}` }
+    const result = verifier.verify({ rawBody, headers, secrets: [VECTOR.secret], nowMs: NOW_MS })
+    assert.equal(!result.ok && result.reason, 'bad_signature')
+  })
+
   it('rejects stale and future timestamps', () => {
     for (const offset of [-301, 301]) {
       const result = verifier.verify({

@@ -114,6 +114,20 @@ describe('stripe verifier', () => {
     assert.equal(!empty.ok && empty.reason, 'missing_header')
   })
 
+  it('skips a v1 value that is not a hex digest when another v1 value is valid', () => {
+    const good = signStripe({ body, secret: NEW, timestampSec: NOW_S })['stripe-signature'] ?? ''
+    const sig = good.split('v1=')[1] ?? ''
+    for (const value of [`t=${NOW_S},v1=zz,v1=${sig}`, `t=${NOW_S},v1=${sig},v1=${sig.slice(0, 62)}`]) {
+      const result = verifier.verify({
+        rawBody: body,
+        headers: { 'stripe-signature': value },
+        secrets: [NEW],
+        nowMs: NOW_MS,
+      })
+      assert.equal(result.ok, true, value)
+    }
+  })
+
   it('rejects malformed headers', () => {
     const good = signStripe({ body, secret: NEW, timestampSec: NOW_S })['stripe-signature'] ?? ''
     const sig = good.split('v1=')[1] ?? ''
