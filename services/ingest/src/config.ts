@@ -1,77 +1,86 @@
-import { type StackConfig, csv, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import { type StackConfig, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
 import { z } from 'zod'
+import { type EventClient, buildEventClients, parseEventGrants, parseEventTokens } from './event-clients.js'
 import { DEFAULT_MAX_BODY_BYTES } from './sources/index.js'
 
-/** `name=token` pairs, comma-separated: who may call POST /events, by name. */
-const eventTokens = z
-  .string()
-  .transform((value, ctx) => {
-    const clients = new Map<string, string>()
-    for (const pair of csv(value)) {
-      const at = pair.indexOf('=')
-      const name = pair.slice(0, at)
-      const token = pair.slice(at + 1)
-      if (at < 1 || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(name) || token.length < 16) {
-        // Never echo the pair: it holds a token.
+/** A variable parsed by one of the event-clients parsers, its problem reported without the value. */
+function parsedWith<T>(parse: (value: string) => { ok: true; value: T } | { ok: false; problem: string }) {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      const result = parse(value)
+      if (result.ok) return result.value
+      ctx.addIssue({ code: 'custom', message: result.problem })
+      return z.NEVER
+    })
+    .optional()
+}
+
+const ingestEnvSchema = stackEnvSchema
+  .extend({
+    /** @default 8080 */
+    PORT: portSchema(8080),
+    /** Path of the YAML file declaring the sources (see README). Admin-created sources add to it. */
+    LEDGER_SOURCES: z.string().min(1).optional(),
+    /**
+     * Master keys decrypting the secrets of admin-created sources: `id:base64(32 bytes)`, comma-separated,
+     * newest first. Without it only file sources are served.
+     */
+    LEDGER_MASTER_KEYS: z.string().min(1).optional(),
+    /**
+     * Longest wait for Kafka's acknowledgement before answering 503 with Retry-After.
+     * @default 5000
+     */
+    INGEST_PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+    /** Retry-After (seconds) sent with 503s when the broker is unavailable. @default 5 */
+    INGEST_RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
+    /** How often Kafka is probed for /readyz and fast-fail. @default 2000 */
+    INGEST_BROKER_PROBE_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
+    /** How long a claimed delivery blocks other replicas; renewed while in flight. @default 30000 */
+    INGEST_DEDUP_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** Accepted deliveries are remembered (deduplicated) this long. @default 2592000000 (30 days) */
+    INGEST_DEDUP_RETENTION_MS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(30 * 24 * 3600 * 1000),
+    /** Requests processed at once before answering 503. @default 2000 */
+    INGEST_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2000),
+    /** Event-loop lag before answering 503. @default 1000 */
+    INGEST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(1000),
+    /** Body limit of the HTTP server; per-source limits apply below it. @default 1048576 */
+    INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
+    /** How often admin-created sources are re-read, besides LISTEN/NOTIFY. @default 30000 */
+    INGEST_SOURCES_POLL_MS: z.coerce.number().int().positive().default(30_000),
+    /** Bearer tokens for POST /events, `client=token,…`. Unset: POST /events answers 404. */
+    INGEST_EVENT_TOKENS: parsedWith(parseEventTokens),
+    /**
+     * What each POST /events client may write: `client=source[/entityType],…;client=…`.
+     * @default each client may write the source named like itself, any entity type
+     */
+    INGEST_EVENT_GRANTS: parsedWith(parseEventGrants),
+    /** Topic POST /events publishes to. @default 'ledger.events' */
+    INGEST_EVENTS_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,249}$/)
+      .default('ledger.events'),
+    /** Producer linger: how long a record waits for others to share its produce request. @default 0 */
+    INGEST_PRODUCE_LINGER_MS: z.coerce.number().int().min(0).default(0),
+    /** PostgreSQL connections. @default 8 */
+    INGEST_DB_POOL_SIZE: z.coerce.number().int().positive().default(8),
+  })
+  .superRefine((env, ctx) => {
+    const clients = new Set(env.INGEST_EVENT_TOKENS?.values())
+    for (const name of env.INGEST_EVENT_GRANTS?.keys() ?? []) {
+      if (!clients.has(name)) {
         ctx.addIssue({
           code: 'custom',
-          message: 'expected "client=token,…" with lower-case client names and tokens of 16+ characters',
+          path: ['INGEST_EVENT_GRANTS'],
+          message: `client "${name}" has no token in INGEST_EVENT_TOKENS; add one or remove its grants`,
         })
-        return z.NEVER
       }
-      clients.set(token, name)
     }
-    return clients
   })
-  .optional()
-
-const ingestEnvSchema = stackEnvSchema.extend({
-  /** @default 8080 */
-  PORT: portSchema(8080),
-  /** Path of the YAML file declaring the sources (see README). Admin-created sources add to it. */
-  LEDGER_SOURCES: z.string().min(1).optional(),
-  /**
-   * Master keys decrypting the secrets of admin-created sources: `id:base64(32 bytes)`, comma-separated,
-   * newest first. Without it only file sources are served.
-   */
-  LEDGER_MASTER_KEYS: z.string().min(1).optional(),
-  /**
-   * Longest wait for Kafka's acknowledgement before answering 503 with Retry-After.
-   * @default 5000
-   */
-  INGEST_PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-  /** Retry-After (seconds) sent with 503s when the broker is unavailable. @default 5 */
-  INGEST_RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
-  /** How often Kafka is probed for /readyz and fast-fail. @default 2000 */
-  INGEST_BROKER_PROBE_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
-  /** How long a claimed delivery blocks other replicas; renewed while in flight. @default 30000 */
-  INGEST_DEDUP_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
-  /** Accepted deliveries are remembered (deduplicated) this long. @default 2592000000 (30 days) */
-  INGEST_DEDUP_RETENTION_MS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(30 * 24 * 3600 * 1000),
-  /** Requests processed at once before answering 503. @default 2000 */
-  INGEST_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2000),
-  /** Event-loop lag before answering 503. @default 1000 */
-  INGEST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(1000),
-  /** Body limit of the HTTP server; per-source limits apply below it. @default 1048576 */
-  INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
-  /** How often admin-created sources are re-read, besides LISTEN/NOTIFY. @default 30000 */
-  INGEST_SOURCES_POLL_MS: z.coerce.number().int().positive().default(30_000),
-  /** Bearer tokens for POST /events, `client=token,…`. Unset: POST /events answers 404. */
-  INGEST_EVENT_TOKENS: eventTokens,
-  /** Topic POST /events publishes to. @default 'ledger.events' */
-  INGEST_EVENTS_TOPIC: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,249}$/)
-    .default('ledger.events'),
-  /** Producer linger: how long a record waits for others to share its produce request. @default 0 */
-  INGEST_PRODUCE_LINGER_MS: z.coerce.number().int().min(0).default(0),
-  /** PostgreSQL connections. @default 8 */
-  INGEST_DB_POOL_SIZE: z.coerce.number().int().positive().default(8),
-})
 
 export interface IngestConfig extends StackConfig {
   sourcesFile: string | undefined
@@ -85,8 +94,10 @@ export interface IngestConfig extends StackConfig {
   maxEventLoopDelayMs: number
   maxBodyBytes: number
   sourcesPollMs: number
-  /** Token → client name; empty when POST /events is off. */
-  eventClients: ReadonlyMap<string, string>
+  /** Token → client and what it may write; empty when POST /events is off. */
+  eventClients: ReadonlyMap<string, EventClient>
+  /** Clients whose grants INGEST_EVENT_GRANTS lists (the others write the source named like them). */
+  explicitlyGrantedClients: ReadonlySet<string>
   eventsTopic: string
   produceLingerMs: number
   dbPoolSize: number
@@ -108,7 +119,11 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     maxEventLoopDelayMs: parsed.INGEST_MAX_EVENT_LOOP_DELAY_MS,
     maxBodyBytes: parsed.INGEST_MAX_BODY_BYTES,
     sourcesPollMs: parsed.INGEST_SOURCES_POLL_MS,
-    eventClients: parsed.INGEST_EVENT_TOKENS ?? new Map(),
+    eventClients: buildEventClients(
+      parsed.INGEST_EVENT_TOKENS ?? new Map(),
+      parsed.INGEST_EVENT_GRANTS ?? new Map(),
+    ),
+    explicitlyGrantedClients: new Set(parsed.INGEST_EVENT_GRANTS?.keys()),
     eventsTopic: parsed.INGEST_EVENTS_TOPIC,
     produceLingerMs: parsed.INGEST_PRODUCE_LINGER_MS,
     dbPoolSize: parsed.INGEST_DB_POOL_SIZE,
