@@ -3,5 +3,6 @@ export { type HealthRoutesOptions, type ReadinessCheck, registerHealthRoutes } f
 export { httpStatusFor, installErrorHandler } from './http-errors.js'
 export { CORRELATION_HEADER, serviceLoggerOptions } from './logger.js'
 export { createMetricsRegistry } from './metrics.js'
-export { type StackConfig, portSchema, stackConfig, stackEnvSchema } from './stack-env.js'
+export { httpServerOptions } from './server-options.js'
+export { type HttpTimeouts, type StackConfig, portSchema, stackConfig, stackEnvSchema } from './stack-env.js'
 export { type RunServerOptions, runServer } from './run-server.js'

@@ -1,5 +1,10 @@
 import type { KafkaTransport } from '@ledger/sdk'
-import { installErrorHandler, registerHealthRoutes, serviceLoggerOptions } from '@ledger/service-kit'
+import {
+  httpServerOptions,
+  installErrorHandler,
+  registerHealthRoutes,
+  serviceLoggerOptions,
+} from '@ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
@@ -22,7 +27,10 @@ export interface AdminDeps {
  * Route plugins live in routes/, one file per resource, each registered here.
  */
 export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
-  const app = Fastify(serviceLoggerOptions('admin', deps.config.logLevel))
+  const app = Fastify({
+    ...serviceLoggerOptions('admin', deps.config.logLevel),
+    ...httpServerOptions(deps.config.http),
+  })
   installErrorHandler(app)
   registerHealthRoutes(app, {
     registry: deps.metrics,

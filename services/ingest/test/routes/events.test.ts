@@ -184,7 +184,7 @@ describe('POST /events grants: a client writes only its own sources (real Kafka 
       '    topic: __TOPIC__',
     ]
     for (const env of [
-      { INGEST_EVENT_TOKENS: `billing=${ORDERS}` },
+      { INGEST_EVENT_TOKENS: `billing=${ORDERS}` } as Record<string, string>,
       { INGEST_EVENT_TOKENS: `orders=${ORDERS}`, INGEST_EVENT_GRANTS: 'orders=orders,billing/customer' },
     ]) {
       await assert.rejects(startHarness(t, { sources: source, env }), (err: Error) => {

@@ -70,7 +70,7 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
         'Content-Type: application/json',
         'Content-Length: 5000000',
       ])
-      t.after(() => request.socket.destroy())
+      t.after(() => void request.socket.destroy())
       assert.equal(await request.status(), 404)
       assert.match(request.received(), /"error":"UNKNOWN_SOURCE"/)
     })
@@ -82,7 +82,7 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
         'Content-Type: application/json',
         'Content-Length: 4096',
       ])
-      t.after(() => request.socket.destroy())
+      t.after(() => void request.socket.destroy())
       assert.equal(await request.status(), 413)
       assert.match(request.received(), /"error":"BODY_TOO_LARGE".*limit of 1024 bytes/)
     })
@@ -94,7 +94,7 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
         'Content-Type: application/json',
         'Transfer-Encoding: chunked',
       ])
-      t.after(() => request.socket.destroy())
+      t.after(() => void request.socket.destroy())
       const chunk = 'x'.repeat(800)
       // 1600 bytes, over the 1024 limit; the body never ends.
       request.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
