@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import { PermanentError } from '@ledger/core'
 import { buildEvent, fromNewEventJson } from '@ledger/sdk'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type EventClient, assertMayWrite } from '../event-clients.js'
 import type { IntakeRouteDeps } from './deps.js'
-import { countFailure } from './outcomes.js'
+import { closeUnreadBody, countFailure } from './outcomes.js'
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
 const sha256 = (value: string | Buffer) => createHash('sha256').update(value).digest('hex')
@@ -31,7 +31,15 @@ export async function eventRoutes(app: FastifyInstance, deps: IntakeRouteDeps): 
   // Tokens are looked up by digest, so the comparison does not run over the secret itself.
   const clients = new Map([...deps.eventClients].map(([token, client]) => [sha256(token), client]))
 
-  const authenticate = async (request: FastifyRequest) => {
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      request.ledgerEventClient = admitClient(request)
+    } catch (err) {
+      closeUnreadBody(reply)
+      throw err
+    }
+  }
+  const admitClient = (request: FastifyRequest): EventClient => {
     const header = request.headers.authorization ?? ''
     const client = header.startsWith('Bearer ') ? clients.get(sha256(header.slice(7))) : undefined
     if (client === undefined) {
@@ -47,7 +55,7 @@ export async function eventRoutes(app: FastifyInstance, deps: IntakeRouteDeps): 
         `POST /events reads an SDK NewEvent as JSON; send "Content-Type: application/json" (got ${contentType ? JSON.stringify(contentType.slice(0, 100)) : 'none'}).`,
       )
     }
-    request.ledgerEventClient = client
+    return client
   }
 
   // Authenticated before the body is read: a caller without a token cannot make ingest buffer one.

@@ -1,4 +1,5 @@
 import { TransientError, findLedgerError } from '@ledger/core'
+import type { FastifyReply } from 'fastify'
 import type { RateDecision } from '../guards/rate-limiter.js'
 import type { IngestMetrics } from '../metrics.js'
 
@@ -21,4 +22,13 @@ export function assertWithinBudget(decision: RateDecision, metrics: IngestMetric
     `Source "${source}" is over its request budget; retry after the Retry-After delay.`,
     { retryAfterMs: decision.retryAfterMs },
   )
+}
+
+/**
+ * Ends the connection after a refusal answered before the body was read: otherwise node reads
+ * and discards the whole announced body to keep the connection, which a hostile sender can make
+ * as large as it likes.
+ */
+export function closeUnreadBody(reply: FastifyReply): void {
+  void reply.header('connection', 'close')
 }

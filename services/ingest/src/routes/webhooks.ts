@@ -11,7 +11,7 @@ import {
 } from '../sources/index.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { limitBody } from '../guards/body-limit.js'
-import { assertWithinBudget, countFailure } from './outcomes.js'
+import { assertWithinBudget, closeUnreadBody, countFailure } from './outcomes.js'
 
 type WebhookRequest = FastifyRequest<{ Params: { source: string } }>
 
@@ -29,14 +29,22 @@ export async function webhookRoutes(app: FastifyInstance, deps: IntakeRouteDeps)
       bodyLimit: deps.maxBodyBytes,
       // Before the body is read: an unknown source or an announced body over the source's limit
       // costs the sender nothing but the headers.
-      onRequest: async (request) => {
-        request.ledgerSource = admitSource(deps, request)
+      onRequest: async (request, reply) => {
+        try {
+          request.ledgerSource = admitSource(deps, request)
+        } catch (err) {
+          closeUnreadBody(reply)
+          throw err
+        }
       },
-      preParsing: async (request, _reply, payload) => {
+      preParsing: async (request, reply, payload) => {
         const source = request.ledgerSource
         // A body without Content-Length is cut off at the source's limit as it arrives.
         if (!source || request.headers['content-length'] !== undefined) return payload
-        return limitBody(payload, source.maxBodyBytes, () => bodyTooLarge(deps, source, 'more than'))
+        return limitBody(payload, source.maxBodyBytes, () => {
+          closeUnreadBody(reply)
+          return bodyTooLarge(deps, source, 'more than')
+        })
       },
     },
     async (request, reply) => {

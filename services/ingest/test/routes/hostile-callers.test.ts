@@ -73,6 +73,9 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
       t.after(() => void request.socket.destroy())
       assert.equal(await request.status(), 404)
       assert.match(request.received(), /"error":"UNKNOWN_SOURCE"/)
+      // The connection ends instead of ingest reading and discarding the announced 5 MB.
+      assert.match(request.received(), /\r\nconnection: close\r\n/i)
+      await request.closed
     })
 
     await test.test('a Content-Length over the source’s limit is answered 413 before the body', async () => {
@@ -85,6 +88,7 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
       t.after(() => void request.socket.destroy())
       assert.equal(await request.status(), 413)
       assert.match(request.received(), /"error":"BODY_TOO_LARGE".*limit of 1024 bytes/)
+      await request.closed
     })
 
     await test.test('a chunked body is cut off at the source’s limit while it still arrives', async () => {
@@ -101,6 +105,7 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
       request.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
       assert.equal(await request.status(), 413)
       assert.match(request.received(), /"error":"BODY_TOO_LARGE"/)
+      await request.closed
     })
 
     await test.test('a signed delivery within the limit is still accepted', async () => {
@@ -124,6 +129,16 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
         assert.equal(answer.error, 'UNSUPPORTED_MEDIA_TYPE')
         assert.match(answer.message, /Content-Type/)
       }
+      // No Content-Type at all: the body is read as bytes like any other (here: unsigned, so 401).
+      const bare = await openRawRequest(port, [
+        'POST /webhooks/gh HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Length: 2',
+        'Connection: close',
+      ])
+      t.after(() => void bare.socket.destroy())
+      bare.socket.write('{}')
+      assert.equal(await bare.status(), 401, bare.received())
       // Whatever media type a provider sends is read as bytes (GitHub may send a form encoding).
       const { body, headers } = signed(101)
       const form = await h.app.inject({
