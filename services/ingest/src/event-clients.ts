@@ -22,7 +22,10 @@ const ENTITY_TYPE = /^[^\s,;=/]{1,256}$/
 /** Outcome of parsing a variable: the value, or problems that never quote a token. */
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
 
-/** `client=token,…` (INGEST_EVENT_TOKENS): token → client name. */
+/**
+ * `client=token,…` (INGEST_EVENT_TOKENS): token → client name. A client may be listed with several
+ * tokens, to rotate them.
+ */
 export function parseEventTokens(value: string): Parsed<Map<string, string>> {
   const clients = new Map<string, string>()
   for (const pair of csv(value)) {
@@ -36,8 +39,6 @@ export function parseEventTokens(value: string): Parsed<Map<string, string>> {
         problem: 'expected "client=token,…" with lower-case client names and tokens of 16+ characters',
       }
     }
-    if ([...clients.values()].includes(name))
-      return { ok: false, problem: `client "${name}" is listed twice` }
     clients.set(token, name)
   }
   return { ok: true, value: clients }
