@@ -1,6 +1,6 @@
 export { csv, parseEnv } from './config.js'
 export { type HealthRoutesOptions, type ReadinessCheck, registerHealthRoutes } from './health.js'
-export { httpStatusFor, installErrorHandler } from './http-errors.js'
+export { type ErrorBody, httpStatusFor, installErrorHandler } from './http-errors.js'
 export { CORRELATION_HEADER, serviceLoggerOptions } from './logger.js'
 export { createMetricsRegistry } from './metrics.js'
 export { httpServerOptions } from './server-options.js'

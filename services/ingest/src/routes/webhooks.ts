@@ -43,7 +43,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: IntakeRouteDeps)
         if (!source || request.headers['content-length'] !== undefined) return payload
         return limitBody(payload, source.maxBodyBytes, () => {
           closeUnreadBody(reply)
-          return bodyTooLarge(deps, source, 'more than')
+          return bodyTooLarge(deps, source)
         })
       },
     },
@@ -103,15 +103,17 @@ function admitSource(deps: IntakeRouteDeps, request: WebhookRequest): SourceConf
   }
   metrics.received.inc({ source: source.name })
   const announced = Number(request.headers['content-length'])
-  if (announced > source.maxBodyBytes) throw bodyTooLarge(deps, source, String(announced))
+  if (announced > source.maxBodyBytes) throw bodyTooLarge(deps, source, announced)
   return source
 }
 
-function bodyTooLarge(deps: IntakeRouteDeps, source: SourceConfig, size: string): PermanentError {
+/** Counts and builds the 413; `announced` is the Content-Length, when the body has one. */
+function bodyTooLarge(deps: IntakeRouteDeps, source: SourceConfig, announced?: number): PermanentError {
   deps.metrics.rejected.inc({ source: source.name, reason: 'body_too_large' })
+  const body = announced === undefined ? 'The body' : `Body of ${announced} bytes`
   return new PermanentError(
     'BODY_TOO_LARGE',
-    `Body of ${size} bytes exceeds this source's limit of ${source.maxBodyBytes} bytes.`,
+    `${body} exceeds this source's limit of ${source.maxBodyBytes} bytes; send it in smaller deliveries or ask an operator to raise the source's maxBodyBytes.`,
   )
 }
 
