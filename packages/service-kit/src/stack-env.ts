@@ -31,10 +31,10 @@ export const stackEnvSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(72_000),
   /**
    * A connection on which nothing moves (no byte in or out) this long is closed, e.g. a caller
-   * that stops reading its answer. Above the keep-alive timeout, which ends idle connections
-   * between requests. @default 80000
+   * that stopped reading its answer. It also bounds a handler that works this long without
+   * answering, so it is far above the slowest admin operation. @default 300000
    */
-  HTTP_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(80_000),
+  HTTP_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
 })
 
 /** A listening port variable with its default. */

@@ -10,7 +10,7 @@ describe('stackConfig: HTTP timeouts', () => {
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,
       keepAliveTimeoutMs: 72_000,
-      connectionTimeoutMs: 80_000,
+      connectionTimeoutMs: 300_000,
     })
   })
 
