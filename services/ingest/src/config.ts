@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { type EventClient, buildEventClients, parseEventGrants, parseEventTokens } from './event-clients.js'
 import { DEFAULT_MAX_BODY_BYTES } from './sources/index.js'
 
-/** A variable parsed by one of the event-clients parsers, its problem reported without the value. */
+/** An optional variable read by one of the event-clients parsers, failing with the problem it names. */
 function parsedWith<T>(parse: (value: string) => { ok: true; value: T } | { ok: false; problem: string }) {
   return z
     .string()
@@ -16,71 +16,72 @@ function parsedWith<T>(parse: (value: string) => { ok: true; value: T } | { ok: 
     .optional()
 }
 
-const ingestEnvSchema = stackEnvSchema
-  .extend({
-    /** @default 8080 */
-    PORT: portSchema(8080),
-    /** Path of the YAML file declaring the sources (see README). Admin-created sources add to it. */
-    LEDGER_SOURCES: z.string().min(1).optional(),
-    /**
-     * Master keys decrypting the secrets of admin-created sources: `id:base64(32 bytes)`, comma-separated,
-     * newest first. Without it only file sources are served.
-     */
-    LEDGER_MASTER_KEYS: z.string().min(1).optional(),
-    /**
-     * Longest wait for Kafka's acknowledgement before answering 503 with Retry-After.
-     * @default 5000
-     */
-    INGEST_PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-    /** Retry-After (seconds) sent with 503s when the broker is unavailable. @default 5 */
-    INGEST_RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
-    /** How often Kafka is probed for /readyz and fast-fail. @default 2000 */
-    INGEST_BROKER_PROBE_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
-    /** How long a claimed delivery blocks other replicas; renewed while in flight. @default 30000 */
-    INGEST_DEDUP_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
-    /** Accepted deliveries are remembered (deduplicated) this long. @default 2592000000 (30 days) */
-    INGEST_DEDUP_RETENTION_MS: z.coerce
-      .number()
-      .int()
-      .positive()
-      .default(30 * 24 * 3600 * 1000),
-    /** Requests processed at once before answering 503. @default 2000 */
-    INGEST_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2000),
-    /** Event-loop lag before answering 503. @default 1000 */
-    INGEST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(1000),
-    /** Body limit of the HTTP server; per-source limits apply below it. @default 1048576 */
-    INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
-    /** How often admin-created sources are re-read, besides LISTEN/NOTIFY. @default 30000 */
-    INGEST_SOURCES_POLL_MS: z.coerce.number().int().positive().default(30_000),
-    /** Bearer tokens for POST /events, `client=token,…`. Unset: POST /events answers 404. */
-    INGEST_EVENT_TOKENS: parsedWith(parseEventTokens),
-    /**
-     * What each POST /events client may write: `client=source[/entityType],…;client=…`.
-     * @default each client may write the source named like itself, any entity type
-     */
-    INGEST_EVENT_GRANTS: parsedWith(parseEventGrants),
-    /** Topic POST /events publishes to. @default 'ledger.events' */
-    INGEST_EVENTS_TOPIC: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,249}$/)
-      .default('ledger.events'),
-    /** Producer linger: how long a record waits for others to share its produce request. @default 0 */
-    INGEST_PRODUCE_LINGER_MS: z.coerce.number().int().min(0).default(0),
-    /** PostgreSQL connections. @default 8 */
-    INGEST_DB_POOL_SIZE: z.coerce.number().int().positive().default(8),
-  })
-  .superRefine((env, ctx) => {
-    const clients = new Set(env.INGEST_EVENT_TOKENS?.values())
-    for (const name of env.INGEST_EVENT_GRANTS?.keys() ?? []) {
-      if (!clients.has(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['INGEST_EVENT_GRANTS'],
-          message: `client "${name}" has no token in INGEST_EVENT_TOKENS; add one or remove its grants`,
-        })
-      }
+const ingestEnvSchema = stackEnvSchema.extend({
+  /** @default 8080 */
+  PORT: portSchema(8080),
+  /** Path of the YAML file declaring the sources (see README). Admin-created sources add to it. */
+  LEDGER_SOURCES: z.string().min(1).optional(),
+  /**
+   * Master keys decrypting the secrets of admin-created sources: `id:base64(32 bytes)`, comma-separated,
+   * newest first. Without it only file sources are served.
+   */
+  LEDGER_MASTER_KEYS: z.string().min(1).optional(),
+  /**
+   * Longest wait for Kafka's acknowledgement before answering 503 with Retry-After.
+   * @default 5000
+   */
+  INGEST_PRODUCE_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Retry-After (seconds) sent with 503s when the broker is unavailable. @default 5 */
+  INGEST_RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
+  /** How often Kafka is probed for /readyz and fast-fail. @default 2000 */
+  INGEST_BROKER_PROBE_INTERVAL_MS: z.coerce.number().int().positive().default(2000),
+  /** How long a claimed delivery blocks other replicas; renewed while in flight. @default 30000 */
+  INGEST_DEDUP_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Accepted deliveries are remembered (deduplicated) this long. @default 2592000000 (30 days) */
+  INGEST_DEDUP_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 24 * 3600 * 1000),
+  /** Requests processed at once before answering 503. @default 2000 */
+  INGEST_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2000),
+  /** Event-loop lag before answering 503. @default 1000 */
+  INGEST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(1000),
+  /** Body limit of the HTTP server; per-source limits apply below it. @default 1048576 */
+  INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
+  /** How often admin-created sources are re-read, besides LISTEN/NOTIFY. @default 30000 */
+  INGEST_SOURCES_POLL_MS: z.coerce.number().int().positive().default(30_000),
+  /** Bearer tokens for POST /events, `client=token,…`. Unset: POST /events answers 404. */
+  INGEST_EVENT_TOKENS: parsedWith(parseEventTokens),
+  /**
+   * What each POST /events client may write: `client=source[/entityType],…;client=…`.
+   * @default each client may write the source named like itself, any entity type
+   */
+  INGEST_EVENT_GRANTS: parsedWith(parseEventGrants),
+  /** Topic POST /events publishes to. @default 'ledger.events' */
+  INGEST_EVENTS_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/)
+    .default('ledger.events'),
+  /** Producer linger: how long a record waits for others to share its produce request. @default 0 */
+  INGEST_PRODUCE_LINGER_MS: z.coerce.number().int().min(0).default(0),
+  /** PostgreSQL connections. @default 8 */
+  INGEST_DB_POOL_SIZE: z.coerce.number().int().positive().default(8),
+})
+
+/** Checks across variables, after each parsed on its own. */
+const ingestEnvChecked = ingestEnvSchema.superRefine((env, ctx) => {
+  const clients = new Set(env.INGEST_EVENT_TOKENS?.values())
+  for (const name of env.INGEST_EVENT_GRANTS?.keys() ?? []) {
+    if (!clients.has(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INGEST_EVENT_GRANTS'],
+        message: `client "${name}" has no token in INGEST_EVENT_TOKENS; add one or remove its grants`,
+      })
     }
-  })
+  }
+})
 
 export interface IngestConfig extends StackConfig {
   sourcesFile: string | undefined
@@ -105,7 +106,7 @@ export interface IngestConfig extends StackConfig {
 
 /** Reads the ingest service's configuration from the environment once, failing fast on bad values. */
 export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
-  const parsed = parseEnv(ingestEnvSchema, env)
+  const parsed = parseEnv(ingestEnvChecked, env)
   return {
     ...stackConfig(parsed),
     sourcesFile: parsed.LEDGER_SOURCES,
