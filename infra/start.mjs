@@ -21,7 +21,8 @@ Environment (all optional):
   LEDGER_SOURCES        sources file (default infra/sources.dev.yaml, development secrets)
   LEDGER_ADMIN_TOKEN    admin API bearer token (default: a development token, printed)
   LEDGER_MASTER_KEYS    keys encrypting source secrets at rest, id:base64 (default: a development key)
-  INGEST_EVENT_TOKENS   who may POST /events, client=token (default: a development client "demo")
+  INGEST_EVENT_TOKENS   who may POST /events, client=token (default: a development client "orders",
+                        writing source "orders"; INGEST_EVENT_GRANTS grants others)
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, PROMETHEUS_URL   use existing servers
   INGEST_PORT (8080), ADMIN_PORT (8081), PROJECTOR_PORT (8082), LOG_LEVEL (info)
 `)
@@ -34,7 +35,7 @@ const DEV_DEFAULTS = {
   LEDGER_ADMIN_TOKEN: 'dev-admin-token-not-for-production',
   // `id:base64 of 32 bytes`; public, so only for local development.
   LEDGER_MASTER_KEYS: 'dev:ZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMtbm90LXByb2Q=',
-  INGEST_EVENT_TOKENS: 'demo=dev-events-token-not-for-production',
+  INGEST_EVENT_TOKENS: 'orders=dev-events-token-not-for-production',
 }
 
 function runStep(title, command, args) {

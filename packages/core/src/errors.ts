@@ -22,6 +22,11 @@ export const ERROR_CODES = [
   'OVERLOADED',
   'NOT_FOUND',
   'UNAUTHORIZED',
+  'FORBIDDEN',
+  'SIGNATURE_REJECTED',
+  'BODY_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -1,5 +1,10 @@
 import type { KafkaTransport } from '@ledger/sdk'
-import { installErrorHandler, registerHealthRoutes, serviceLoggerOptions } from '@ledger/service-kit'
+import {
+  httpServerOptions,
+  installErrorHandler,
+  registerHealthRoutes,
+  serviceLoggerOptions,
+} from '@ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
@@ -24,6 +29,7 @@ export interface AdminDeps {
 export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...serviceLoggerOptions('admin', deps.config.logLevel),
+    ...httpServerOptions(deps.config.http),
     routerOptions: { maxParamLength: ENTITY_PARAM_MAX_LENGTH },
   })
   installErrorHandler(app)

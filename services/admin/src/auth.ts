@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { PermanentError } from '@ledger/core'
 import type { FastifyInstance } from 'fastify'
 
 const digest = (value: string) => createHash('sha256').update(value).digest()
@@ -9,14 +10,14 @@ const digest = (value: string) => createHash('sha256').update(value).digest()
  */
 export function requireBearerToken(app: FastifyInstance, token: string): void {
   const expected = digest(token)
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization ?? ''
     const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : ''
     if (!timingSafeEqual(digest(presented), expected)) {
-      return reply.status(401).send({
-        error: 'UNAUTHORIZED',
-        message: 'Send "Authorization: Bearer <token>" with the admin token (LEDGER_ADMIN_TOKEN).',
-      })
+      throw new PermanentError(
+        'UNAUTHORIZED',
+        'Send "Authorization: Bearer <token>" with the admin token (LEDGER_ADMIN_TOKEN).',
+      )
     }
   })
 }

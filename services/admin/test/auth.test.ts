@@ -25,6 +25,15 @@ describe('admin API authentication', () => {
       headers: { authorization: 'Bearer test-token-0123456789' },
     })
     assert.equal(allowed.statusCode, 200)
+    // Without LEDGER_MASTER_KEYS the sources API is off: 503 through the one error mapper.
+    const off = await app.inject({
+      url: '/sources',
+      headers: { authorization: 'Bearer test-token-0123456789' },
+    })
+    assert.equal(off.statusCode, 503)
+    const body = off.json<{ error: string; message: string; correlationId: string }>()
+    assert.equal(body.error, 'CONFIG_INVALID')
+    assert.ok(body.correlationId && body.message.includes(body.correlationId), off.body)
   })
 
   it('fails fast naming the variable when the token is missing', () => {

@@ -1,6 +1,11 @@
 import { systemClock, type Clock } from '@ledger/core'
 import type { LedgerPublisher } from '@ledger/sdk'
-import { installErrorHandler, registerHealthRoutes, serviceLoggerOptions } from '@ledger/service-kit'
+import {
+  httpServerOptions,
+  installErrorHandler,
+  registerHealthRoutes,
+  serviceLoggerOptions,
+} from '@ledger/service-kit'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { pino, type LoggerOptions, type Logger as PinoLogger } from 'pino'
@@ -40,7 +45,12 @@ export async function buildIngestApp(options: IngestAppOptions): Promise<Fastify
   const requestIds = { genReqId, requestIdHeader, logController }
   // Typed as the base logger: the pino type would make this app incompatible with shared plugins.
   const loggerInstance: FastifyBaseLogger = options.logger
-  const app: FastifyInstance = Fastify({ ...requestIds, loggerInstance, bodyLimit: config.maxBodyBytes })
+  const app: FastifyInstance = Fastify({
+    ...requestIds,
+    ...httpServerOptions(config.http),
+    loggerInstance,
+    bodyLimit: config.maxBodyBytes,
+  })
   installErrorHandler(app)
   registerHealthRoutes(app, {
     registry: options.registry,

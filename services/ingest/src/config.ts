@@ -1,29 +1,20 @@
-import { type StackConfig, csv, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import { type StackConfig, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
 import { z } from 'zod'
+import { type EventClient, buildEventClients, parseEventGrants, parseEventTokens } from './event-clients.js'
 import { DEFAULT_MAX_BODY_BYTES } from './sources/index.js'
 
-/** `name=token` pairs, comma-separated: who may call POST /events, by name. */
-const eventTokens = z
-  .string()
-  .transform((value, ctx) => {
-    const clients = new Map<string, string>()
-    for (const pair of csv(value)) {
-      const at = pair.indexOf('=')
-      const name = pair.slice(0, at)
-      const token = pair.slice(at + 1)
-      if (at < 1 || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(name) || token.length < 16) {
-        // Never echo the pair: it holds a token.
-        ctx.addIssue({
-          code: 'custom',
-          message: 'expected "client=token,…" with lower-case client names and tokens of 16+ characters',
-        })
-        return z.NEVER
-      }
-      clients.set(token, name)
-    }
-    return clients
-  })
-  .optional()
+/** An optional variable read by one of the event-clients parsers, failing with the problem it names. */
+function parsedWith<T>(parse: (value: string) => { ok: true; value: T } | { ok: false; problem: string }) {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      const result = parse(value)
+      if (result.ok) return result.value
+      ctx.addIssue({ code: 'custom', message: result.problem })
+      return z.NEVER
+    })
+    .optional()
+}
 
 const ingestEnvSchema = stackEnvSchema.extend({
   /** @default 8080 */
@@ -61,7 +52,12 @@ const ingestEnvSchema = stackEnvSchema.extend({
   /** How often admin-created sources are re-read, besides LISTEN/NOTIFY. @default 30000 */
   INGEST_SOURCES_POLL_MS: z.coerce.number().int().positive().default(30_000),
   /** Bearer tokens for POST /events, `client=token,…`. Unset: POST /events answers 404. */
-  INGEST_EVENT_TOKENS: eventTokens,
+  INGEST_EVENT_TOKENS: parsedWith(parseEventTokens),
+  /**
+   * What each POST /events client may write: `client=source[/entityType],…;client=…`.
+   * @default each client may write the source named like itself, any entity type
+   */
+  INGEST_EVENT_GRANTS: parsedWith(parseEventGrants),
   /** Topic POST /events publishes to. @default 'ledger.events' */
   INGEST_EVENTS_TOPIC: z
     .string()
@@ -71,6 +67,20 @@ const ingestEnvSchema = stackEnvSchema.extend({
   INGEST_PRODUCE_LINGER_MS: z.coerce.number().int().min(0).default(0),
   /** PostgreSQL connections. @default 8 */
   INGEST_DB_POOL_SIZE: z.coerce.number().int().positive().default(8),
+})
+
+/** Checks across variables, after each parsed on its own. */
+const ingestEnvChecked = ingestEnvSchema.superRefine((env, ctx) => {
+  const clients = new Set(env.INGEST_EVENT_TOKENS?.values())
+  for (const name of env.INGEST_EVENT_GRANTS?.keys() ?? []) {
+    if (!clients.has(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INGEST_EVENT_GRANTS'],
+        message: `client "${name}" has no token in INGEST_EVENT_TOKENS; add one or remove its grants`,
+      })
+    }
+  }
 })
 
 export interface IngestConfig extends StackConfig {
@@ -85,8 +95,10 @@ export interface IngestConfig extends StackConfig {
   maxEventLoopDelayMs: number
   maxBodyBytes: number
   sourcesPollMs: number
-  /** Token → client name; empty when POST /events is off. */
-  eventClients: ReadonlyMap<string, string>
+  /** Token → client and what it may write; empty when POST /events is off. */
+  eventClients: ReadonlyMap<string, EventClient>
+  /** Clients whose grants INGEST_EVENT_GRANTS lists (the others write the source named like them). */
+  explicitlyGrantedClients: ReadonlySet<string>
   eventsTopic: string
   produceLingerMs: number
   dbPoolSize: number
@@ -94,7 +106,7 @@ export interface IngestConfig extends StackConfig {
 
 /** Reads the ingest service's configuration from the environment once, failing fast on bad values. */
 export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
-  const parsed = parseEnv(ingestEnvSchema, env)
+  const parsed = parseEnv(ingestEnvChecked, env)
   return {
     ...stackConfig(parsed),
     sourcesFile: parsed.LEDGER_SOURCES,
@@ -108,7 +120,11 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     maxEventLoopDelayMs: parsed.INGEST_MAX_EVENT_LOOP_DELAY_MS,
     maxBodyBytes: parsed.INGEST_MAX_BODY_BYTES,
     sourcesPollMs: parsed.INGEST_SOURCES_POLL_MS,
-    eventClients: parsed.INGEST_EVENT_TOKENS ?? new Map(),
+    eventClients: buildEventClients(
+      parsed.INGEST_EVENT_TOKENS ?? new Map(),
+      parsed.INGEST_EVENT_GRANTS ?? new Map(),
+    ),
+    explicitlyGrantedClients: new Set(parsed.INGEST_EVENT_GRANTS?.keys()),
     eventsTopic: parsed.INGEST_EVENTS_TOPIC,
     produceLingerMs: parsed.INGEST_PRODUCE_LINGER_MS,
     dbPoolSize: parsed.INGEST_DB_POOL_SIZE,

@@ -7,6 +7,7 @@ import { Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
 import { buildIngestApp, ingestLogger } from './app.js'
 import { BrokerHealth, kafkaProbe } from './broker-health.js'
 import type { IngestConfig } from './config.js'
+import { assertNoWebhookSourceGranted } from './event-clients.js'
 import { DeliveryStore } from './dedup/delivery-store.js'
 import { migrateDeliveries } from './dedup/migrate.js'
 import { Intake } from './intake/intake.js'
@@ -23,6 +24,11 @@ export async function startIngest(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<FastifyInstance> {
   const fileSources = config.sourcesFile ? (await loadSourcesFile(config.sourcesFile, env)).sources : []
+  assertNoWebhookSourceGranted(
+    config.eventClients.values(),
+    fileSources.map((s) => s.name),
+    (client) => config.explicitlyGrantedClients.has(client),
+  )
   const sources = new SourceRegistry(fileSources)
   const logger = ingestLogger(config.logLevel)
   const pool = createPool({

@@ -1,5 +1,6 @@
 import {
   createMetricsRegistry,
+  httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
   serviceLoggerOptions,
@@ -15,7 +16,10 @@ export interface ProjectorApp {
 
 /** Builds the projector: the consumer plus its health and metrics endpoints. Does not listen. */
 export async function buildProjectorApp(config: ProjectorConfig): Promise<ProjectorApp> {
-  const app = Fastify(serviceLoggerOptions('projector', config.logLevel))
+  const app = Fastify({
+    ...serviceLoggerOptions('projector', config.logLevel),
+    ...httpServerOptions(config.http),
+  })
   const registry = createMetricsRegistry('projector')
   installErrorHandler(app)
   const projector = await startProjector(config, app.log, registry)

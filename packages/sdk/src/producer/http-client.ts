@@ -31,7 +31,8 @@ export class IngestClient {
 
   /**
    * @throws TransientError (retry with the same key) on 5xx, 409 in progress and network errors;
-   *   PermanentError VALIDATION_FAILED / CONFLICT / UNAUTHORIZED otherwise.
+   *   PermanentError VALIDATION_FAILED / CONFLICT / UNAUTHORIZED / FORBIDDEN (the token may not
+   *   write this source or entity type) otherwise.
    */
   async postEvent(event: NewEvent, idempotencyKey: string): Promise<PostEventResult> {
     let response: Response
@@ -69,8 +70,12 @@ export class IngestClient {
     if (response.status >= 500 || response.status === 429 || retryAfterMs !== undefined) {
       throw new TransientError('PROVIDER_UNAVAILABLE', message, retryAfterMs ? { retryAfterMs } : {})
     }
-    const code =
-      response.status === 401 ? 'UNAUTHORIZED' : response.status === 409 ? 'CONFLICT' : 'VALIDATION_FAILED'
+    const codes: Record<number, 'UNAUTHORIZED' | 'FORBIDDEN' | 'CONFLICT'> = {
+      401: 'UNAUTHORIZED',
+      403: 'FORBIDDEN',
+      409: 'CONFLICT',
+    }
+    const code = codes[response.status] ?? 'VALIDATION_FAILED'
     throw new PermanentError(code, message)
   }
 }

@@ -1,8 +1,8 @@
-import { PermanentError, findLedgerError } from '@ledger/core'
+import { LedgerError, PermanentError, findLedgerError } from '@ledger/core'
 import { sources as ingestSources } from '@ledger/ingest'
 import { declareTopology } from '@ledger/sdk'
 import { Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { AdminDeps } from '../app.js'
 
 type Body = Record<string, unknown>
@@ -60,13 +60,12 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
   const keys = deps.config.masterKeys
   if (!keys) {
     api.log.warn({}, 'LEDGER_MASTER_KEYS unset: the /sources API answers 503 until it is set')
-    api.all('/sources*', async (_request, reply: FastifyReply) =>
-      reply.status(503).send({
-        error: 'CONFIG_INVALID',
-        message:
-          'Set LEDGER_MASTER_KEYS ("<id>:<base64 of 32 bytes>") on the admin and ingest services to manage sources.',
-      }),
-    )
+    api.all('/sources*', async () => {
+      throw new LedgerError(
+        'CONFIG_INVALID',
+        'Set LEDGER_MASTER_KEYS ("<id>:<base64 of 32 bytes>") on the admin and ingest services to manage sources.',
+      )
+    })
     return
   }
   const store = new SourceStore(deps.pool, Keyring.parse(keys))

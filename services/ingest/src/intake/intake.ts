@@ -4,6 +4,7 @@ import type { LedgerPublisher } from '@ledger/sdk'
 import type { BrokerHealth } from '../broker-health.js'
 import type { DeliveryKey, DeliveryStore } from '../dedup/delivery-store.js'
 import type { IngestMetrics } from '../metrics.js'
+import { type BackoffPolicy, backoffDelayMs } from './backoff.js'
 
 /** One delivery to publish exactly once. */
 export interface IntakeRequest extends DeliveryKey {
@@ -41,6 +42,9 @@ interface Flight {
   done: Promise<IntakeResult>
   claimed: boolean
 }
+
+/** How the outcome write is retried while PostgreSQL is away. */
+const OUTCOME_RETRY: BackoffPolicy = { baseMs: 250, maxMs: 5000 }
 
 const flightId = (k: DeliveryKey) => `${k.scope}\u0000${k.key}`
 
@@ -226,7 +230,7 @@ export class Intake {
             fields,
             'could not record the delivery outcome in PostgreSQL; retrying until it answers',
           )
-        await sleep(Math.min(5000, 250 * 2 ** attempt))
+        await sleep(backoffDelayMs(attempt, OUTCOME_RETRY))
       }
     }
   }

@@ -1,6 +1,7 @@
 import type { Clock } from '@ledger/core'
 import type { LedgerPublisher } from '@ledger/sdk'
 import type { BrokerHealth } from '../broker-health.js'
+import type { EventClient } from '../event-clients.js'
 import type { OverloadGuard } from '../guards/overload-guard.js'
 import type { RateLimiter } from '../guards/rate-limiter.js'
 import type { Intake } from '../intake/intake.js'
@@ -22,7 +23,7 @@ export interface IntakeRouteDeps {
   retryAfterSeconds: number
   /** The HTTP server's body limit; each source's own limit is checked per request. */
   maxBodyBytes: number
-  /** Token → client name for POST /events; empty: the route is not registered. */
-  eventClients: ReadonlyMap<string, string>
+  /** Token → client for POST /events; empty: the route is not registered. */
+  eventClients: ReadonlyMap<string, EventClient>
   eventsTopic: string
 }

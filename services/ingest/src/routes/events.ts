@@ -1,33 +1,68 @@
 import { createHash } from 'node:crypto'
 import { PermanentError, parseStorableJson } from '@ledger/core'
 import { buildEvent, fromNewEventJson } from '@ledger/sdk'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { type EventClient, assertMayWrite } from '../event-clients.js'
 import type { IntakeRouteDeps } from './deps.js'
-import { countFailure } from './outcomes.js'
+import { closeUnreadBody, countFailure } from './outcomes.js'
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
 const sha256 = (value: string | Buffer) => createHash('sha256').update(value).digest('hex')
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The POST /events client its bearer token names, known before the body is read. */
+    ledgerEventClient?: EventClient
+  }
+}
+
+/** The media types of a JSON body: `application/json` and `application/<anything>+json`. */
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i
+
 /**
  * POST /events — publish an SDK `NewEvent` (JSON) for a service that holds no Kafka connection.
- * Bearer token from INGEST_EVENT_TOKENS names the client. `Idempotency-Key` is required: the same
- * key with the same body bytes returns the first result (header `Idempotent-Replayed: true`) and
- * publishes nothing; the same key with other bytes is refused with 409.
+ * Bearer token from INGEST_EVENT_TOKENS names the client; the event's `source` and `entityType`
+ * must be among the client's grants (INGEST_EVENT_GRANTS), and never a webhook source (403).
+ * `Idempotency-Key` is required: the same key with the same body bytes returns the first result
+ * (header `Idempotent-Replayed: true`) and publishes nothing; the same key with other bytes is
+ * refused with 409.
  */
 export async function eventRoutes(app: FastifyInstance, deps: IntakeRouteDeps): Promise<void> {
   // Tokens are looked up by digest, so the comparison does not run over the secret itself.
-  const clients = new Map([...deps.eventClients].map(([token, name]) => [sha256(token), name]))
+  const clients = new Map([...deps.eventClients].map(([token, client]) => [sha256(token), client]))
 
-  app.post('/events', { bodyLimit: deps.maxBodyBytes }, async (request, reply) => {
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      request.ledgerEventClient = admitClient(request)
+    } catch (err) {
+      closeUnreadBody(reply)
+      throw err
+    }
+  }
+  const admitClient = (request: FastifyRequest): EventClient => {
     const header = request.headers.authorization ?? ''
     const client = header.startsWith('Bearer ') ? clients.get(sha256(header.slice(7))) : undefined
     if (client === undefined) {
-      return reply.status(401).send({
-        error: 'UNAUTHORIZED',
-        message: 'Send "Authorization: Bearer <token>" with a token listed in INGEST_EVENT_TOKENS.',
-      })
+      throw new PermanentError(
+        'UNAUTHORIZED',
+        'Send "Authorization: Bearer <token>" with a token listed in INGEST_EVENT_TOKENS.',
+      )
     }
-    const label = `events:${client}`
+    const contentType = request.headers['content-type'] ?? ''
+    if (!JSON_MEDIA_TYPE.test(contentType)) {
+      throw new PermanentError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `POST /events reads an SDK NewEvent as JSON; send "Content-Type: application/json" (got ${contentType ? JSON.stringify(contentType.slice(0, 100)) : 'none'}).`,
+      )
+    }
+    return client
+  }
+
+  // Authenticated before the body is read: a caller without a token cannot make ingest buffer one.
+  app.post('/events', { bodyLimit: deps.maxBodyBytes, onRequest: authenticate }, async (request, reply) => {
+    const client = request.ledgerEventClient
+    if (!client) throw new TypeError('the onRequest hook authenticates before the handler runs')
+    const label = `events:${client.name}`
     deps.metrics.received.inc({ source: label })
     try {
       const key = request.headers['idempotency-key']
@@ -52,6 +87,7 @@ export async function eventRoutes(app: FastifyInstance, deps: IntakeRouteDeps): 
       if (!parsed.ok) {
         throw new PermanentError('VALIDATION_FAILED', `Invalid event: ${parsed.problems.join('; ')}`)
       }
+      assertMayWrite(client, parsed.event, (source) => deps.sources.get(source) !== undefined)
       const raw = parsed.event.rawBody && parseStorableJson(parsed.event.rawBody)
       if (raw && !raw.ok) {
         throw new PermanentError(

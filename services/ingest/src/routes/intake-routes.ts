@@ -1,4 +1,6 @@
+import { TransientError } from '@ledger/core'
 import type { FastifyInstance } from 'fastify'
+import type { SourceConfig } from '../sources/index.js'
 import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { eventRoutes } from './events.js'
@@ -8,6 +10,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set once the overload guard admitted the request, so it is released exactly once. */
     ledgerAdmitted?: boolean
+    /** The webhook source the URL names, looked up once before the body is read. */
+    ledgerSource?: SourceConfig
   }
 }
 
@@ -26,16 +30,15 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps):
     deps.guard.leave()
     deps.metrics.inFlight.dec()
   }
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', async (request) => {
     const admission = deps.guard.enter()
     if (!admission.ok) {
       const name = (request.params as { source?: string } | undefined)?.source
       const source = name !== undefined && deps.sources.get(name) ? name : UNKNOWN_SOURCE_LABEL
       deps.metrics.rejected.inc({ source, reason: 'overloaded' })
-      return reply
-        .status(503)
-        .header('retry-after', '1')
-        .send({ error: 'OVERLOADED', message: `Ingest is overloaded (${admission.reason}); retry shortly.` })
+      throw new TransientError('OVERLOADED', `Ingest is overloaded (${admission.reason}); retry shortly.`, {
+        retryAfterMs: 1000,
+      })
     }
     request.ledgerAdmitted = true
     deps.metrics.inFlight.inc()

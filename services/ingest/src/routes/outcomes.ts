@@ -1,4 +1,4 @@
-import { findLedgerError } from '@ledger/core'
+import { TransientError, findLedgerError } from '@ledger/core'
 import type { FastifyReply } from 'fastify'
 import type { RateDecision } from '../guards/rate-limiter.js'
 import type { IngestMetrics } from '../metrics.js'
@@ -10,21 +10,25 @@ export function countFailure(metrics: IngestMetrics, source: string, err: unknow
   throw err
 }
 
-/** Answers 429 with Retry-After when the source's budget is spent; returns whether it did. */
-export function refuseIfRateLimited(
-  decision: RateDecision,
-  reply: FastifyReply,
-  metrics: IngestMetrics,
-  source: string,
-): boolean {
-  if (decision.ok) return false
+/**
+ * Passes when the source's budget allows one more request.
+ * @throws TransientError RATE_LIMITED (429) with Retry-After when it is spent.
+ */
+export function assertWithinBudget(decision: RateDecision, metrics: IngestMetrics, source: string): void {
+  if (decision.ok) return
   metrics.rejected.inc({ source, reason: 'rate_limited' })
-  void reply
-    .status(429)
-    .header('retry-after', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))))
-    .send({
-      error: 'RATE_LIMITED',
-      message: `Source "${source}" is over its request budget; retry after the Retry-After delay.`,
-    })
-  return true
+  throw new TransientError(
+    'RATE_LIMITED',
+    `Source "${source}" is over its request budget; retry after the Retry-After delay.`,
+    { retryAfterMs: decision.retryAfterMs },
+  )
+}
+
+/**
+ * Ends the connection after a refusal answered before the body was read: otherwise node reads
+ * and discards the whole announced body to keep the connection, which a hostile sender can make
+ * as large as it likes.
+ */
+export function closeUnreadBody(reply: FastifyReply): void {
+  void reply.header('connection', 'close')
 }

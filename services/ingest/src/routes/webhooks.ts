@@ -1,4 +1,4 @@
-import { newCorrelationId } from '@ledger/core'
+import { PermanentError, newCorrelationId } from '@ledger/core'
 import { DEFAULT_QUARANTINE_TOPIC, buildEvent } from '@ledger/sdk'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
@@ -10,7 +10,8 @@ import {
   verifierForSource,
 } from '../sources/index.js'
 import type { IntakeRouteDeps } from './deps.js'
-import { countFailure, refuseIfRateLimited } from './outcomes.js'
+import { limitBody } from '../guards/body-limit.js'
+import { assertWithinBudget, closeUnreadBody, countFailure } from './outcomes.js'
 
 type WebhookRequest = FastifyRequest<{ Params: { source: string } }>
 
@@ -24,33 +25,32 @@ export async function webhookRoutes(app: FastifyInstance, deps: IntakeRouteDeps)
 
   app.post<{ Params: { source: string } }>(
     '/webhooks/:source',
-    { bodyLimit: deps.maxBodyBytes },
+    {
+      bodyLimit: deps.maxBodyBytes,
+      // Before the body is read: an unknown source or an announced body over the source's limit
+      // costs the sender nothing but the headers.
+      onRequest: async (request, reply) => {
+        try {
+          request.ledgerSource = admitSource(deps, request)
+        } catch (err) {
+          closeUnreadBody(reply)
+          throw err
+        }
+      },
+      preParsing: async (request, reply, payload) => {
+        const source = request.ledgerSource
+        // A body without Content-Length is cut off at the source's limit as it arrives.
+        if (!source || request.headers['content-length'] !== undefined) return payload
+        return limitBody(payload, source.maxBodyBytes, () => {
+          closeUnreadBody(reply)
+          return bodyTooLarge(deps, source)
+        })
+      },
+    },
     async (request, reply) => {
-      const source = deps.sources.get(request.params.source)
-      if (!source || !source.enabled) {
-        metrics.received.inc({ source: UNKNOWN_SOURCE_LABEL })
-        metrics.rejected.inc({ source: UNKNOWN_SOURCE_LABEL, reason: 'unknown_source' })
-        return reply.status(404).send({
-          error: 'UNKNOWN_SOURCE',
-          message: `No enabled source named "${request.params.source}"; check the URL against the configured sources.`,
-        })
-      }
-      metrics.received.inc({ source: source.name })
-      if (
-        source.rateLimit &&
-        refuseIfRateLimited(deps.limiter.take(source.name, source.rateLimit), reply, metrics, source.name)
-      ) {
-        return reply
-      }
+      const source = request.ledgerSource
+      if (!source) throw new TypeError('the onRequest hook admits a source before the handler runs')
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      if (rawBody.length > source.maxBodyBytes) {
-        metrics.rejected.inc({ source: source.name, reason: 'body_too_large' })
-        return reply.status(413).send({
-          error: 'BODY_TOO_LARGE',
-          message: `Body of ${rawBody.length} bytes exceeds this source's limit of ${source.maxBodyBytes} bytes.`,
-        })
-      }
-
       const now = deps.clock.now()
       const verifyStarted = performance.now()
       const verdict = verifierForSource(source).verify({
@@ -66,10 +66,13 @@ export async function webhookRoutes(app: FastifyInstance, deps: IntakeRouteDeps)
           { source: source.name, reason: verdict.reason },
           'webhook rejected: signature check failed',
         )
-        return reply
-          .status(401)
-          .send({ error: 'SIGNATURE_REJECTED', reason: verdict.reason, message: verdict.message })
+        throw new PermanentError('SIGNATURE_REJECTED', verdict.message, {
+          details: { reason: verdict.reason },
+        })
       }
+      // Only after the signature: unsigned junk must not spend the real sender's budget.
+      if (source.rateLimit)
+        assertWithinBudget(deps.limiter.take(source.name, source.rateLimit), metrics, source.name)
 
       const extracted = extractDelivery(source, rawBody, request.headers, now)
       try {
@@ -79,6 +82,38 @@ export async function webhookRoutes(app: FastifyInstance, deps: IntakeRouteDeps)
         return countFailure(metrics, source.name, err)
       }
     },
+  )
+}
+
+/**
+ * The enabled source the URL names, counted as received.
+ * @throws PermanentError UNKNOWN_SOURCE (404), BODY_TOO_LARGE (413) when Content-Length is over
+ *   the source's limit.
+ */
+function admitSource(deps: IntakeRouteDeps, request: WebhookRequest): SourceConfig {
+  const { metrics } = deps
+  const source = deps.sources.get(request.params.source)
+  if (!source || !source.enabled) {
+    metrics.received.inc({ source: UNKNOWN_SOURCE_LABEL })
+    metrics.rejected.inc({ source: UNKNOWN_SOURCE_LABEL, reason: 'unknown_source' })
+    throw new PermanentError(
+      'UNKNOWN_SOURCE',
+      `No enabled source named "${request.params.source}"; check the URL against the configured sources.`,
+    )
+  }
+  metrics.received.inc({ source: source.name })
+  const announced = Number(request.headers['content-length'])
+  if (announced > source.maxBodyBytes) throw bodyTooLarge(deps, source, announced)
+  return source
+}
+
+/** Counts and builds the 413; `announced` is the Content-Length, when the body has one. */
+function bodyTooLarge(deps: IntakeRouteDeps, source: SourceConfig, announced?: number): PermanentError {
+  deps.metrics.rejected.inc({ source: source.name, reason: 'body_too_large' })
+  const body = announced === undefined ? 'The body' : `Body of ${announced} bytes`
+  return new PermanentError(
+    'BODY_TOO_LARGE',
+    `${body} exceeds this source's limit of ${source.maxBodyBytes} bytes; send it in smaller deliveries or ask an operator to raise the source's maxBodyBytes.`,
   )
 }
 

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { cleanupScope, waitFor } from '@ledger/testing'
 import { OverloadGuard } from '../../src/guards/overload-guard.js'
 import { startHarness } from '../helpers/harness.js'
+import { openRawRequest } from '../helpers/raw-http.js'
 
 describe('OverloadGuard', () => {
   it('admits up to maxInFlight requests and admits again once one leaves', () => {
@@ -83,5 +84,43 @@ describe('ingest under overload (real Kafka and PostgreSQL)', () => {
     assert.equal(admitted.status, 401, 'admitted again (and refused for its missing signature)')
     const metrics = (await h.app.inject({ url: '/metrics' })).body
     assert.match(metrics, /ledger_ingest_rejected_total\{[^}]*reason="overloaded"[^}]*\} 1/)
+  })
+})
+
+describe('ingest against a slow-loris sender (real Kafka and PostgreSQL)', () => {
+  it('cuts off a sender that trickles its body, freeing its in-flight slot for others', async (test) => {
+    const t = cleanupScope(test)
+    const secret = 'github-slowloris-secret-0123456789'
+    const h = await startHarness(t, {
+      sources: ['  - name: gh', '    kind: github', `    secrets: ["${secret}"]`, '    topic: __TOPIC__'],
+      env: { INGEST_MAX_IN_FLIGHT: '1', HTTP_REQUEST_TIMEOUT_MS: '2000', HTTP_HEADERS_TIMEOUT_MS: '1000' },
+    })
+    const address = new URL(await h.app.listen({ host: '127.0.0.1', port: 0 }))
+
+    // Headers at once, then one byte of the announced 1000 every second: never idle, never done.
+    const loris = await openRawRequest(Number(address.port), [
+      'POST /webhooks/gh HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      'Content-Length: 1000',
+    ])
+    t.after(() => void loris.socket.destroy())
+    const drip = setInterval(() => loris.socket.write(' '), 1000)
+    t.after(() => clearInterval(drip))
+    await waitFor(
+      async () =>
+        (await fetch(new URL('/webhooks/gh', address), { method: 'POST', body: '{}' })).status === 503,
+      { timeoutMs: 5000, intervalMs: 50, description: 'the slow sender holds the only slot' },
+    )
+
+    await Promise.race([
+      loris.closed,
+      sleep(15_000).then(() => assert.fail('the slow sender was never cut off')),
+    ])
+    assert.match(loris.received(), /^HTTP\/1\.1 408/, 'answered 408 Request Timeout')
+    const admitted = await fetch(new URL('/webhooks/gh', address), { method: 'POST', body: '{}' })
+    assert.equal(admitted.status, 401, 'the slot is free again (refused only for its missing signature)')
+    const metrics = (await h.app.inject({ url: '/metrics' })).body
+    assert.match(metrics, /ledger_ingest_in_flight_requests\{[^}]*\} 0/)
   })
 })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
+import { PermanentError } from '@ledger/core'
 import { IngestClient } from '@ledger/sdk'
 import { cleanupScope } from '@ledger/testing'
 import { startHarness } from '../helpers/harness.js'
@@ -141,5 +142,148 @@ describe('POST /events with Idempotency-Key (real Kafka and PostgreSQL)', () => 
     const tolerated = await post(JSON.stringify({ ...event, rawBodyBase64: bom.toString('base64') }))
     assert.equal(tolerated.statusCode, 202, tolerated.body)
     assert.equal(await h.countRecords(), 1, 'only the tolerated event was published')
+  })
+})
+
+describe('POST /events grants: a client writes only its own sources (real Kafka and PostgreSQL)', () => {
+  const STRIPE = 'whsec_events_grants_0123456789'
+  const ORDERS = 'orders-grants-token-0123456789'
+  const CRM = 'crm-grants-token-0123456789abc'
+
+  it('refuses a webhook source, an ungranted source or entity type with 403, and publishes nothing', async (test) => {
+    const t = cleanupScope(test)
+    const h = await startHarness(t, {
+      sources: [
+        '  - name: billing',
+        '    kind: stripe',
+        `    secrets: ["${STRIPE}"]`,
+        '    topic: __TOPIC__',
+      ],
+      env: {
+        INGEST_EVENT_TOKENS: `orders=${ORDERS},crm=${CRM}`,
+        INGEST_EVENT_GRANTS: 'orders=orders/order,orders/refund,returns',
+      },
+    })
+    const post = (token: string, event: Record<string, unknown>, contentType = 'application/json') =>
+      h.app.inject({
+        method: 'POST',
+        url: '/events',
+        headers: {
+          'content-type': contentType,
+          authorization: `Bearer ${token}`,
+          'idempotency-key': randomUUID(),
+        },
+        payload: JSON.stringify({
+          providerEventId: randomUUID(),
+          type: 'thing.updated',
+          entityId: 'e-1',
+          entityVersion: 1,
+          payload: {},
+          ...event,
+        }),
+      })
+    const refused = async (token: string, event: Record<string, unknown>, pattern: RegExp) => {
+      const res = await post(token, event)
+      assert.equal(res.statusCode, 403, res.body)
+      const body = res.json<{ error: string; message: string }>()
+      assert.equal(body.error, 'FORBIDDEN')
+      assert.match(body.message, pattern)
+      assert.ok(!res.body.includes(ORDERS) && !res.body.includes(CRM), 'no token in the answer')
+    }
+
+    // The forgery of issue 7: a Stripe event ID under the Stripe source, pre-empting the real one.
+    await refused(
+      ORDERS,
+      { source: 'billing', providerEventId: 'evt_real', entityType: 'customer' },
+      /webhook source/,
+    )
+    await refused(
+      ORDERS,
+      { source: 'crm', entityType: 'contact' },
+      /may not write source "crm".*"orders" \(order, refund\), "returns" \(any entity type\)/,
+    )
+    await refused(
+      ORDERS,
+      { source: 'orders', entityType: 'customer', entityVersion: 2 ** 52 },
+      /entity type "customer" in source "orders"/,
+    )
+    // No grant entry: the client writes the source named like itself only.
+    await refused(
+      CRM,
+      { source: 'orders', entityType: 'order' },
+      /Client "crm" may not write source "orders"/,
+    )
+    assert.equal(await h.countRecords(), 0, 'nothing refused was published')
+
+    for (const [token, event] of [
+      [ORDERS, { source: 'orders', entityType: 'order' }],
+      [ORDERS, { source: 'orders', entityType: 'refund' }],
+      [ORDERS, { source: 'returns', entityType: 'anything' }],
+      [CRM, { source: 'crm', entityType: 'contact' }],
+    ] as const) {
+      const res = await post(token, event)
+      assert.equal(res.statusCode, 202, `${JSON.stringify(event)}: ${res.body}`)
+    }
+    assert.equal(await h.countRecords(), 4)
+
+    const text = await post(ORDERS, { source: 'orders', entityType: 'order' }, 'text/plain')
+    assert.equal(text.statusCode, 415, text.body)
+    assert.equal(text.json<{ error: string }>().error, 'UNSUPPORTED_MEDIA_TYPE')
+    const metrics = (await h.app.inject({ url: '/metrics' })).body
+    assert.match(
+      metrics,
+      /ledger_ingest_rejected_total\{[^}]*source="events:orders"[^}]*reason="forbidden"[^}]*\} 3/,
+    )
+
+    // The SDK's HTTP client reports the refusal as permanent, with its own code.
+    const address = new URL(await h.app.listen({ host: '127.0.0.1', port: 0 }))
+    const client = new IngestClient({ url: address.origin, token: ORDERS })
+    const event = {
+      source: 'billing',
+      providerEventId: 'evt_sdk',
+      type: 'x',
+      entityType: 'customer',
+      entityId: 'c',
+      entityVersion: 1,
+      payload: {},
+    }
+    await assert.rejects(client.postEvent(event, randomUUID()), (err: unknown) => {
+      assert.ok(err instanceof PermanentError && err.code === 'FORBIDDEN', String(err))
+      return true
+    })
+  })
+
+  it('refuses to start when a client would write as a webhook source, naming it but never a token', async (test) => {
+    const t = cleanupScope(test)
+    const source = [
+      '  - name: billing',
+      '    kind: stripe',
+      `    secrets: ["${STRIPE}"]`,
+      '    topic: __TOPIC__',
+    ]
+    for (const env of [
+      { INGEST_EVENT_TOKENS: `billing=${ORDERS}` } as Record<string, string>,
+      { INGEST_EVENT_TOKENS: `orders=${ORDERS}`, INGEST_EVENT_GRANTS: 'orders=orders,billing/customer' },
+    ]) {
+      await assert.rejects(startHarness(t, { sources: source, env }), (err: Error) => {
+        assert.match(err.message, /"billing".*webhook source/)
+        assert.ok(!err.message.includes(ORDERS))
+        return true
+      })
+    }
+    await assert.rejects(
+      startHarness(t, {
+        sources: [],
+        env: { INGEST_EVENT_TOKENS: `orders=${ORDERS}`, INGEST_EVENT_GRANTS: 'orders=orders;crm=crm' },
+      }),
+      /INGEST_EVENT_GRANTS: client "crm" has no token in INGEST_EVENT_TOKENS/,
+    )
+    await assert.rejects(
+      startHarness(t, {
+        sources: [],
+        env: { INGEST_EVENT_TOKENS: `orders=${ORDERS}`, INGEST_EVENT_GRANTS: 'orders=Orders/x/y' },
+      }),
+      /INGEST_EVENT_GRANTS: client "orders": "Orders\/x\/y" is not "source" or "source\/entityType"/,
+    )
   })
 })
