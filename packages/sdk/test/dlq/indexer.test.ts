@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { PermanentError } from '@ledger/core'
+import type { OutgoingRecord } from '@ledger/kafka'
+import { cleanupScope, createTestPool, stackEnv, uniqueName } from '@ledger/testing'
+import { DlqOperations, EnvelopeCodec, createKafkajsTransport, type DlqRecordView } from '@ledger/sdk'
+import { routeFailure } from '../../src/consumer/retry-router.js'
+import { DlqIndexStore } from '../../src/dlq/index-store.js'
+import { testEvent } from '../consumer/helpers.js'
+import { countingTransport } from './counting-transport.js'
+
+const RECORDS = 100_000
+const PARTITIONS = 6
+
+/** DLQ records as the retry router writes them: every tenth from source alpha, every fifth a decode failure. */
+async function dlqRecords(codec: EnvelopeCodec, topic: string, group: string, from: number, count: number) {
+  const alpha = { ...testEvent('x', 1), source: 'alpha' }
+  const beta = { ...testEvent('x', 1), source: 'beta' }
+  const values = { alpha: await codec.encode(topic, alpha), beta: await codec.encode(topic, beta) }
+  const policy = { groupId: group, tiers: [{ name: '1s', delayMs: 1000 }], maxAttempts: 1 }
+  const now = new Date()
+  const records: OutgoingRecord[] = []
+  for (let i = from; i < from + count; i++) {
+    const failed = {
+      topic,
+      partition: i % PARTITIONS,
+      offset: String(i),
+      key: Buffer.from(`entity-${i}`),
+      value: i % 10 === 0 ? values.alpha : values.beta,
+      headers: {},
+      timestamp: now.getTime(),
+    }
+    const err = new PermanentError(i % 5 === 0 ? 'DECODE_FAILED' : 'VALIDATION_FAILED', `record ${i} refused`)
+    records.push(routeFailure(failed, err, policy, now).record)
+  }
+  return records
+}
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan. */
+function planNodes(plan: Record<string, unknown>): Record<string, unknown>[] {
+  const children = (plan.Plans as Record<string, unknown>[] | undefined) ?? []
+  return [plan, ...children.flatMap(planNodes)]
+}
+
+const byPosition = (a: DlqRecordView, b: DlqRecordView) =>
+  a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset))
+
+describe('DLQ index', () => {
+  it('lists and shows pages of a 100,000-record DLQ reading only what each page needs', async (test) => {
+    const t = cleanupScope(test)
+    const stack = stackEnv()
+    const real = createKafkajsTransport({ brokers: stack.kafkaBrokers, clientId: 'sdk-dlq-index-test' })
+    const counting = countingTransport(real)
+    const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })
+    const topic = uniqueName('test.events')
+    const group = uniqueName('test.group')
+    const dlqTopic = `${group}.dlq`
+    const admin = real.admin()
+    await admin.connect()
+    await admin.ensureTopics([{ topic: dlqTopic, partitions: PARTITIONS, replicationFactor: 1, config: {} }])
+    t.after(async () => {
+      await admin.deleteTopics([dlqTopic]).catch(() => {})
+      await admin.disconnect()
+    })
+    const producer = real.producer()
+    await producer.connect()
+    t.after(() => producer.disconnect())
+    const template = await dlqRecords(codec, topic, group, 0, RECORDS)
+    for (let i = 0; i < RECORDS; i += 2_000) {
+      await producer.send(template.slice(i, i + 2_000).map((r) => ({ ...r, topic: dlqTopic })))
+    }
+
+    const { pool } = await createTestPool(t, stack.databaseUrl, { max: 3 })
+    const dlq = new DlqOperations({
+      transport: counting.transport,
+      codec,
+      pool,
+      sink: { produceRaw: () => Promise.reject(new Error('read-only test')) },
+    })
+    await dlq.migrate()
+
+    // The first read indexes the DLQ: each record is read from Kafka once.
+    const first = await dlq.list(group, {}, { limit: 50 })
+    assert.equal(counting.counts.records, RECORDS, 'the first read indexed every record once')
+
+    counting.reset()
+    const page1 = await dlq.list(group, {}, { limit: 50 })
+    assert.equal(counting.counts.records, 0, 'listing a page of an indexed DLQ reads nothing from Kafka')
+    const page2 = await dlq.list(group, {}, { limit: 50, after: page1.next })
+    const shown = await dlq.show(group, page2.records[3]!)
+    const alpha = await dlq.list(group, { source: 'alpha', status: 'pending' }, { limit: 20 })
+    const poison = await dlq.list(group, { errorClass: 'DECODE_FAILED' }, { limit: 20, after: '3:100' })
+    assert.deepEqual(
+      counting.counts,
+      { consumers: 0, records: 0, bytes: 0 },
+      'an indexed DLQ is listed and shown without reading Kafka',
+    )
+
+    assert.equal(first.total, RECORDS)
+    assert.equal(page1.records.length, 50)
+    assert.equal(page2.records.length, 50)
+    assert.deepEqual([...page1.records].sort(byPosition), page1.records, 'oldest partition/offset first')
+    assert.deepEqual(
+      page1.records.slice(0, 2).map((r) => [r.partition, r.offset]),
+      [
+        [0, '0'],
+        [0, '1'],
+      ],
+    )
+    const last = page1.records.at(-1)!
+    assert.equal(page1.next, `${last.partition}:${last.offset}`)
+    assert.deepEqual(
+      [page2.records[0]!.partition, page2.records[0]!.offset],
+      [0, '50'],
+      'page 2 starts after page 1',
+    )
+    assert.equal(shown.partition, page2.records[3]!.partition)
+    assert.equal(shown.offset, page2.records[3]!.offset)
+    assert.match(shown.headers['ledger-error-message'] ?? '', /record \d+ refused/)
+    assert.equal(shown.headers['ledger-consumer-group'], group)
+    assert.equal(shown.event?.source, page2.records[3]!.event?.source)
+    assert.ok(shown.valueBytes > 0)
+    await assert.rejects(dlq.show(group, { partition: 0, offset: '999999' }), /holds no record 0:999999/)
+
+    assert.equal(alpha.total, RECORDS / 10)
+    assert.ok(alpha.records.every((r) => r.event?.source === 'alpha' && r.status === 'pending'))
+    assert.equal(poison.total, RECORDS / 5)
+    assert.ok(poison.records.every((r) => r.errorClass === 'DECODE_FAILED'))
+    assert.ok(poison.records.every((r) => r.partition > 3 || (r.partition === 3 && BigInt(r.offset) > 100n)))
+
+    // The page queries walk an index: no sequential scan of the DLQ index, no sort.
+    await pool.query('ANALYZE dlq_index')
+    const store = new DlqIndexStore(pool)
+    for (const [filter, after] of [
+      [{}, undefined],
+      [{}, { partition: 2, offset: '9000' }],
+      [{ source: 'alpha', status: 'pending' as const }, undefined],
+      [{ errorClass: 'DECODE_FAILED' }, { partition: 3, offset: '100' }],
+    ] as const) {
+      const query = store.pageQuery(group, filter, { limit: 50, after })
+      const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: Record<string, unknown> }] }>(
+        `EXPLAIN (FORMAT JSON) ${query.text}`,
+        query.values,
+      )
+      const nodes = planNodes(rows[0]!['QUERY PLAN'][0].Plan).map(
+        (n) => `${n['Node Type']} ${n['Relation Name'] ?? ''}`,
+      )
+      assert.ok(
+        !nodes.some((n) => /Seq Scan dlq_index|Sort/.test(n)),
+        `plan for ${JSON.stringify(filter)}: ${nodes}`,
+      )
+      assert.ok(
+        nodes.some((n) => /Index.*Scan dlq_index/.test(n)),
+        `plan for ${JSON.stringify(filter)}: ${nodes}`,
+      )
+    }
+
+    // Records dead-lettered after the last read: the next read indexes just those.
+    await producer.send(
+      (await dlqRecords(codec, topic, group, RECORDS, 10)).map((r) => ({ ...r, topic: dlqTopic })),
+    )
+    const after = await dlq.list(group, {}, { limit: 1 })
+    assert.equal(after.total, RECORDS + 10)
+    assert.equal(counting.counts.records, 10, 'only the new records were read')
+  })
+})
