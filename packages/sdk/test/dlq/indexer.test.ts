@@ -2,11 +2,13 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { PermanentError } from '@ledger/core'
 import type { OutgoingRecord } from '@ledger/kafka'
-import { cleanupScope, createTestPool, stackEnv, uniqueName } from '@ledger/testing'
+import { createPool } from '@ledger/postgres'
+import { cleanupScope, createTestPool, stackEnv, uniqueName, waitFor } from '@ledger/testing'
 import { DlqOperations, EnvelopeCodec, createKafkajsTransport, type DlqRecordView } from '@ledger/sdk'
+import { startPostgresCluster } from '../../../../infra/lib/stack.mjs'
 import { routeFailure } from '../../src/consumer/retry-router.js'
 import { DlqIndexStore } from '../../src/dlq/index-store.js'
-import { testEvent } from '../consumer/helpers.js'
+import { consumerFixture, testEvent } from '../consumer/helpers.js'
 import { countingTransport } from './counting-transport.js'
 
 const RECORDS = 100_000
@@ -165,5 +167,116 @@ describe('DLQ index', () => {
     const after = await dlq.list(group, {}, { limit: 1 })
     assert.equal(after.total, RECORDS + 10)
     assert.equal(counting.counts.records, 10, 'only the new records were read')
+  })
+
+  it('loses no DLQ record while PostgreSQL is down: they are indexed once it returns', async (test) => {
+    const t = cleanupScope(test)
+    // A cluster this test owns: stopping the machine's shared server is never an option.
+    const cluster = await startPostgresCluster({ throwaway: true, database: 'ledger', log: () => {} })
+    t.after(() => cluster.kill())
+    const pool = createPool({ connectionString: cluster.url, max: 2 })
+    t.after(() => pool.end())
+    const f = await consumerFixture(t)
+    const dlq = new DlqOperations({
+      transport: f.transport,
+      codec: f.codec,
+      pool,
+      sink: { produceRaw: () => Promise.reject(new Error('read-only test')) },
+    })
+    await dlq.migrate()
+    await f.subscribe({
+      handleEvent: async ({ event }) => {
+        throw new PermanentError('VALIDATION_FAILED', `entity ${event.entityId} is invalid`)
+      },
+    })
+    const dlqSize = async () => {
+      const admin = f.transport.admin()
+      await admin.connect()
+      try {
+        return (await admin.topicOffsets(`${f.group}.dlq`)).reduce((n, o) => n + Number(o.high), 0)
+      } finally {
+        await admin.disconnect()
+      }
+    }
+    await f.publish([testEvent('before-1', 1), testEvent('before-2', 1)])
+    await waitFor(async () => (await dlq.list(f.group)).total === 2, { timeoutMs: 20_000 })
+
+    await cluster.stop()
+    await f.publish([testEvent('during-1', 1), testEvent('during-2', 1), testEvent('during-3', 1)])
+    await waitFor(async () => (await dlqSize()) === 5, {
+      timeoutMs: 20_000,
+      description: '5 records in the DLQ',
+    })
+    await assert.rejects(dlq.list(f.group), { code: 'DATABASE_UNAVAILABLE' })
+    await assert.rejects(dlq.show(f.group, { partition: 0, offset: '0' }), { code: 'DATABASE_UNAVAILABLE' })
+
+    await cluster.start()
+    const page = await waitFor(
+      async () => {
+        try {
+          return await dlq.list(f.group)
+        } catch {
+          return false
+        }
+      },
+      { timeoutMs: 20_000, description: 'a list once PostgreSQL is back' },
+    )
+    assert.equal(page.total, 5)
+    assert.deepEqual(page.records.map((r) => r.event?.entityId).sort(), [
+      'before-1',
+      'before-2',
+      'during-1',
+      'during-2',
+      'during-3',
+    ])
+    const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM dlq_index')
+    assert.equal(rows[0]?.n, '5', 'each record indexed once')
+  })
+
+  it('indexes each record once when several readers catch up at the same time', async (test) => {
+    const t = cleanupScope(test)
+    const stack = stackEnv()
+    const real = createKafkajsTransport({ brokers: stack.kafkaBrokers, clientId: 'sdk-dlq-index-test' })
+    const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })
+    const group = uniqueName('test.group')
+    const dlqTopic = `${group}.dlq`
+    const admin = real.admin()
+    await admin.connect()
+    await admin.ensureTopics([{ topic: dlqTopic, partitions: PARTITIONS, replicationFactor: 1, config: {} }])
+    t.after(async () => {
+      await admin.deleteTopics([dlqTopic]).catch(() => {})
+      await admin.disconnect()
+    })
+    const producer = real.producer()
+    await producer.connect()
+    t.after(() => producer.disconnect())
+    const records = await dlqRecords(codec, 'test.events', group, 0, 3_000)
+    await producer.send(records.map((r) => ({ ...r, topic: dlqTopic })))
+
+    // Two "processes": their own pools and transports, one database.
+    const { url } = await createTestPool(t, stack.databaseUrl, { max: 1 })
+    const readers = [0, 1].map(() => {
+      const pool = createPool({ connectionString: url, max: 3 })
+      t.after(() => pool.end())
+      const counting = countingTransport(real)
+      const ops = new DlqOperations({
+        transport: counting.transport,
+        codec,
+        pool,
+        sink: { produceRaw: () => Promise.reject(new Error('read-only test')) },
+      })
+      return { ops, counting }
+    })
+    await readers[0]!.ops.migrate()
+    const pages = await Promise.all(readers.map(({ ops }) => ops.list(group, {}, { limit: 10 })))
+    assert.deepEqual(
+      pages.map((p) => p.total),
+      [3_000, 3_000],
+    )
+    assert.equal(
+      readers.reduce((n, r) => n + r.counting.counts.records, 0),
+      3_000,
+      'every record was read from Kafka once, by one of the readers',
+    )
   })
 })
