@@ -1,42 +1,25 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { PermanentError } from '@ledger/core'
-import type { OutgoingRecord } from '@ledger/kafka'
 import { createPool } from '@ledger/postgres'
-import { cleanupScope, createTestPool, stackEnv, uniqueName, waitFor } from '@ledger/testing'
-import { DlqOperations, EnvelopeCodec, createKafkajsTransport, type DlqRecordView } from '@ledger/sdk'
+import { cleanupScope, createTestPool, stackEnv, waitFor } from '@ledger/testing'
+import {
+  DlqOperations,
+  EnvelopeCodec,
+  REPLAYED_FROM_HEADER,
+  connectRawProducer,
+  createKafkajsTransport,
+  readTopic,
+  type DlqRecordView,
+} from '@ledger/sdk'
 import { startPostgresCluster } from '../../../../infra/lib/stack.mjs'
-import { routeFailure } from '../../src/consumer/retry-router.js'
 import { DlqIndexStore } from '../../src/dlq/index-store.js'
 import { consumerFixture, testEvent } from '../consumer/helpers.js'
 import { countingTransport } from './counting-transport.js'
+import { syntheticDlq } from './synthetic-dlq.js'
 
 const RECORDS = 100_000
 const PARTITIONS = 6
-
-/** DLQ records as the retry router writes them: every tenth from source alpha, every fifth a decode failure. */
-async function dlqRecords(codec: EnvelopeCodec, topic: string, group: string, from: number, count: number) {
-  const alpha = { ...testEvent('x', 1), source: 'alpha' }
-  const beta = { ...testEvent('x', 1), source: 'beta' }
-  const values = { alpha: await codec.encode(topic, alpha), beta: await codec.encode(topic, beta) }
-  const policy = { groupId: group, tiers: [{ name: '1s', delayMs: 1000 }], maxAttempts: 1 }
-  const now = new Date()
-  const records: OutgoingRecord[] = []
-  for (let i = from; i < from + count; i++) {
-    const failed = {
-      topic,
-      partition: i % PARTITIONS,
-      offset: String(i),
-      key: Buffer.from(`entity-${i}`),
-      value: i % 10 === 0 ? values.alpha : values.beta,
-      headers: {},
-      timestamp: now.getTime(),
-    }
-    const err = new PermanentError(i % 5 === 0 ? 'DECODE_FAILED' : 'VALIDATION_FAILED', `record ${i} refused`)
-    records.push(routeFailure(failed, err, policy, now).record)
-  }
-  return records
-}
 
 interface PlanNode {
   'Node Type': string
@@ -59,30 +42,18 @@ describe('DLQ index', () => {
     const real = createKafkajsTransport({ brokers: stack.kafkaBrokers, clientId: 'sdk-dlq-index-test' })
     const counting = countingTransport(real)
     const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })
-    const topic = uniqueName('test.events')
-    const group = uniqueName('test.group')
-    const dlqTopic = `${group}.dlq`
-    const admin = real.admin()
-    await admin.connect()
-    await admin.ensureTopics([{ topic: dlqTopic, partitions: PARTITIONS, replicationFactor: 1, config: {} }])
-    t.after(async () => {
-      await admin.deleteTopics([dlqTopic]).catch(() => {})
-      await admin.disconnect()
-    })
-    const producer = real.producer()
-    await producer.connect()
-    t.after(() => producer.disconnect())
-    const template = await dlqRecords(codec, topic, group, 0, RECORDS)
-    for (let i = 0; i < RECORDS; i += 2_000) {
-      await producer.send(template.slice(i, i + 2_000).map((r) => ({ ...r, topic: dlqTopic })))
-    }
+    const synthetic = await syntheticDlq(t, real, codec, PARTITIONS)
+    const { group } = synthetic
+    await synthetic.fill(0, RECORDS)
 
     const { pool } = await createTestPool(t, stack.databaseUrl, { max: 3 })
+    const sink = await connectRawProducer(real)
+    t.after(() => sink.close())
     const dlq = new DlqOperations({
       transport: counting.transport,
       codec,
       pool,
-      sink: { produceRaw: () => Promise.reject(new Error('read-only test')) },
+      sink,
     })
     await dlq.migrate()
 
@@ -160,10 +131,24 @@ describe('DLQ index', () => {
       )
     }
 
-    // Records dead-lettered after the last read: the next read indexes just those.
-    await producer.send(
-      (await dlqRecords(codec, topic, group, RECORDS, 10)).map((r) => ({ ...r, topic: dlqTopic })),
+    // A replay reads the span of its records from Kafka, not the DLQ.
+    const [deep] = (await dlq.list(group, {}, { limit: 1, after: '5:15000' })).records
+    const targets = [page2.records[3]!, deep!].map((r) => ({ partition: r.partition, offset: r.offset }))
+    counting.reset()
+    const replayed = await dlq.replay(group, { records: targets }, { actor: 'test' })
+    assert.deepEqual(replayed.done, targets)
+    const read: number = counting.counts.records
+    assert.ok(read < RECORDS / 10, `a replay read ${read} records`)
+    const produced = await readTopic(real, synthetic.originalTopic)
+    assert.deepEqual(
+      produced.map((r) => r.headers[REPLAYED_FROM_HEADER]),
+      targets.map((r) => `${synthetic.dlqTopic}/${r.partition}/${r.offset}`),
     )
+    assert.equal((await dlq.list(group, { status: 'replayed' })).total, 2)
+
+    // Records dead-lettered after the last read: the next read indexes just those.
+    await synthetic.fill(RECORDS, 10)
+    counting.reset()
     const after = await dlq.list(group, {}, { limit: 1 })
     assert.equal(after.total, RECORDS + 10)
     assert.equal(counting.counts.records, 10, 'only the new records were read')
@@ -238,20 +223,8 @@ describe('DLQ index', () => {
     const stack = stackEnv()
     const real = createKafkajsTransport({ brokers: stack.kafkaBrokers, clientId: 'sdk-dlq-index-test' })
     const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })
-    const group = uniqueName('test.group')
-    const dlqTopic = `${group}.dlq`
-    const admin = real.admin()
-    await admin.connect()
-    await admin.ensureTopics([{ topic: dlqTopic, partitions: PARTITIONS, replicationFactor: 1, config: {} }])
-    t.after(async () => {
-      await admin.deleteTopics([dlqTopic]).catch(() => {})
-      await admin.disconnect()
-    })
-    const producer = real.producer()
-    await producer.connect()
-    t.after(() => producer.disconnect())
-    const records = await dlqRecords(codec, 'test.events', group, 0, 3_000)
-    await producer.send(records.map((r) => ({ ...r, topic: dlqTopic })))
+    const { group, fill } = await syntheticDlq(t, real, codec, PARTITIONS)
+    await fill(0, 3_000)
 
     // Two "processes": their own pools and transports, one database.
     const { url } = await createTestPool(t, stack.databaseUrl, { max: 1 })
