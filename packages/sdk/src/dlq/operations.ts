@@ -10,7 +10,7 @@ import { dlqTopicName } from '../topology.js'
 import { DlqActionStore, refKey } from './action-store.js'
 import { DlqIndexStore } from './index-store.js'
 import { DlqIndexer, type CatchUpOptions } from './indexer.js'
-import { type OffsetRange, readRanges } from './read-topic.js'
+import { type OffsetRange, readRanges, topicRanges } from './read-topic.js'
 import { migrateDlqSchema } from './schema.js'
 import type {
   DlqActionOptions,
@@ -136,9 +136,12 @@ export class DlqOperations {
     const dlqTopic = dlqTopicName(group)
     const { targets, result } = await this.#select(group, selection, 'replay')
     const byKey = new Map(targets.map((view) => [refKey(view), view]))
+    const stored = await topicRanges(this.#o.transport, dlqTopic)
     const ranges = new Map<number, OffsetRange>()
     for (const { partition, offset } of targets) {
       const at = BigInt(offset)
+      const kept = stored.get(partition)
+      if (!kept || at < kept.from || at >= kept.end) continue
       const range = ranges.get(partition)
       ranges.set(partition, {
         from: range && range.from < at ? range.from : at,
