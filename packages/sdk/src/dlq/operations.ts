@@ -166,6 +166,11 @@ export class DlqOperations {
     })
     // Indexed but no longer in Kafka: only if someone deleted records from the topic.
     for (const view of byKey.values()) result.missing.push({ partition: view.partition, offset: view.offset })
+    // Partitions are read in parallel; answer in the order the records were selected.
+    const order = new Map(targets.map((view, i) => [refKey(view), i]))
+    for (const refs of [result.done, result.skipped]) {
+      refs.sort((a, b) => (order.get(refKey(a)) ?? 0) - (order.get(refKey(b)) ?? 0))
+    }
     return this.#finish(group, options, result)
   }
 

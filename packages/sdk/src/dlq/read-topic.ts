@@ -90,9 +90,16 @@ export async function readRanges(
     await consumer.subscribe([topic], { fromBeginning: true })
     const timeoutMs = options.timeoutMs ?? 30_000
     await new Promise<void>((resolve, reject) => {
+      let settled = false
+      const settle = (err?: unknown) => {
+        settled = true
+        clearTimeout(timer)
+        if (err === undefined) resolve()
+        else reject(err instanceof Error ? err : new Error(`Reading topic "${topic}" failed`, { cause: err }))
+      }
       const timer = setTimeout(() => {
         const left = [...pending].reduce((n, [p, r]) => n + r.end - (next.get(p) ?? r.from), 0n)
-        reject(
+        settle(
           new LedgerError(
             'BROKER_TIMEOUT',
             `Reading topic "${topic}" did not finish within ${timeoutMs} ms (${left} records left); retry, or raise the timeout.`,
@@ -104,6 +111,7 @@ export async function readRanges(
       consumer
         .run({
           eachBatch: async (batch) => {
+            if (settled) return
             const range = pending.get(batch.partition)
             const at = next.get(batch.partition)
             if (range === undefined || at === undefined) return stop(batch.partition)
@@ -116,7 +124,14 @@ export async function readRanges(
               return
             }
             const inside = batch.records.filter((r) => BigInt(r.offset) >= at && BigInt(r.offset) < range.end)
-            if (inside.length > 0) await options.onRecords(batch.partition, inside)
+            try {
+              if (inside.length > 0) await options.onRecords(batch.partition, inside)
+            } catch (err) {
+              // The caller's failure (its database is down, say) ends the read: retrying the
+              // batch here would only hide it until the timeout.
+              settle(err)
+              return
+            }
             next.set(batch.partition, BigInt(last.offset) + 1n)
             if (options.commit) {
               // Best effort: the caller's positions are what counts.
@@ -127,17 +142,11 @@ export async function readRanges(
             if (BigInt(last.offset) + 1n >= range.end) {
               pending.delete(batch.partition)
               stop(batch.partition)
-              if (pending.size === 0) {
-                clearTimeout(timer)
-                resolve()
-              }
+              if (pending.size === 0) settle()
             }
           },
         })
-        .catch((err: unknown) => {
-          clearTimeout(timer)
-          reject(err instanceof Error ? err : new Error(String(err)))
-        })
+        .catch((err: unknown) => settle(err ?? new Error(`Reading topic "${topic}" stopped`)))
     })
   } finally {
     await consumer.disconnect()

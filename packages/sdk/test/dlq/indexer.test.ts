@@ -141,8 +141,8 @@ describe('DLQ index', () => {
     assert.ok(read < RECORDS / 10, `a replay read ${read} records`)
     const produced = await readTopic(real, synthetic.originalTopic)
     assert.deepEqual(
-      produced.map((r) => r.headers[REPLAYED_FROM_HEADER]),
-      targets.map((r) => `${synthetic.dlqTopic}/${r.partition}/${r.offset}`),
+      produced.map((r) => r.headers[REPLAYED_FROM_HEADER]).sort(),
+      targets.map((r) => `${synthetic.dlqTopic}/${r.partition}/${r.offset}`).sort(),
     )
     assert.equal((await dlq.list(group, { status: 'replayed' })).total, 2)
 
@@ -251,5 +251,39 @@ describe('DLQ index', () => {
       3_000,
       'every record was read from Kafka once, by one of the readers',
     )
+  })
+
+  it('indexes records PostgreSQL text cannot hold as they are, not wedging on them', async (test) => {
+    const t = cleanupScope(test)
+    const stack = stackEnv()
+    const real = createKafkajsTransport({ brokers: stack.kafkaBrokers, clientId: 'sdk-dlq-index-test' })
+    const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })
+    const { group, dlqTopic, fill } = await syntheticDlq(t, real, codec, 1)
+    const producer = real.producer()
+    await producer.connect()
+    t.after(() => producer.disconnect())
+    // U+0000 in a key and a header, and a record with no value at all.
+    await producer.send([
+      { topic: dlqTopic, key: 'nul\u0000key', value: Buffer.from([0]), headers: { 'x-odd': 'a\u0000b' } },
+      { topic: dlqTopic, key: null, value: Buffer.alloc(0) },
+    ])
+    await fill(2, 3)
+    const { pool } = await createTestPool(t, stack.databaseUrl, { max: 2 })
+    const dlq = new DlqOperations({
+      transport: real,
+      codec,
+      pool,
+      sink: { produceRaw: () => Promise.reject(new Error('read-only test')) },
+    })
+    await dlq.migrate()
+    const page = await dlq.list(group)
+    assert.equal(page.total, 5)
+    const odd = await dlq.show(group, { partition: 0, offset: '0' })
+    assert.equal(odd.key, 'nul\uFFFDkey')
+    assert.equal(odd.headers['x-odd'], 'a\uFFFDb')
+    assert.ok(odd.decodeError)
+    const empty = await dlq.show(group, { partition: 0, offset: '1' })
+    assert.equal(empty.valueBytes, 0)
+    assert.ok(empty.decodeError)
   })
 })
