@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { checkout } from './checkout.js'
 import type { DlqRecordRef } from './types.js'
 
 export interface RecordedAction {
@@ -27,7 +28,7 @@ export class DlqActionStore {
    * and only one of them runs the effect.
    */
   async once(entry: RecordedAction, effect: () => Promise<void>): Promise<boolean> {
-    const client = await this.#pool.connect()
+    const { client, release } = await checkout(this.#pool, 'connecting to record a DLQ action')
     const values = [
       entry.group,
       entry.ref.partition,
@@ -70,7 +71,7 @@ export class DlqActionStore {
       await client.query('ROLLBACK').catch(() => {})
       throw err
     } finally {
-      client.release()
+      release()
     }
   }
 }

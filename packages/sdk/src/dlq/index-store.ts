@@ -1,5 +1,6 @@
 import { toDatabaseError } from '@ledger/postgres'
 import type pg from 'pg'
+import { checkout } from './checkout.js'
 import type { FailureKind } from '../consumer/retry-headers.js'
 import type { DlqFilter, DlqRecordDetail, DlqRecordRef, DlqRecordView } from './types.js'
 
@@ -128,7 +129,7 @@ export class DlqIndexStore {
       // PostgreSQL text and jsonb cannot hold U+0000; a header may. One odd byte must not wedge the index.
       (_, value: unknown) => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value),
     )
-    const client = await this.#connect()
+    const { client, release } = await checkout(this.#pool, 'connecting for the DLQ index')
     try {
       await client.query('BEGIN')
       await client.query(
@@ -163,7 +164,7 @@ export class DlqIndexStore {
       await client.query('ROLLBACK').catch(() => {})
       throw toDatabaseError(err, 'writing the DLQ index')
     } finally {
-      client.release()
+      release()
     }
   }
 
@@ -233,14 +234,6 @@ export class DlqIndexStore {
       [group],
     )
     return { count: Number(rows[0]?.n ?? 0), oldest: rows[0]?.oldest ?? null }
-  }
-
-  async #connect(): Promise<pg.PoolClient> {
-    try {
-      return await this.#pool.connect()
-    } catch (err) {
-      throw toDatabaseError(err, 'connecting for the DLQ index')
-    }
   }
 
   async #query<R extends pg.QueryResultRow>(action: string, text: string, values: unknown[]) {

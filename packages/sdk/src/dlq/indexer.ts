@@ -12,6 +12,7 @@ import type { IncomingRecord, KafkaTransport } from '@ledger/kafka'
 import { toDatabaseError } from '@ledger/postgres'
 import type { EnvelopeCodec } from '@ledger/registry'
 import type pg from 'pg'
+import { type Checkout, checkout } from './checkout.js'
 import { RETRY_HEADERS, readRetryState } from '../consumer/retry-headers.js'
 import { dlqTopicName } from '../topology.js'
 import { DlqIndexStore, type IndexRow } from './index-store.js'
@@ -84,7 +85,7 @@ export class DlqIndexer {
     const ends = await topicRanges(this.#o.transport, topic)
     if ((await this.#behind(group, ends)).size === 0) return 0
 
-    const client = await this.#lock(group, deadline)
+    const lock = await this.#lock(group, deadline)
     let indexed = 0
     try {
       // Another process may have indexed while this one waited for the lock.
@@ -112,10 +113,10 @@ export class DlqIndexer {
         { retryable: true, cause: err },
       )
     } finally {
-      await client
+      await lock.client
         .query('SELECT pg_advisory_unlock($1, hashtext($2))', [INDEX_LOCK_CLASS, group])
         .catch(() => {})
-      client.release()
+      lock.release()
     }
     this.#logger.info({ group, indexed }, 'DLQ index caught up')
     return indexed
@@ -135,20 +136,15 @@ export class DlqIndexer {
   }
 
   /** A connection holding the group's index lock; waits for another indexer until `deadline`. */
-  async #lock(group: string, deadline: number): Promise<pg.PoolClient> {
-    let client: pg.PoolClient
-    try {
-      client = await this.#o.pool.connect()
-    } catch (err) {
-      throw toDatabaseError(err, 'connecting to index the DLQ')
-    }
+  async #lock(group: string, deadline: number): Promise<Checkout> {
+    const held = await checkout(this.#o.pool, 'connecting to index the DLQ')
     try {
       for (;;) {
-        const { rows } = await client.query<{ locked: boolean }>(
+        const { rows } = await held.client.query<{ locked: boolean }>(
           'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
           [INDEX_LOCK_CLASS, group],
         )
-        if (rows[0]?.locked) return client
+        if (rows[0]?.locked) return held
         if (Date.now() > deadline) {
           throw new LedgerError(
             'BROKER_TIMEOUT',
@@ -159,7 +155,7 @@ export class DlqIndexer {
         await sleep(200)
       }
     } catch (err) {
-      client.release()
+      held.release()
       throw toDatabaseError(err, 'locking the DLQ index')
     }
   }

@@ -218,6 +218,59 @@ describe('DLQ index', () => {
     assert.equal(rows[0]?.n, '5', 'each record indexed once')
   })
 
+  it('keeps a consistent index when PostgreSQL fails in the middle of indexing', async (test) => {
+    const t = cleanupScope(test)
+    const cluster = await startPostgresCluster({ throwaway: true, database: 'ledger', log: () => {} })
+    t.after(() => cluster.kill())
+    const pool = createPool({ connectionString: cluster.url, max: 3 })
+    t.after(() => pool.end())
+    const stack = stackEnv()
+    const real = createKafkajsTransport({ brokers: stack.kafkaBrokers, clientId: 'sdk-dlq-index-test' })
+    const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })
+    const { group, fill } = await syntheticDlq(t, real, codec, PARTITIONS)
+    const size = 30_000
+    await fill(0, size)
+    const dlq = new DlqOperations({
+      transport: real,
+      codec,
+      pool,
+      sink: { produceRaw: () => Promise.reject(new Error('read-only test')) },
+    })
+    await dlq.migrate()
+    const indexed = async () =>
+      Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM dlq_index')).rows[0]?.n)
+
+    // Settled into a value at once: it fails while the cluster is being stopped.
+    const interrupted = dlq.list(group).then(
+      () => 'finished before the outage',
+      (err: unknown) => err,
+    )
+    await waitFor(async () => (await indexed()) > 0, { timeoutMs: 20_000, description: 'indexing under way' })
+    await cluster.stop()
+    assert.equal(((await interrupted) as { code?: string }).code, 'DATABASE_UNAVAILABLE')
+
+    await cluster.start()
+    const page = await waitFor(
+      async () => {
+        try {
+          return await dlq.list(group)
+        } catch {
+          return false
+        }
+      },
+      { timeoutMs: 20_000, description: 'a list once PostgreSQL is back' },
+    )
+    assert.equal(page.total, size)
+    const { rows } = await pool.query<{ n: string; next: string }>(
+      `SELECT (SELECT count(*) FROM dlq_index) AS n, (SELECT sum(next_offset) FROM dlq_index_positions) AS next`,
+    )
+    assert.deepEqual(
+      rows[0],
+      { n: String(size), next: String(size) },
+      'every record indexed once, positions at the end',
+    )
+  })
+
   it('indexes each record once when several readers catch up at the same time', async (test) => {
     const t = cleanupScope(test)
     const stack = stackEnv()
