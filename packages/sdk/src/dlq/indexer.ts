@@ -65,7 +65,7 @@ export class DlqIndexer {
   catchUp(group: string, options: CatchUpOptions = {}): Promise<number> {
     const running = this.#running.get(group)
     if (running) return running
-    const started = this.#catchUp(group, options.timeoutMs ?? 30_000).finally(() =>
+    const started = this.#catchUp(group, options.timeoutMs ?? 30_000, false).finally(() =>
       this.#running.delete(group),
     )
     this.#running.set(group, started)
@@ -75,19 +75,20 @@ export class DlqIndexer {
   /** Re-indexes the group's whole DLQ from Kafka (rows are rewritten, actions kept); returns how many. */
   async rebuild(group: string, options: CatchUpOptions = {}): Promise<number> {
     await this.#running.get(group)?.catch(() => {})
-    await this.#store.resetPositions(group)
-    return this.catchUp(group, options)
+    return this.#catchUp(group, options.timeoutMs ?? 30_000, true)
   }
 
-  async #catchUp(group: string, timeoutMs: number): Promise<number> {
+  async #catchUp(group: string, timeoutMs: number, rebuild: boolean): Promise<number> {
     const deadline = Date.now() + timeoutMs
     const topic = dlqTopicName(group)
     const ends = await topicRanges(this.#o.transport, topic)
-    if ((await this.#behind(group, ends)).size === 0) return 0
+    if (!rebuild && (await this.#behind(group, ends)).size === 0) return 0
 
     const lock = await this.#lock(group, deadline)
     let indexed = 0
     try {
+      // Under the lock, so no other indexer moves the positions on again meanwhile.
+      if (rebuild) await this.#store.resetPositions(group)
       // Another process may have indexed while this one waited for the lock.
       const behind = await this.#behind(group, ends)
       await readRanges(this.#o.transport, topic, behind, {
