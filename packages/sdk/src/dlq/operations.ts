@@ -105,6 +105,12 @@ export class DlqOperations {
   /** One page of the group's DLQ records matching the filter, oldest partition/offset first. */
   async list(group: string, filter: DlqFilter = {}, page: DlqPageOptions = {}): Promise<DlqPage> {
     const limit = page.limit ?? 100
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new LedgerError(
+        'VALIDATION_FAILED',
+        `Invalid page limit ${limit}: expected a whole number of 1 or more.`,
+      )
+    }
     const after = page.after === undefined ? undefined : parseCursor(page.after)
     await this.#catchUp(group)
     const [rows, total] = await Promise.all([
