@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { PermanentError } from '@ledger/core'
+import { LedgerError, PermanentError } from '@ledger/core'
 import { createPool } from '@ledger/postgres'
 import { cleanupScope, createTestPool, stackEnv, waitFor } from '@ledger/testing'
 import {
@@ -245,9 +245,20 @@ describe('DLQ index', () => {
       () => 'finished before the outage',
       (err: unknown) => err,
     )
-    await waitFor(async () => (await indexed()) > 0, { timeoutMs: 20_000, description: 'indexing under way' })
+    await waitFor(async () => (await indexed()) > 0, {
+      timeoutMs: 20_000,
+      intervalMs: 10,
+      description: 'indexing under way',
+    })
+    // Holds the indexer's next write until the server goes, so the outage lands mid-indexing.
+    const locker = await pool.connect()
+    locker.on('error', () => {})
+    await locker.query('BEGIN')
+    await locker.query('LOCK TABLE dlq_index IN SHARE MODE')
     await cluster.stop()
-    assert.equal(((await interrupted) as { code?: string }).code, 'DATABASE_UNAVAILABLE')
+    locker.release(true)
+    const failure = await interrupted
+    assert.ok(failure instanceof LedgerError && failure.retryable, `a retryable failure: ${String(failure)}`)
 
     await cluster.start()
     const page = await waitFor(
