@@ -36,11 +36,14 @@ export { EnvelopeCodec } from '@ledger/registry'
 export { createKafkajsTransport, type KafkaTransport } from '@ledger/kafka'
 export { DlqOperations, type DlqOperationsOptions, REPLAYED_FROM_HEADER } from './dlq/operations.js'
 export { refKey } from './dlq/action-store.js'
+export type { CatchUpOptions } from './dlq/indexer.js'
 export { type ReadTopicOptions, readTopic } from './dlq/read-topic.js'
 export type {
   DlqActionOptions,
   DlqActionResult,
   DlqFilter,
+  DlqPage,
+  DlqPageOptions,
   DlqRecordDetail,
   DlqRecordRef,
   DlqRecordView,

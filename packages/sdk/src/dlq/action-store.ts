@@ -1,38 +1,6 @@
-import { applySchema } from '@ledger/postgres'
 import type pg from 'pg'
+import { checkout } from './checkout.js'
 import type { DlqRecordRef } from './types.js'
-
-/** Any fixed 64-bit number: serialises concurrent migrations from several admin replicas. */
-const MIGRATION_LOCK_ID = 7_315_004
-
-const STATEMENTS = [
-  `CREATE TABLE IF NOT EXISTS dlq_actions (
-     id            bigserial   PRIMARY KEY,
-     group_id      text        NOT NULL,
-     dlq_partition integer     NOT NULL,
-     dlq_offset    bigint      NOT NULL,
-     action        text        NOT NULL CHECK (action IN ('replay', 'discard')),
-     outcome       text        NOT NULL CHECK (outcome IN ('done', 'skipped')),
-     actor         text        NOT NULL,
-     reason        text,
-     target_topic  text,
-     event_id      text,
-     error_class   text,
-     created_at    timestamptz NOT NULL DEFAULT now()
-   )`,
-  // One effective action per DLQ record: this is what makes a second replay a no-op.
-  `CREATE UNIQUE INDEX IF NOT EXISTS dlq_actions_once
-     ON dlq_actions (group_id, dlq_partition, dlq_offset) WHERE outcome = 'done'`,
-]
-
-export interface DlqActionRow {
-  partition: number
-  offset: string
-  action: 'replay' | 'discard'
-  actor: string
-  reason: string | null
-  at: Date
-}
 
 export interface RecordedAction {
   group: string
@@ -45,46 +13,12 @@ export interface RecordedAction {
   errorClass: string | null
 }
 
-/** The `dlq_actions` audit table: who replayed or discarded which DLQ record, when and why. */
+/** The `dlq_actions` audit table (see schema.ts): who replayed or discarded which DLQ record, when and why. */
 export class DlqActionStore {
   readonly #pool: pg.Pool
 
   constructor(pool: pg.Pool) {
     this.#pool = pool
-  }
-
-  /** Creates the table when missing; safe on every start. */
-  async migrate(): Promise<void> {
-    await applySchema(this.#pool, { lockId: MIGRATION_LOCK_ID, statements: STATEMENTS })
-  }
-
-  /** The effective (done) action of each record of a group's DLQ that has one. */
-  async resolutions(group: string): Promise<Map<string, DlqActionRow>> {
-    const { rows } = await this.#pool.query<{
-      dlq_partition: number
-      dlq_offset: string
-      action: 'replay' | 'discard'
-      actor: string
-      reason: string | null
-      created_at: Date
-    }>(
-      `SELECT dlq_partition, dlq_offset, action, actor, reason, created_at
-         FROM dlq_actions WHERE group_id = $1 AND outcome = 'done'`,
-      [group],
-    )
-    return new Map(
-      rows.map((r) => [
-        refKey({ partition: r.dlq_partition, offset: String(r.dlq_offset) }),
-        {
-          partition: r.dlq_partition,
-          offset: String(r.dlq_offset),
-          action: r.action,
-          actor: r.actor,
-          reason: r.reason,
-          at: r.created_at,
-        },
-      ]),
-    )
   }
 
   /**
@@ -94,7 +28,7 @@ export class DlqActionStore {
    * and only one of them runs the effect.
    */
   async once(entry: RecordedAction, effect: () => Promise<void>): Promise<boolean> {
-    const client = await this.#pool.connect()
+    const { client, release } = await checkout(this.#pool, 'connecting to record a DLQ action')
     const values = [
       entry.group,
       entry.ref.partition,
@@ -116,6 +50,16 @@ export class DlqActionStore {
         values,
       )
       if (rowCount === 1) {
+        // The index's status moves with the action, so status filters stay index lookups.
+        await client.query(
+          `UPDATE dlq_index SET status = $4 WHERE group_id = $1 AND dlq_partition = $2 AND dlq_offset = $3`,
+          [
+            entry.group,
+            entry.ref.partition,
+            entry.ref.offset,
+            entry.action === 'replay' ? 'replayed' : 'discarded',
+          ],
+        )
         await effect()
         await client.query('COMMIT')
         return true
@@ -127,7 +71,7 @@ export class DlqActionStore {
       await client.query('ROLLBACK').catch(() => {})
       throw err
     } finally {
-      client.release()
+      release()
     }
   }
 }

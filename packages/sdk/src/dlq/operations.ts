@@ -1,17 +1,23 @@
-import { LedgerError, describeError, type LedgerEvent, type Logger, silentLogger } from '@ledger/core'
+import { randomUUID } from 'node:crypto'
+import { LedgerError, type Logger, silentLogger } from '@ledger/core'
 import type { IncomingRecord, KafkaTransport } from '@ledger/kafka'
 import type { EnvelopeCodec } from '@ledger/registry'
 import type pg from 'pg'
 import { Gauge, type Registry } from 'prom-client'
-import { RETRY_HEADERS, readRetryState, withoutRetryHeaders } from '../consumer/retry-headers.js'
+import { withoutRetryHeaders } from '../consumer/retry-headers.js'
 import type { RawRecordSink } from '../consumer/types.js'
 import { dlqTopicName } from '../topology.js'
-import { DlqActionStore, refKey, type DlqActionRow } from './action-store.js'
-import { readTopic } from './read-topic.js'
+import { DlqActionStore, refKey } from './action-store.js'
+import { DlqIndexStore } from './index-store.js'
+import { DlqIndexer, type CatchUpOptions } from './indexer.js'
+import { type OffsetRange, readRanges, topicRanges } from './read-topic.js'
+import { migrateDlqSchema } from './schema.js'
 import type {
   DlqActionOptions,
   DlqActionResult,
   DlqFilter,
+  DlqPage,
+  DlqPageOptions,
   DlqRecordDetail,
   DlqRecordRef,
   DlqRecordView,
@@ -20,6 +26,9 @@ import type {
 
 /** Header a replayed record carries: the DLQ record it came from, `<dlq topic>/<partition>/<offset>`. */
 export const REPLAYED_FROM_HEADER = 'ledger-replayed-from'
+
+/** Records fetched from the index per query when a filter selects the records to act on. */
+const SELECTION_PAGE = 1_000
 
 export interface DlqOperationsOptions {
   transport: KafkaTransport
@@ -30,28 +39,34 @@ export interface DlqOperationsOptions {
   /** Registry for `ledger_dlq_pending_records` and `ledger_dlq_oldest_pending_age_seconds`. */
   metrics?: Registry
   logger?: Logger
-}
-
-interface Loaded {
-  record: IncomingRecord
-  view: DlqRecordView
+  /**
+   * How long a read may spend indexing records dead-lettered since the previous read before it
+   * fails (retryably; the progress is kept). @default 30000
+   */
+  catchUpTimeoutMs?: number
 }
 
 /**
  * DLQ operations shared by the admin API and the CLI: list, show, replay (to the original topic,
- * once per DLQ record) and discard. Every replay and discard is recorded in `dlq_actions`.
+ * once per DLQ record) and discard. Reads are served by the `dlq_index` table, which each call
+ * first brings up to date with the DLQ topic (see `DlqIndexer`); only replays read record values
+ * from Kafka. Every replay and discard is recorded in `dlq_actions`.
  */
 export class DlqOperations {
   readonly #o: DlqOperationsOptions
-  readonly #store: DlqActionStore
+  readonly #actions: DlqActionStore
+  readonly #index: DlqIndexStore
+  readonly #indexer: DlqIndexer
   readonly #pending: Gauge | undefined
   readonly #oldest: Gauge | undefined
   readonly #logger: Logger
 
   constructor(options: DlqOperationsOptions) {
     this.#o = options
-    this.#store = new DlqActionStore(options.pool)
+    this.#actions = new DlqActionStore(options.pool)
+    this.#index = new DlqIndexStore(options.pool)
     this.#logger = options.logger ?? silentLogger
+    this.#indexer = new DlqIndexer({ ...options, logger: this.#logger })
     const registers = options.metrics ? [options.metrics] : undefined
     if (registers) {
       this.#pending = new Gauge({
@@ -69,44 +84,100 @@ export class DlqOperations {
     }
   }
 
-  /** Creates the `dlq_actions` table when missing. */
+  /** Creates the `dlq_actions` and `dlq_index` tables when missing. */
   migrate(): Promise<void> {
-    return this.#store.migrate()
+    return migrateDlqSchema(this.#o.pool)
   }
 
-  /** DLQ records of a group matching the filter, oldest partition/offset first. */
-  async list(group: string, filter: DlqFilter = {}): Promise<DlqRecordView[]> {
-    const all = await this.#load(group)
-    this.#observe(group, all, new Set())
-    return all.filter(({ view }) => matches(view, filter)).map(({ view }) => view)
+  /**
+   * Indexes what the group's DLQ received since the last read; returns how many records. Reads do
+   * this themselves; call it to index a large backlog with a longer timeout.
+   */
+  catchUp(group: string, options: CatchUpOptions = {}): Promise<number> {
+    return this.#indexer.catchUp(group, options)
+  }
+
+  /** Re-indexes the group's whole DLQ from Kafka (actions are kept); returns how many records. */
+  rebuildIndex(group: string, options: CatchUpOptions = {}): Promise<number> {
+    return this.#indexer.rebuild(group, options)
+  }
+
+  /** One page of the group's DLQ records matching the filter, oldest partition/offset first. */
+  async list(group: string, filter: DlqFilter = {}, page: DlqPageOptions = {}): Promise<DlqPage> {
+    const limit = page.limit ?? 100
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new LedgerError(
+        'VALIDATION_FAILED',
+        `Invalid page limit ${limit}: expected a whole number of 1 or more.`,
+      )
+    }
+    const after = page.after === undefined ? undefined : parseCursor(page.after)
+    await this.#catchUp(group)
+    const [rows, total] = await Promise.all([
+      this.#index.page(group, filter, { limit: limit + 1, after }),
+      this.#index.count(group, filter),
+    ])
+    await this.#observe(group)
+    const records = rows.slice(0, limit)
+    const last = records.at(-1)
+    return { total, records, ...(rows.length > limit && last && { next: refKey(last) }) }
   }
 
   /** One DLQ record with all its headers; NOT_FOUND when the DLQ does not hold it. */
   async show(group: string, ref: DlqRecordRef): Promise<DlqRecordDetail> {
-    const found = (await this.#load(group)).find(({ view }) => refKey(view) === refKey(ref))
+    await this.#catchUp(group)
+    const [found] = await this.#index.find(group, [ref])
     if (!found) throw notFound(group, ref)
-    return { ...found.view, headers: found.record.headers, valueBytes: found.record.value?.length ?? 0 }
+    return found
   }
 
   /**
    * Produces the selected records to their original topic (retry headers removed,
    * `ledger-replayed-from` added), each at most once: a record replayed or discarded before is
    * skipped. Consumers check versions, so replaying an event older than the entity's state is
-   * harmless: it is recorded as stale.
+   * harmless: it is recorded as stale. Reads from Kafka only the offsets between the first and
+   * the last selected record of each partition.
    */
-  replay(group: string, selection: DlqSelection, options: DlqActionOptions): Promise<DlqActionResult> {
+  async replay(group: string, selection: DlqSelection, options: DlqActionOptions): Promise<DlqActionResult> {
     const dlqTopic = dlqTopicName(group)
-    return this.#act(group, selection, options, 'replay', async ({ record, view }) => {
-      await this.#o.sink.produceRaw({
-        topic: view.originalTopic,
-        key: view.key,
-        value: record.value ?? Buffer.alloc(0),
-        headers: {
-          ...withoutRetryHeaders(record.headers),
-          [REPLAYED_FROM_HEADER]: `${dlqTopic}/${view.partition}/${view.offset}`,
-        },
+    const { targets, result } = await this.#select(group, selection, 'replay')
+    const byKey = new Map(targets.map((view) => [refKey(view), view]))
+    const stored = await topicRanges(this.#o.transport, dlqTopic)
+    const ranges = new Map<number, OffsetRange>()
+    for (const { partition, offset } of targets) {
+      const at = BigInt(offset)
+      const kept = stored.get(partition)
+      if (!kept || at < kept.from || at >= kept.end) continue
+      const range = ranges.get(partition)
+      ranges.set(partition, {
+        from: range && range.from < at ? range.from : at,
+        end: range && range.end > at + 1n ? range.end : at + 1n,
       })
+    }
+    let done = 0
+    await readRanges(this.#o.transport, dlqTopic, ranges, {
+      groupId: `ledger.dlq-replay.${randomUUID()}`,
+      timeoutMs: this.#o.catchUpTimeoutMs,
+      onRecords: async (_, records) => {
+        for (const record of records) {
+          const view = byKey.get(refKey(record))
+          if (!view) continue
+          byKey.delete(refKey(record))
+          await this.#apply(group, view, options, 'replay', result, () =>
+            this.#produce(dlqTopic, view, record),
+          )
+          options.onProgress?.({ done: ++done, total: targets.length })
+        }
+      },
     })
+    // Indexed but no longer in Kafka: only if someone deleted records from the topic.
+    for (const view of byKey.values()) result.missing.push({ partition: view.partition, offset: view.offset })
+    // Partitions are read in parallel; answer in the order the records were selected.
+    const order = new Map(targets.map((view, i) => [refKey(view), i]))
+    for (const refs of [result.done, result.skipped]) {
+      refs.sort((a, b) => (order.get(refKey(a)) ?? 0) - (order.get(refKey(b)) ?? 0))
+    }
+    return this.#finish(group, options, result)
   }
 
   /** Marks the selected records as discarded (recorded with the reason); nothing is produced. */
@@ -114,137 +185,119 @@ export class DlqOperations {
     if (!options.reason?.trim()) {
       throw new LedgerError('VALIDATION_FAILED', 'A discard needs a reason; it is kept in the audit trail.')
     }
-    return this.#act(group, selection, options, 'discard', async () => {})
-  }
-
-  async #act(
-    group: string,
-    selection: DlqSelection,
-    options: DlqActionOptions,
-    action: 'replay' | 'discard',
-    effect: (loaded: Loaded) => Promise<void>,
-  ): Promise<DlqActionResult> {
-    const all = await this.#load(group)
-    const result: DlqActionResult = { action, done: [], skipped: [], missing: [] }
-    let targets: Loaded[]
-    if ('records' in selection) {
-      const byKey = new Map(all.map((l) => [refKey(l.view), l]))
-      targets = []
-      for (const ref of selection.records) {
-        const found = byKey.get(refKey(ref))
-        if (found) targets.push(found)
-        else result.missing.push(ref)
-      }
-    } else {
-      targets = all.filter(({ view }) => matches(view, { ...selection.filter, status: 'pending' }))
-    }
+    const { targets, result } = await this.#select(group, selection, 'discard')
     let done = 0
-    for (const target of targets) {
-      const ref = { partition: target.view.partition, offset: target.view.offset }
-      const applied = await this.#store.once(
-        {
-          group,
-          ref,
-          action,
-          actor: options.actor,
-          reason: options.reason ?? null,
-          targetTopic: action === 'replay' ? target.view.originalTopic : null,
-          eventId: target.view.event?.eventId ?? null,
-          errorClass: target.view.errorClass ?? null,
-        },
-        () => effect(target),
-      )
-      ;(applied ? result.done : result.skipped).push(ref)
+    for (const view of targets) {
+      await this.#apply(group, view, options, 'discard', result, async () => {})
       options.onProgress?.({ done: ++done, total: targets.length })
     }
-    this.#observe(group, all, new Set(result.done.map(refKey)))
+    return this.#finish(group, options, result)
+  }
+
+  /** The indexed records a selection names (listed ones, or every pending one matching a filter). */
+  async #select(
+    group: string,
+    selection: DlqSelection,
+    action: 'replay' | 'discard',
+  ): Promise<{ targets: DlqRecordView[]; result: DlqActionResult }> {
+    await this.#catchUp(group)
+    const result: DlqActionResult = { action, done: [], skipped: [], missing: [] }
+    if ('records' in selection) {
+      const found = new Map((await this.#index.find(group, selection.records)).map((v) => [refKey(v), v]))
+      const targets: DlqRecordView[] = []
+      for (const ref of selection.records) {
+        const view = found.get(refKey(ref))
+        if (view) targets.push(view)
+        else result.missing.push(ref)
+      }
+      return { targets, result }
+    }
+    const filter = { ...selection.filter, status: 'pending' as const }
+    const targets: DlqRecordView[] = []
+    for (let after: DlqRecordRef | undefined; ;) {
+      const page = await this.#index.page(group, filter, { limit: SELECTION_PAGE, after })
+      targets.push(...page)
+      const last = page.at(-1)
+      if (!last || page.length < SELECTION_PAGE) return { targets, result }
+      after = last
+    }
+  }
+
+  async #apply(
+    group: string,
+    view: DlqRecordView,
+    options: DlqActionOptions,
+    action: 'replay' | 'discard',
+    result: DlqActionResult,
+    effect: () => Promise<void>,
+  ): Promise<void> {
+    const ref = { partition: view.partition, offset: view.offset }
+    const applied = await this.#actions.once(
+      {
+        group,
+        ref,
+        action,
+        actor: options.actor,
+        reason: options.reason ?? null,
+        targetTopic: action === 'replay' ? view.originalTopic : null,
+        eventId: view.event?.eventId ?? null,
+        errorClass: view.errorClass ?? null,
+      },
+      effect,
+    )
+    ;(applied ? result.done : result.skipped).push(ref)
+  }
+
+  async #produce(dlqTopic: string, view: DlqRecordView, record: IncomingRecord): Promise<void> {
+    await this.#o.sink.produceRaw({
+      topic: view.originalTopic,
+      key: view.key,
+      value: record.value ?? Buffer.alloc(0),
+      headers: {
+        ...withoutRetryHeaders(record.headers),
+        [REPLAYED_FROM_HEADER]: `${dlqTopic}/${view.partition}/${view.offset}`,
+      },
+    })
+  }
+
+  async #finish(group: string, options: DlqActionOptions, result: DlqActionResult): Promise<DlqActionResult> {
+    await this.#observe(group)
     this.#logger.info(
-      { group, action, actor: options.actor, done: result.done.length, skipped: result.skipped.length },
-      `DLQ ${action} finished`,
+      {
+        group,
+        action: result.action,
+        actor: options.actor,
+        done: result.done.length,
+        skipped: result.skipped.length,
+      },
+      `DLQ ${result.action} finished`,
     )
     return result
   }
 
-  async #load(group: string): Promise<Loaded[]> {
-    const [records, resolutions] = await Promise.all([
-      readTopic(this.#o.transport, dlqTopicName(group)),
-      this.#store.resolutions(group),
-    ])
-    return Promise.all(
-      records.map(async (record) => ({ record, view: await this.#view(group, record, resolutions) })),
+  #catchUp(group: string): Promise<number> {
+    return this.#indexer.catchUp(group, { timeoutMs: this.#o.catchUpTimeoutMs })
+  }
+
+  /** Sets the pending gauges from the index. */
+  async #observe(group: string): Promise<void> {
+    if (!this.#pending && !this.#oldest) return
+    const { count, oldest } = await this.#index.pending(group)
+    this.#pending?.set({ group }, count)
+    this.#oldest?.set({ group }, oldest ? (Date.now() - oldest.getTime()) / 1000 : 0)
+  }
+}
+
+/** `<partition>:<offset>`, the `next` of a page. */
+function parseCursor(cursor: string): DlqRecordRef {
+  const match = /^(\d+):(\d+)$/.exec(cursor)
+  if (!match) {
+    throw new LedgerError(
+      'VALIDATION_FAILED',
+      `Invalid page cursor "${cursor}": expected the "next" of the previous page, <partition>:<offset>.`,
     )
   }
-
-  async #view(
-    group: string,
-    record: IncomingRecord,
-    resolutions: Map<string, DlqActionRow>,
-  ): Promise<DlqRecordView> {
-    const state = readRetryState(record)
-    const resolution = resolutions.get(refKey(record))
-    const view: DlqRecordView = {
-      group,
-      partition: record.partition,
-      offset: record.offset,
-      key: record.key?.toString() ?? null,
-      deadLetteredAt: new Date(record.timestamp).toISOString(),
-      originalTopic: state.origin.topic,
-      originalPartition: state.origin.partition,
-      originalOffset: state.origin.offset,
-      attempt: state.attempt,
-      failureKind: state.failureKind,
-      errorClass: state.errorClass,
-      errorMessage: state.errorMessage,
-      firstFailureAt: record.headers[RETRY_HEADERS.firstFailureAt],
-      status: resolution ? (resolution.action === 'replay' ? 'replayed' : 'discarded') : 'pending',
-      ...(resolution && {
-        resolution: {
-          action: resolution.action,
-          actor: resolution.actor,
-          at: resolution.at.toISOString(),
-          reason: resolution.reason,
-        },
-      }),
-    }
-    try {
-      view.event = summary(await this.#o.codec.decode(record.value ?? Buffer.alloc(0)))
-    } catch (err) {
-      view.decodeError = describeError(err).message
-    }
-    return view
-  }
-
-  /** Sets the pending gauges; `resolvedNow` are records acted on since `all` was loaded. */
-  #observe(group: string, all: Loaded[], resolvedNow: ReadonlySet<string>): void {
-    const pending = all.filter(({ view }) => view.status === 'pending' && !resolvedNow.has(refKey(view)))
-    this.#pending?.set({ group }, pending.length)
-    const oldest = Math.min(...pending.map(({ record }) => record.timestamp))
-    this.#oldest?.set({ group }, Number.isFinite(oldest) ? (Date.now() - oldest) / 1000 : 0)
-  }
-}
-
-function summary(event: LedgerEvent): NonNullable<DlqRecordView['event']> {
-  return {
-    eventId: event.eventId,
-    source: event.source,
-    type: event.type,
-    entityType: event.entityType,
-    entityId: event.entityId,
-    entityVersion: event.entityVersion,
-    occurredAt: event.occurredAt.toISOString(),
-    bodyBytes: event.rawBody.length,
-  }
-}
-
-function matches(view: DlqRecordView, filter: DlqFilter): boolean {
-  const at = Date.parse(view.deadLetteredAt)
-  return (
-    (filter.source === undefined || view.event?.source === filter.source) &&
-    (filter.errorClass === undefined || view.errorClass === filter.errorClass) &&
-    (filter.since === undefined || at >= filter.since.getTime()) &&
-    (filter.until === undefined || at < filter.until.getTime()) &&
-    (filter.status === undefined || filter.status === 'all' || view.status === filter.status)
-  )
+  return { partition: Number(match[1]), offset: String(BigInt(match[2]!)) }
 }
 
 function notFound(group: string, ref: DlqRecordRef): LedgerError {

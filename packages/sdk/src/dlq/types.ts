@@ -58,6 +58,23 @@ export interface DlqFilter {
   status?: DlqStatus | 'all'
 }
 
+/** Which page of a list: at most `limit` records after the cursor `after`. */
+export interface DlqPageOptions {
+  /** @default 100 */
+  limit?: number
+  /** The `next` of the previous page (`<partition>:<offset>`): records after that one. */
+  after?: string | undefined
+}
+
+/** One page of a list. */
+export interface DlqPage {
+  /** Records matching the filter, all pages together. */
+  total: number
+  records: DlqRecordView[]
+  /** Cursor of the next page (`<partition>:<offset>` of this page's last record); absent on the last page. */
+  next?: string
+}
+
 /** Which records a replay or discard acts on: listed ones, or every pending one matching a filter. */
 export type DlqSelection = { records: DlqRecordRef[] } | { filter: DlqFilter }
 

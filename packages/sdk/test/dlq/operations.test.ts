@@ -36,7 +36,7 @@ async function dlqFixture(t: Parameters<typeof consumerFixture>[0]) {
 const waitForDlq = (dlq: DlqOperations, f: ConsumerFixture, n: number) =>
   waitFor(
     async () => {
-      const records = await dlq.list(f.group)
+      const { records } = await dlq.list(f.group)
       return records.length === n && records
     },
     { timeoutMs: 20_000, description: `${n} DLQ records` },
@@ -101,7 +101,7 @@ describe('DLQ operations', () => {
       { action: 'replay', outcome: 'done', actor: 'alice', target_topic: f.topic },
       { action: 'replay', outcome: 'skipped', actor: 'bob', target_topic: f.topic },
     ])
-    const [after] = await dlq.list(f.group)
+    const [after] = (await dlq.list(f.group)).records
     assert.equal(after!.status, 'replayed')
     assert.equal(after!.resolution?.actor, 'alice')
   })
@@ -117,13 +117,13 @@ describe('DLQ operations', () => {
     await f.publish([testEvent('bad-1', 1), testEvent('bad-2', 1)])
     await f.produceRaw(Buffer.from([0, 0, 0]))
     await waitForDlq(dlq, f, 3)
-    assert.equal((await dlq.list(f.group, { errorClass: 'VALIDATION_FAILED' })).length, 2)
-    assert.equal((await dlq.list(f.group, { errorClass: 'DECODE_FAILED' })).length, 1)
-    assert.equal((await dlq.list(f.group, { source: 'test' })).length, 2)
-    assert.equal((await dlq.list(f.group, { since })).length, 3)
-    assert.equal((await dlq.list(f.group, { until: since })).length, 0)
+    assert.equal((await dlq.list(f.group, { errorClass: 'VALIDATION_FAILED' })).total, 2)
+    assert.equal((await dlq.list(f.group, { errorClass: 'DECODE_FAILED' })).total, 1)
+    assert.equal((await dlq.list(f.group, { source: 'test' })).total, 2)
+    assert.equal((await dlq.list(f.group, { since })).total, 3)
+    assert.equal((await dlq.list(f.group, { until: since })).total, 0)
 
-    const [one] = await dlq.list(f.group, { errorClass: 'VALIDATION_FAILED' })
+    const [one] = (await dlq.list(f.group, { errorClass: 'VALIDATION_FAILED' })).records
     const detail = await dlq.show(f.group, one!)
     assert.equal(detail.headers['ledger-original-topic'], f.topic)
     assert.equal(detail.event?.source, 'test')
@@ -137,7 +137,7 @@ describe('DLQ operations', () => {
       { actor: 'carol', reason: 'test data' },
     )
     assert.equal(discarded.done.length, 2)
-    assert.equal((await dlq.list(f.group, { status: 'pending' })).length, 1)
+    assert.equal((await dlq.list(f.group, { status: 'pending' })).total, 1)
     // A discarded record is not replayed afterwards.
     const replay = await dlq.replay(f.group, { records: [one!] }, { actor: 'dave' })
     assert.deepEqual([replay.done.length, replay.skipped.length], [0, 1])

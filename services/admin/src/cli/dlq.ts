@@ -8,18 +8,20 @@ import {
   connectRawProducer,
   createKafkajsTransport,
   type DlqActionResult,
-  type DlqRecordView,
+  type DlqPage,
 } from '@ledger/sdk'
 import { csv, parseEnv, stackEnvSchema } from '@ledger/service-kit'
-import { dlqFilterSchema, dlqRefSchema, parseRequest } from '../dlq/requests.js'
+import { dlqFilterSchema, dlqPageSchema, dlqRefSchema, parseRequest } from '../dlq/requests.js'
 
 export const DLQ_HELP = `Usage: npm run dlq -- <command> --group <group> [options]
 
 Inspect and act on a consumer group's dead-letter queue (<group>.dlq).
 
 Commands:
-  list                       List DLQ records (oldest first) with their status.
+  list                       List one page of DLQ records (oldest first) with their status.
   show <p:o>                 Show one record: every header and the decoded envelope.
+  reindex [--rebuild]        Bring the DLQ index up to date with the topic (every command does
+                             this first, within 30 s); --rebuild re-reads the whole topic.
   replay (<p:o>... | --all)  Produce records to their original topic, once each.
   discard (<p:o>... | --all) --reason <text>
                              Mark records as discarded (nothing is produced).
@@ -31,11 +33,18 @@ Options:
   --since <time>             Only records dead-lettered at or after this ISO 8601 time
   --until <time>             Only records dead-lettered before this ISO 8601 time
   --status <status>          list only: pending | replayed | discarded | all (default all)
+  --limit <n>                list only: records per page, 1-10000 (default 100)
+  --after <p:o>              list only: the page after this record (the "next page" printed)
+  --rebuild                  reindex only: forget the index positions and re-read the topic
   --all                      replay/discard: every pending record matching the filters
   --actor <name>             Recorded as who acted (default cli:<OS user>)
   --reason <text>            Recorded as why (required for discard)
   --json                     Print JSON instead of a table
   -h, --help                 Show this help
+
+Listing and showing read the DLQ index in PostgreSQL (dlq_index), which each command first
+catches up from the topic: only records dead-lettered since the last command are read from Kafka.
+Replays read the records they produce from Kafka.
 
 Replays are idempotent: a record replayed or discarded before is skipped (and the attempt is
 recorded). Consumers check event versions, so a replayed event older than the entity's current
@@ -45,6 +54,8 @@ Environment: DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL (defaults: the loc
 
 Examples:
   npm run dlq -- list --group ledger.projector --error-class DECODE_FAILED
+  npm run dlq -- list --group ledger.projector --limit 50 --after 2:17
+  npm run dlq -- reindex --group ledger.projector
   npm run dlq -- show --group ledger.projector 2:17
   npm run dlq -- replay --group ledger.projector --all --source stripe --reason "schema fixed"
   npm run dlq -- discard --group ledger.projector 2:17 --reason "test event"
@@ -62,7 +73,10 @@ const defaultIo: CliIo = {
   env: process.env,
 }
 
-const COMMANDS = ['list', 'show', 'replay', 'discard'] as const
+const COMMANDS = ['list', 'show', 'reindex', 'replay', 'discard'] as const
+
+/** `reindex` may read a large backlog: it gets far longer than the other commands' 30 s. */
+const REINDEX_TIMEOUT_MS = 3_600_000
 
 /** Runs the DLQ CLI; returns the process exit code (0 ok, 1 failure, 2 usage error). */
 export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
@@ -78,6 +92,9 @@ export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo):
         since: { type: 'string' },
         until: { type: 'string' },
         status: { type: 'string' },
+        limit: { type: 'string' },
+        after: { type: 'string' },
+        rebuild: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         actor: { type: 'string' },
         reason: { type: 'string' },
@@ -119,6 +136,7 @@ export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo):
       },
       'filter options',
     )
+    const page = parseRequest(dlqPageSchema, { limit: values.limit, after: values.after }, 'page options')
     const records = refs.map((ref) => parseRequest(dlqRefSchema, ref, `record "${ref}"`))
     if ((command === 'replay' || command === 'discard') && (records.length === 0) === !values.all) {
       throw new LedgerError(
@@ -147,9 +165,17 @@ export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo):
     const print = (value: unknown) => io.out(JSON.stringify(value, null, 2))
     switch (command) {
       case 'list': {
-        const list = await dlq.list(group, filter)
+        const list = await dlq.list(group, filter, page)
         if (values.json) print(list)
         else printTable(list, io)
+        break
+      }
+      case 'reindex': {
+        const options = { timeoutMs: REINDEX_TIMEOUT_MS }
+        const indexed = values.rebuild
+          ? await dlq.rebuildIndex(group, options)
+          : await dlq.catchUp(group, options)
+        io.out(`indexed ${indexed} record(s); the DLQ index of ${group} is up to date`)
         break
       }
       case 'show':
@@ -188,7 +214,7 @@ export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo):
   }
 }
 
-function printTable(records: DlqRecordView[], io: CliIo): void {
+function printTable({ records, total, next }: DlqPage, io: CliIo): void {
   if (records.length === 0) {
     io.out('No DLQ records match.')
     return
@@ -208,7 +234,7 @@ function printTable(records: DlqRecordView[], io: CliIo): void {
       ].join('\t'),
     )
   }
-  io.out(`${records.length} record(s)`)
+  io.out(`${records.length} of ${total} record(s)${next ? `; next page: --after ${next}` : ''}`)
 }
 
 function printResult(result: DlqActionResult, io: CliIo): void {

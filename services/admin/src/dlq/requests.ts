@@ -26,6 +26,17 @@ export const dlqRefSchema = z
     return { partition: Number(partition), offset: String(offset) }
   })
 
+/** Which page of a list, as the API query string and the CLI flags give it. */
+export const dlqPageSchema = z.object({
+  /** @default 100 */
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** The `next` of the previous page, `<partition>:<offset>`. */
+  after: z
+    .string()
+    .regex(/^\d+:\d+$/, 'expected the "next" of the previous page, <partition>:<offset>')
+    .optional(),
+})
+
 const refObjectSchema = z.object({
   partition: z.number().int().min(0),
   offset: z.union([z.string().regex(/^\d+$/), z.number().int().min(0)]).transform(String),

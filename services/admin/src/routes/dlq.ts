@@ -3,13 +3,15 @@ import { DlqOperations, EnvelopeCodec, connectRawProducer, type OwnedRawProducer
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import type { AdminDeps } from '../app.js'
-import { dlqActionBodySchema, dlqFilterSchema, parseRequest, toSelection } from '../dlq/requests.js'
+import {
+  dlqActionBodySchema,
+  dlqFilterSchema,
+  dlqPageSchema,
+  parseRequest,
+  toSelection,
+} from '../dlq/requests.js'
 
-const listQuerySchema = dlqFilterSchema.extend({
-  group: z.string().min(1),
-  /** @default 100 */
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
-})
+const listQuerySchema = dlqFilterSchema.extend({ group: z.string().min(1), ...dlqPageSchema.shape })
 
 const showParamsSchema = z.object({
   group: z.string().min(1),
@@ -19,11 +21,13 @@ const showParamsSchema = z.object({
 
 /**
  * DLQ operations (see packages/sdk/ARCHITECTURE.md):
- * - `GET /dlq?group&source&errorClass&since&until&status&limit`: records, oldest first;
+ * - `GET /dlq?group&source&errorClass&since&until&status&limit&after`: one page of records, oldest
+ *   first, `{ group, total, records, next? }`; `after=<next>` asks for the following page;
  * - `GET /dlq/:group/:partition/:offset`: one record with every header and an envelope summary;
  * - `POST /dlq/replay` `{ group, actor, reason?, records | filter }`: to the original topic, once;
  * - `POST /dlq/discard` `{ group, actor, reason, records | filter }`.
- * Every replay and discard is recorded in `dlq_actions`.
+ * Every replay and discard is recorded in `dlq_actions`. Reads are served by the `dlq_index` table,
+ * brought up to date with the DLQ topic on each call.
  */
 export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
   // Connected on first replay: the admin API should start (and list) while Kafka producers warm up.
@@ -51,9 +55,8 @@ export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
   await dlq.migrate()
 
   api.get('/dlq', async (request) => {
-    const { group, limit, ...filter } = parseRequest(listQuerySchema, request.query, 'DLQ query')
-    const records = await dlq.list(group, filter)
-    return { group, total: records.length, records: records.slice(0, limit) }
+    const { group, limit, after, ...filter } = parseRequest(listQuerySchema, request.query, 'DLQ query')
+    return { group, ...(await dlq.list(group, filter, { limit, after })) }
   })
 
   api.get('/dlq/:group/:partition/:offset', async (request) => {

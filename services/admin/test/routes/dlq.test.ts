@@ -104,6 +104,30 @@ describe('DLQ admin API and CLI', () => {
       }>().total,
       0,
     )
+    const firstPage = (await query('limit=2')).json<{
+      total: number
+      records: DlqRecordView[]
+      next: string
+    }>()
+    assert.deepEqual(
+      [firstPage.total, firstPage.records.length, firstPage.next],
+      [3, 2, `${listed[1]!.partition}:${listed[1]!.offset}`],
+    )
+    const lastPage = (await query(`limit=2&after=${firstPage.next}`)).json<{
+      records: DlqRecordView[]
+      next?: string
+    }>()
+    assert.deepEqual(
+      lastPage.records.map((r) => r.event?.entityId),
+      ['order-3'],
+    )
+    assert.equal(lastPage.next, undefined, 'the last page has no next')
+    const badCursor = await query('after=page-2')
+    assert.equal(badCursor.statusCode, 400)
+    assert.match(
+      badCursor.json<{ message: string }>().message,
+      /after: expected the "next" of the previous page/,
+    )
     const bad = await query('since=yesterday')
     assert.equal(bad.statusCode, 400)
     assert.match(bad.json<{ message: string }>().message, /since: expected an ISO 8601 time/)
@@ -192,6 +216,22 @@ describe('DLQ admin API and CLI', () => {
       0,
     )
     assert.match(out.join('\n'), /skipped, already replayed or discarded: 1/)
+
+    // The index is derived: rebuilt from the topic, it keeps what dlq_actions says.
+    await pool.query(`UPDATE dlq_index SET error_class = 'CORRUPTED', status = 'pending'`)
+    out.length = 0
+    assert.equal(await runDlqCli(['reindex', '--group', group, '--rebuild'], io), 0)
+    assert.match(out.join('\n'), /indexed 3 record\(s\)/)
+    out.length = 0
+    assert.equal(await runDlqCli(['list', '--group', group, '--limit', '2'], io), 0)
+    assert.match(
+      out.join('\n'),
+      /\treplayed\tpermanent\tVALIDATION_FAILED\t.*\n.*\tdiscarded\tpermanent\tVALIDATION_FAILED\t/,
+    )
+    assert.match(
+      out.join('\n'),
+      new RegExp(`2 of 3 record\\(s\\); next page: --after ${second.partition}:${second.offset}`),
+    )
 
     const { rows } = await pool.query<{
       action: string
