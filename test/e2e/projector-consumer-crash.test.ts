@@ -3,47 +3,15 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, waitFor, type CleanupHost, type StackEnv } from '@ledger/testing'
-import { Kafka, PartitionAssigners, logLevel } from 'kafkajs'
+import { cleanupScope, joinForeignGroupMember, waitFor } from '@ledger/testing'
 import { ledgerCount, makeStorm, projectorFixture, publishAll } from './projector-support.js'
-
-/**
- * A member of `groupId` that only speaks an assignment protocol the SDK's consumer does not. While
- * it is in the group, the broker refuses every other member's join with INCONSISTENT_GROUP_PROTOCOL,
- * which kafkajs treats as non-retriable: its consumer crashes with `restart: false` and stays dead.
- * A real, reproducible crash (a second deployment sharing the group ID with another assignor).
- */
-async function joinForeignMember(
-  t: CleanupHost,
-  stack: StackEnv,
-  groupId: string,
-  topic: string,
-): Promise<{ leave(): Promise<void> }> {
-  const kafka = new Kafka({ brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING })
-  const roundRobin = PartitionAssigners.roundRobin
-  const member = kafka.consumer({
-    groupId,
-    partitionAssigners: [(config) => ({ ...roundRobin(config), name: 'ForeignAssigner' })],
-  })
-  await member.connect()
-  await member.subscribe({ topic })
-  // Resolves once the member has joined and synced: the group now speaks only ForeignAssigner.
-  await member.run({ eachMessage: async () => {} })
-  let left = false
-  const leave = async () => {
-    if (left) return
-    left = true
-    await member.disconnect()
-  }
-  t.after(leave)
-  return { leave }
-}
 
 describe('projector whose Kafka consumer crashed for good (non-retriable, restart: false)', () => {
   it('is not ready while the consumer is dead, recreates it with backoff and consumes again', async (test) => {
     const t = cleanupScope(test)
     const { stack, topic, groupId, env } = await projectorFixture(t, 'consumer-crash')
-    const foreign = await joinForeignMember(t, stack, groupId, topic)
+    // The broker refuses the projector's join for as long as this member stays (restart: false).
+    const foreign = await joinForeignGroupMember(t, { brokers: stack.kafkaBrokers, groupId, topic })
 
     const { app, projector } = await buildProjectorApp(
       loadProjectorConfig({ ...env, PROJECTOR_SESSION_TIMEOUT_MS: '6000' }),
@@ -78,7 +46,7 @@ describe('projector whose Kafka consumer crashed for good (non-retriable, restar
   it('exits non-zero with PROJECTOR_ON_CONSUMER_CRASH=exit, so a supervisor restarts it', async (test) => {
     const t = cleanupScope(test)
     const { stack, topic, groupId, env } = await projectorFixture(t, 'consumer-crash-exit')
-    await joinForeignMember(t, stack, groupId, topic)
+    await joinForeignGroupMember(t, { brokers: stack.kafkaBrokers, groupId, topic })
 
     const child = spawn(
       process.execPath,
