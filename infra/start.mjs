@@ -88,7 +88,18 @@ if (!existsSync(`${repoRoot}/node_modules/.package-lock.json`))
   runStep('installing dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund'])
 runStep('building (tsc --build)', 'npm', ['run', '--silent', 'build'])
 
+// Ctrl-C while the infrastructure comes up must not leave what was already started running:
+// note it, let ensureStack finish (it stops what it started if it fails), then stop all of it.
+let interrupted = false
+const interruptStart = () => {
+  interrupted = true
+  log('stopping once the infrastructure being started has come up…')
+}
+process.on('SIGINT', interruptStart)
+process.on('SIGTERM', interruptStart)
 const stack = await ensureStack({ prometheus: true, log })
+process.off('SIGINT', interruptStart)
+process.off('SIGTERM', interruptStart)
 const env = { ...process.env, ...stack.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }
 for (const [key, value] of Object.entries(DEV_DEFAULTS)) {
   if (!env[key]) {
@@ -112,28 +123,38 @@ const supervisor = new Supervisor({
   restart: { maxRestarts },
 })
 
-let stopping = false
-async function stopEverything(code) {
-  if (stopping) return
-  stopping = true
-  log('stopping services…')
-  await supervisor.stop()
-  log(
-    stack.started.length > 0
-      ? `stopping ${stack.started.join(', ')}…`
-      : 'infrastructure was reused; leaving it running',
-  )
-  await stack.stop()
-  log('stopped')
-  process.exit(code)
+/** @type {Promise<never> | undefined} */
+let stopping
+/** Stops the services, then the infrastructure this launcher started, and exits with `code`. */
+function stopEverything(code) {
+  stopping ??= (async () => {
+    log('stopping services…')
+    await supervisor.stop()
+    log(
+      stack.started.length > 0
+        ? `stopping ${stack.started.join(', ')}…`
+        : 'infrastructure was reused; leaving it running',
+    )
+    await stack.stop()
+    log('stopped')
+    process.exit(code)
+  })()
+  return stopping
 }
 process.on('SIGINT', () => void stopEverything(0))
 process.on('SIGTERM', () => void stopEverything(0))
+// A bug in the launcher itself must not orphan the stack either.
+process.on('uncaughtException', (err) => {
+  log(`launcher failed: ${err.stack ?? err}`)
+  void stopEverything(1)
+})
+if (interrupted) await stopEverything(0)
 
 try {
   await supervisor.start()
 } catch (err) {
-  log(err.message)
+  // When a stop is already under way (Ctrl-C while starting), this waits for it and its exit code.
+  if (!stopping) log(err.message)
   await stopEverything(1)
 }
 

@@ -61,6 +61,7 @@ export class Supervisor {
   /** Starts the services in order, each once the previous one is ready; throws when one is not. */
   async start() {
     for (const entry of this.services.values()) {
+      if (this.stopping) throw new Error('stopped before every service was started')
       const child = this.#spawn(entry)
       this.options.log(`${entry.spec.name}: started (pid ${child.pid})`)
       await this.#waitAnswering(entry, child, '/readyz')
