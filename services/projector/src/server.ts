@@ -10,7 +10,10 @@ function exitForRestart(app: FastifyInstance, err: unknown): void {
     'Kafka consumer crashed for good (PROJECTOR_ON_CONSUMER_CRASH=exit); exiting with code 1 so the supervisor restarts the projector',
   )
   setTimeout(() => process.exit(1), 15_000).unref()
-  void app.close().finally(() => process.exit(1))
+  app.close().then(
+    () => process.exit(1),
+    () => process.exit(1),
+  )
 }
 
 const config = loadProjectorConfig()

@@ -95,7 +95,7 @@ export class AdminSourceSync {
     listener?.end().catch(() => {})
   }
 
-  /** Opens a connection of its own (a pooled one would be handed out again) and LISTENs on it. */
+  /** Opens a connection of its own (a LISTEN holds it for good, so not one of the pool's) and LISTENs. */
   async #listen(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.#options.connectionString,
