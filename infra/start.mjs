@@ -95,11 +95,11 @@ const interruptStart = () => {
   interrupted = true
   log('stopping once the infrastructure being started has come up…')
 }
-process.on('SIGINT', interruptStart)
-process.on('SIGTERM', interruptStart)
+// SIGHUP: the terminal closed.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
+for (const signal of STOP_SIGNALS) process.on(signal, interruptStart)
 const stack = await ensureStack({ prometheus: true, log })
-process.off('SIGINT', interruptStart)
-process.off('SIGTERM', interruptStart)
+for (const signal of STOP_SIGNALS) process.off(signal, interruptStart)
 const env = { ...process.env, ...stack.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }
 for (const [key, value] of Object.entries(DEV_DEFAULTS)) {
   if (!env[key]) {
@@ -141,8 +141,7 @@ function stopEverything(code) {
   })()
   return stopping
 }
-process.on('SIGINT', () => void stopEverything(0))
-process.on('SIGTERM', () => void stopEverything(0))
+for (const signal of STOP_SIGNALS) process.on(signal, () => void stopEverything(0))
 // A bug in the launcher itself must not orphan the stack either.
 process.on('uncaughtException', (err) => {
   log(`launcher failed: ${err.stack ?? err}`)
