@@ -1,21 +1,27 @@
 #!/usr/bin/env node
 // `npm start`: the whole stack in the foreground. Installs dependencies when missing, builds,
 // starts the infrastructure that is not already running (infra/lib/stack.mjs), then runs the
-// services (ingest :8080, admin :8081, projector :8082) with readable log lines. Ctrl-C stops
-// the services, then exactly the infrastructure this command started.
-import { spawn, spawnSync } from 'node:child_process'
+// services (ingest :8080, admin :8081, projector :8082) with readable log lines, restarting a
+// service that dies (infra/lib/supervisor.mjs). Ctrl-C or SIGTERM stops the services, then exactly
+// the infrastructure this command started; so does a service that keeps dying (exit code 1).
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createInterface } from 'node:readline'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { ensureStack } from './lib/stack.mjs'
 import { repoRoot } from './lib/paths.mjs'
 import { stderrLog as log } from './lib/progress.mjs'
+import { RESTART_DEFAULTS, Supervisor } from './lib/supervisor.mjs'
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`Usage: npm start
 
 Brings up Kafka, the schema registry, PostgreSQL and Prometheus (reusing any already running),
-then runs ingest (:8080), admin (:8081) and projector (:8082) in the foreground. Ctrl-C stops all.
+then runs ingest (:8080), admin (:8081) and projector (:8082) in the foreground. Ctrl-C (or
+SIGTERM) stops the services and the infrastructure this command started.
+
+A service that dies (crash, SIGKILL, out of memory) is restarted after a backoff (1 s doubling
+to 30 s, with jitter); to restart one service, kill it (kill <pid>, pids are logged) and the
+launcher starts it again. A service that dies more than LEDGER_START_MAX_RESTARTS times within
+10 minutes makes the launcher stop everything it started and exit with code 1.
 
 Environment (all optional):
   LEDGER_SOURCES        sources file (default infra/sources.dev.yaml, development secrets)
@@ -25,6 +31,7 @@ Environment (all optional):
                         writing source "orders"; INGEST_EVENT_GRANTS grants others)
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, PROMETHEUS_URL   use existing servers
   INGEST_PORT (8080), ADMIN_PORT (8081), PROJECTOR_PORT (8082), LOG_LEVEL (info)
+  LEDGER_START_MAX_RESTARTS   restarts of one service within 10 minutes (default ${RESTART_DEFAULTS.maxRestarts})
 `)
   process.exit(0)
 }
@@ -72,41 +79,28 @@ const SERVICES = [
   { name: 'ingest', port: Number(process.env.INGEST_PORT ?? 8080) },
 ]
 
-function startService(service, env) {
-  const child = spawn(process.execPath, [`services/${service.name}/dist/server.js`], {
-    cwd: repoRoot,
-    env: { ...env, PORT: String(service.port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) =>
-      process.stdout.write(`[${service.name.padEnd(9)}] ${formatLogLine(line)}\n`),
-    )
-  }
-  return child
-}
-
-async function waitReady(service, child) {
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${service.name} exited with code ${child.exitCode} (see its log above)`)
-    try {
-      const res = await fetch(`http://127.0.0.1:${service.port}/readyz`)
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
-    await sleep(250)
-  }
-  throw new Error(`${service.name} did not become ready on :${service.port} within 60 s`)
+const maxRestarts = Number(process.env.LEDGER_START_MAX_RESTARTS ?? RESTART_DEFAULTS.maxRestarts)
+if (!Number.isInteger(maxRestarts) || maxRestarts < 0) {
+  log(`LEDGER_START_MAX_RESTARTS must be a whole number ≥ 0, got "${process.env.LEDGER_START_MAX_RESTARTS}"`)
+  process.exit(2)
 }
 
 if (!existsSync(`${repoRoot}/node_modules/.package-lock.json`))
   runStep('installing dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund'])
 runStep('building (tsc --build)', 'npm', ['run', '--silent', 'build'])
 
+// Ctrl-C while the infrastructure comes up must not leave what was already started running:
+// note it, let ensureStack finish (it stops what it started if it fails), then stop all of it.
+let interrupted = false
+const interruptStart = () => {
+  interrupted = true
+  log('stopping once the infrastructure being started has come up…')
+}
+// SIGHUP: the terminal closed.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
+for (const signal of STOP_SIGNALS) process.on(signal, interruptStart)
 const stack = await ensureStack({ prometheus: true, log })
+for (const signal of STOP_SIGNALS) process.off(signal, interruptStart)
 const env = { ...process.env, ...stack.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }
 for (const [key, value] of Object.entries(DEV_DEFAULTS)) {
   if (!env[key]) {
@@ -117,43 +111,50 @@ for (const [key, value] of Object.entries(DEV_DEFAULTS)) {
   }
 }
 
-const children = new Map()
-let stopping = false
-async function stopEverything(code) {
-  if (stopping) return
-  stopping = true
-  log('stopping services…')
-  for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM')
-  await Promise.all(
-    [...children.values()].map((child) =>
-      child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined,
-    ),
-  )
-  log(
-    stack.started.length > 0
-      ? `stopping ${stack.started.join(', ')}…`
-      : 'infrastructure was reused; leaving it running',
-  )
-  await stack.stop()
-  log('stopped')
-  process.exit(code)
+const supervisor = new Supervisor({
+  services: SERVICES.map((s) => ({ ...s, args: [`services/${s.name}/dist/server.js`] })),
+  env,
+  cwd: repoRoot,
+  log,
+  onLine: (name, line) => process.stdout.write(`[${name.padEnd(9)}] ${formatLogLine(line)}\n`),
+  onGiveUp: (reason) => {
+    log(reason)
+    void stopEverything(1)
+  },
+  restart: { maxRestarts },
+})
+
+/** @type {Promise<never> | undefined} */
+let stopping
+/** Stops the services, then the infrastructure this launcher started, and exits with `code`. */
+function stopEverything(code) {
+  stopping ??= (async () => {
+    log('stopping services…')
+    await supervisor.stop()
+    log(
+      stack.started.length > 0
+        ? `stopping ${stack.started.join(', ')}…`
+        : 'infrastructure was reused; leaving it running',
+    )
+    await stack.stop()
+    log('stopped')
+    process.exit(code)
+  })()
+  return stopping
 }
-process.on('SIGINT', () => void stopEverything(0))
-process.on('SIGTERM', () => void stopEverything(0))
+for (const signal of STOP_SIGNALS) process.on(signal, () => void stopEverything(0))
+// A bug in the launcher itself must not orphan the stack either.
+process.on('uncaughtException', (err) => {
+  log(`launcher failed: ${err.stack ?? err}`)
+  void stopEverything(1)
+})
+if (interrupted) await stopEverything(0)
 
 try {
-  for (const service of SERVICES) {
-    const child = startService(service, env)
-    children.set(service.name, child)
-    child.on('exit', (code, signal) => {
-      if (stopping) return
-      log(`${service.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`)
-      void stopEverything(1)
-    })
-    await waitReady(service, child)
-  }
+  await supervisor.start()
 } catch (err) {
-  log(err.message)
+  // When a stop is already under way (Ctrl-C while starting), this waits for it and its exit code.
+  if (!stopping) log(err.message)
   await stopEverything(1)
 }
 
@@ -164,4 +165,4 @@ log(`ready:
   registry   ${env.SCHEMA_REGISTRY_URL}
   ${env.PROMETHEUS_URL ? `prometheus ${env.PROMETHEUS_URL}` : 'prometheus (not installed: apt-get install prometheus)'}
   try it:    npm run demo     (signs a webhook, sends it, shows the projection)
-  Ctrl-C stops everything.`)
+  a service that dies is restarted (kill <pid> restarts one); Ctrl-C stops everything.`)

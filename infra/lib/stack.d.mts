@@ -71,3 +71,9 @@ export function startPrometheus(options: {
   name?: string
   log?: (line: string) => void
 }): Promise<{ url: string; logFile: string; stop(): Promise<void>; kill(): Promise<void> }>
+
+/** `count` distinct TCP ports nobody listens on right now. */
+export function freeTcpPorts(count: number): Promise<number[]>
+
+/** True when a PostgreSQL server answers on host:port. */
+export function postgresAnswers(host: string, port: number, timeoutMs?: number): Promise<boolean>

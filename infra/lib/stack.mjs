@@ -12,6 +12,7 @@ import { exists, listPidfiles, ownedPid, readPidfile, removePidfile, stopPid } f
 import { since, stderrLog } from './progress.mjs'
 
 export { startKafkaBroker, startPostgresCluster, startPrometheus, DEFAULT_TARGETS }
+export { freeTcpPorts, postgresAnswers } from './probes.mjs'
 
 /**
  * @typedef {object} StackEnv

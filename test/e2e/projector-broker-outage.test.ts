@@ -41,6 +41,11 @@ describe('projector while Kafka restarts', () => {
       description: 'every event applied after Kafka returned',
     })
     await assertMatchesOracle(projector.pool, storm)
+    // The consumer crashed (retriably) during the outage; kafkajs restarted it and readiness follows.
+    await waitFor(async () => (await app.inject({ url: '/readyz' })).statusCode === 200, {
+      timeoutMs: 30_000,
+      description: '/readyz 200 once the restarted consumer joined again',
+    })
     await assertNothingParked(stack, groupId, 'a broker restart is no reason to retry or dead-letter')
   })
 })

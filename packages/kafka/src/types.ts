@@ -82,7 +82,11 @@ export interface ConsumerRunOptions {
 export interface ConsumerGroupEvents {
   /** Partitions this member now owns (after each rebalance). */
   onAssign?: (assignment: TopicPartitions[]) => void
-  onCrash?: (err: unknown) => void
+  /**
+   * The client's consumer crashed. `restart` says whether the client restarts it by itself (a
+   * retriable error); when false the consumer is dead for good and must be recreated.
+   */
+  onCrash?: (err: unknown, info: { restart: boolean }) => void
 }
 
 export interface ConsumerTransport {

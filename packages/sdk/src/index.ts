@@ -2,6 +2,8 @@ export { subscribe } from './consumer/subscribe.js'
 export type {
   BatchContext,
   ConsumedEvent,
+  ConsumerState,
+  FatalCrashPolicy,
   RawRecordSink,
   RecordOrigin,
   RetryPolicy,

@@ -1,6 +1,7 @@
 export { cleanupScope } from './cleanup.js'
 export { type CleanupHost, createTestDatabase } from './database.js'
 export { createTestPool } from './database-pool.js'
+export { joinForeignGroupMember } from './foreign-group-member.js'
 export { uniqueName } from './names.js'
 export { serviceEnv, writeSourcesFile } from './service-env.js'
 export { type StackEnv, stackEnv } from './stack-env.js'

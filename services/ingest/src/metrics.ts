@@ -20,6 +20,7 @@ export class IngestMetrics {
   readonly inFlight: Gauge
   readonly batchRecords: Histogram
   readonly brokerAvailable: Gauge
+  readonly sourcesListening: Gauge
 
   constructor(registry: Registry) {
     const registers = [registry]
@@ -83,5 +84,10 @@ export class IngestMetrics {
       registers,
     })
     this.brokerAvailable.set(1)
+    this.sourcesListening = new Gauge({
+      name: 'ledger_ingest_sources_listening',
+      help: '1 while ingest LISTENs for admin source changes; 0 while it reconnects (polling meanwhile) or when LEDGER_MASTER_KEYS is unset.',
+      registers,
+    })
   }
 }

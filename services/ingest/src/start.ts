@@ -45,6 +45,8 @@ export async function startIngest(
     options: '-c synchronous_commit=off -c enable_seqscan=off',
   })
   await migrateDeliveries(pool)
+  const registry = createMetricsRegistry('ingest')
+  const metrics = new IngestMetrics(registry)
   let sync: AdminSourceSync | undefined
   if (config.masterKeys) {
     await migrateSourceStore(pool)
@@ -53,9 +55,10 @@ export async function startIngest(
       store,
       registry: sources,
       fileSources,
-      pool,
+      connectionString: config.databaseUrl,
       pollMs: config.sourcesPollMs,
       logger,
+      onListening: (listening) => metrics.sourcesListening.set(listening ? 1 : 0),
     })
     await sync.start()
   } else {
@@ -72,8 +75,6 @@ export async function startIngest(
   await admin.ensureTopics(declareTopology({ eventTopics: topics }))
   await admin.disconnect()
 
-  const registry = createMetricsRegistry('ingest')
-  const metrics = new IngestMetrics(registry)
   const probe = kafkaProbe(config.kafkaBrokers)
   const broker = new BrokerHealth({
     probe: () => probe.run(),

@@ -20,6 +20,13 @@ const projectorEnvSchema = stackEnvSchema.extend({
    * @default 30000
    */
   PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * When the Kafka consumer crashes for good (kafkajs gives it up): `recreate` builds a new one
+   * after a backoff, `exit` exits non-zero so a supervisor restarts the process. Either way
+   * /readyz answers 503 while nothing is consumed.
+   * @default 'recreate'
+   */
+  PROJECTOR_ON_CONSUMER_CRASH: z.enum(['recreate', 'exit']).default('recreate'),
 })
 
 export interface ProjectorConfig extends StackConfig {
@@ -27,6 +34,7 @@ export interface ProjectorConfig extends StackConfig {
   topics: string[]
   partitionsConcurrently: number
   sessionTimeoutMs: number
+  onConsumerCrash: 'recreate' | 'exit'
 }
 
 /** Reads the projector's configuration from the environment once, failing fast on bad values. */
@@ -38,5 +46,6 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
     topics: csv(parsed.PROJECTOR_TOPICS),
     partitionsConcurrently: parsed.PROJECTOR_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: parsed.PROJECTOR_SESSION_TIMEOUT_MS,
+    onConsumerCrash: parsed.PROJECTOR_ON_CONSUMER_CRASH,
   }
 }

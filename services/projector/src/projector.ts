@@ -18,9 +18,16 @@ import { createProjectorMetrics } from './metrics.js'
 export interface Projector {
   store: LedgerStore
   pool: pg.Pool
-  /** True while the consumer runs and the database answers. */
+  /** True while the database answers. */
   isReady(): Promise<boolean>
+  /** True while the Kafka consumer is joined and consuming (false while it restarts or is recreated). */
+  isConsuming(): boolean
   close(): Promise<void>
+}
+
+export interface ProjectorHooks {
+  /** The consumer crashed for good under PROJECTOR_ON_CONSUMER_CRASH=exit: the process should exit non-zero. */
+  onConsumerFailed?: (err: unknown) => void
 }
 
 /** Connects to PostgreSQL and Kafka, ensures tables and topics, and starts consuming. */
@@ -28,6 +35,7 @@ export async function startProjector(
   config: ProjectorConfig,
   logger: Logger,
   registry: Registry,
+  hooks: ProjectorHooks = {},
 ): Promise<Projector> {
   // One connection per concurrently consumed partition, plus one for readiness probes.
   const pool = createPool({
@@ -57,6 +65,10 @@ export async function startProjector(
     metrics: registry,
     partitionsConsumedConcurrently: config.partitionsConcurrently,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    fatalCrash: { policy: config.onConsumerCrash === 'exit' ? 'fail' : 'recreate' },
+    onStateChange: (state, err) => {
+      if (state === 'failed') hooks.onConsumerFailed?.(err)
+    },
     handleBatch: (events) => handle(events),
   })
 
@@ -67,6 +79,7 @@ export async function startProjector(
       await pool.query('SELECT 1')
       return true
     },
+    isConsuming: () => subscription.state === 'consuming',
     async close() {
       await subscription.close()
       await pool.end()

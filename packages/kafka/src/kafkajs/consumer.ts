@@ -35,7 +35,7 @@ export function createKafkajsConsumer(
   }
   if (events.onCrash) {
     const { onCrash } = events
-    consumer.on(CRASH, ({ payload }) => onCrash(payload.error))
+    consumer.on(CRASH, ({ payload }) => onCrash(payload.error, { restart: payload.restart }))
   }
 
   // kafkajs' consumer.commitOffsets() silently drops commits once stop() has begun, which would

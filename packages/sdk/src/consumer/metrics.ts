@@ -66,6 +66,8 @@ export class ConsumerMetrics {
   readonly #batchSeconds: Histogram
   readonly #paused: Gauge
   readonly #breakerOpen: Gauge
+  readonly #consuming: Gauge
+  readonly #crashes: Counter
 
   constructor(registry: Registry, group: string, dlq?: { admin: AdminTransport; topic: string }) {
     this.#group = group
@@ -149,8 +151,31 @@ export class ConsumerMetrics {
           registers,
         }),
     )
+    this.#consuming = metric(
+      registry,
+      'ledger_consumer_consuming',
+      () =>
+        new Gauge({
+          name: 'ledger_consumer_consuming',
+          help: '1 while the group member is joined and consuming; 0 while it restarts, is recreated, failed or closed.',
+          labelNames: ['group'],
+          registers,
+        }),
+    )
+    this.#crashes = metric(
+      registry,
+      'ledger_consumer_crashes_total',
+      () =>
+        new Counter({
+          name: 'ledger_consumer_crashes_total',
+          help: 'Consumer crashes, by recovery: client (the Kafka client restarts it), recreate (the SDK builds a new consumer), fail (the subscription gave up).',
+          labelNames: ['group', 'recovery'],
+          registers,
+        }),
+    )
     if (dlq) registerDlqDepth(registry, group, dlq)
     this.#breakerOpen.set({ group }, 0)
+    this.#consuming.set({ group }, 0)
   }
 
   batch(size: number, seconds: number): void {
@@ -182,5 +207,13 @@ export class ConsumerMetrics {
 
   breakerOpen(open: boolean): void {
     this.#breakerOpen.set({ group: this.#group }, open ? 1 : 0)
+  }
+
+  consuming(consuming: boolean): void {
+    this.#consuming.set({ group: this.#group }, consuming ? 1 : 0)
+  }
+
+  crashed(recovery: 'client' | 'recreate' | 'fail'): void {
+    this.#crashes.inc({ group: this.#group, recovery })
   }
 }

@@ -1,7 +1,7 @@
 import { LedgerError, findLedgerError } from '@ledger/core'
 import { z } from 'zod'
 import { DEFAULT_RETRY_TIERS, type RetryTier } from '../topology.js'
-import type { SubscribeOptions } from './types.js'
+import type { FatalCrashPolicy, SubscribeOptions } from './types.js'
 
 const tierSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'tier names become topic names: letters, digits, _ and - only'),
@@ -23,6 +23,17 @@ const policySchema = z
     topicPartitions: z.number().int().positive().default(6),
     partitionsConsumedConcurrently: z.number().int().positive().default(1),
     sessionTimeoutMs: z.number().int().positive().default(30_000),
+    fatalCrash: z
+      .object({
+        policy: z.enum(['recreate', 'fail']).default('recreate'),
+        initialBackoffMs: z.number().int().positive().default(1000),
+        maxBackoffMs: z.number().int().positive().default(30_000),
+      })
+      .refine((o) => o.maxBackoffMs >= o.initialBackoffMs, {
+        message: 'maxBackoffMs must be at least initialBackoffMs',
+        path: ['maxBackoffMs'],
+      })
+      .default({ policy: 'recreate', initialBackoffMs: 1000, maxBackoffMs: 30_000 }),
   })
   .refine((o) => o.maxBackoffMs >= o.initialBackoffMs, {
     message: 'sinkBreaker.maxBackoffMs must be at least sinkBreaker.initialBackoffMs',
@@ -43,6 +54,7 @@ export interface ResolvedPolicy {
   topicPartitions: number
   partitionsConsumedConcurrently: number
   sessionTimeoutMs: number
+  fatalCrash: Required<FatalCrashPolicy>
   isSinkDown: (err: unknown) => boolean
 }
 
@@ -70,6 +82,7 @@ export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedPoli
     topicPartitions: options.topicPartitions,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    fatalCrash: options.fatalCrash,
   })
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(options)'}: ${i.message}`)

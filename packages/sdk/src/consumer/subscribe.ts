@@ -2,6 +2,7 @@ import { silentLogger } from '@ledger/core'
 import { consumerGroupTopics, dlqTopicName, retryTopicName } from '../topology.js'
 import { BatchProcessor } from './batch-processor.js'
 import { DueScheduler } from './due-scheduler.js'
+import { ManagedConsumer } from './managed-consumer.js'
 import { ConsumerMetrics } from './metrics.js'
 import { resolveSubscribeOptions } from './options.js'
 import { connectRawProducer } from './raw-producer.js'
@@ -25,6 +26,7 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
       await cleanup().catch((err: unknown) => logger.warn({ err }, 'close step failed'))
   }
 
+  let consumer: ManagedConsumer
   try {
     const admin = options.ensureTopics === false && !options.metrics ? undefined : options.transport.admin()
     if (admin) {
@@ -69,24 +71,18 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
       },
       (counts) => metrics?.paused(counts),
     )
-    const consumer = options.transport.consumer({
-      groupId: policy.groupId,
-      sessionTimeoutMs: policy.sessionTimeoutMs,
-      events: {
-        onAssign: (assignment) => scheduler.retain(assignment),
-        onCrash: (err) => logger.error({ err }, 'consumer crashed; the client restarts it'),
-      },
-    })
-    await consumer.connect()
-    cleanups.push(async () => {
-      scheduler.close()
-      // Waits for the batch in flight (which commits), then leaves the group.
-      await consumer.disconnect()
-    })
-    await consumer.subscribe([...policy.topics, ...retryTopics], {
+    consumer = new ManagedConsumer({
+      transport: options.transport,
+      policy,
+      topics: [...policy.topics, ...retryTopics],
       fromBeginning: options.fromBeginning ?? true,
+      eachBatch: (batch) => processor.process(batch),
+      onAssign: (assignment) => scheduler.retain(assignment),
+      onReplace: () => scheduler.retain([]),
+      onStateChange: options.onStateChange,
+      metrics,
+      logger,
     })
-
     const processor = new BatchProcessor({
       policy,
       consumer,
@@ -100,9 +96,11 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
       metrics,
       logger,
     })
-    await consumer.run({
-      partitionsConsumedConcurrently: policy.partitionsConsumedConcurrently,
-      eachBatch: (batch) => processor.process(batch),
+    await consumer.start()
+    cleanups.push(async () => {
+      scheduler.close()
+      // Waits for the batch in flight (which commits), then leaves the group.
+      await consumer.close()
     })
   } catch (err) {
     await closeAll()
@@ -110,5 +108,10 @@ export async function subscribe(options: SubscribeOptions): Promise<Subscription
   }
 
   let closing: Promise<void> | undefined
-  return { close: () => (closing ??= closeAll()) }
+  return {
+    get state() {
+      return consumer.state
+    },
+    close: () => (closing ??= closeAll()),
+  }
 }

@@ -62,6 +62,30 @@ export interface SinkBreakerOptions {
   maxBackoffMs?: number
 }
 
+/**
+ * What the subscription's consumer is doing: `joining` (first join), `consuming` (joined; what
+ * readiness should require), `restarting` (crashed on a retriable error; the Kafka client restarts
+ * it), `recreating` (crashed for good; a new consumer is built after a backoff), `failed` (crashed
+ * for good under the `fail` policy; it stays so), `closed`.
+ */
+export type ConsumerState = 'joining' | 'consuming' | 'restarting' | 'recreating' | 'failed' | 'closed'
+
+/** What happens when the Kafka client gives the consumer up for good (a non-retriable crash). */
+export interface FatalCrashPolicy {
+  /**
+   * `recreate`: a new consumer joins the group after a backoff (exponential with jitter, reset
+   * once it consumes again), for as long as it takes. `fail`: the subscription enters `failed`
+   * and stays there, for services that would rather exit non-zero and be restarted by their
+   * supervisor.
+   * @default 'recreate'
+   */
+  policy?: 'recreate' | 'fail'
+  /** @default 1000 */
+  initialBackoffMs?: number
+  /** @default 30000 */
+  maxBackoffMs?: number
+}
+
 export interface SubscribeOptions {
   transport: KafkaTransport
   codec: EnvelopeCodec
@@ -102,9 +126,15 @@ export interface SubscribeOptions {
   partitionsConsumedConcurrently?: number
   /** @default 30000 */
   sessionTimeoutMs?: number
+  /** @default { policy: 'recreate', initialBackoffMs: 1000, maxBackoffMs: 30000 } */
+  fatalCrash?: FatalCrashPolicy
+  /** Called on every change of `Subscription.state`, with the crash that caused it, if any. */
+  onStateChange?: (state: ConsumerState, err?: unknown) => void
 }
 
 export interface Subscription {
+  /** What the consumer is doing now; only `consuming` means records are being read. */
+  readonly state: ConsumerState
   /**
    * Graceful stop: the batch in flight is finished and committed, scheduled resumes are cancelled,
    * the group is left, owned connections are closed.

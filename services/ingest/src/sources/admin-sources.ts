@@ -1,29 +1,40 @@
 import type { Logger } from '@ledger/core'
 import { SOURCES_CHANNEL, type SourceStore } from '@ledger/source-store'
-import type pg from 'pg'
+import { ExponentialBackoff, handleAll, retry } from 'cockatiel'
+import pg from 'pg'
 import { parseSourceConfig } from './parse-sources-config.js'
 import type { SourceRegistry } from './registry.js'
 import type { SourceConfig } from './types.js'
+
+/** First and longest wait between attempts to LISTEN again; decorrelated jitter in between. */
+const LISTEN_BACKOFF = { initialDelay: 500, maxDelay: 15_000 }
 
 export interface AdminSourceSyncOptions {
   store: SourceStore
   registry: SourceRegistry
   /** Sources from LEDGER_SOURCES; they win over an admin source of the same name. */
   fileSources: readonly SourceConfig[]
-  pool: pg.Pool
+  /** Database of the source store; the LISTEN connection is its own, outside any pool. */
+  connectionString: string
   pollMs: number
   logger: Logger
+  /** Called when the LISTEN connection comes up (true) or is lost (false). */
+  onListening?: (listening: boolean) => void
 }
 
 /**
  * Keeps the registry equal to file sources plus admin-created sources: loads at start, reloads on
- * NOTIFY from the admin service, and polls as a fallback (a LISTEN connection can drop silently).
+ * NOTIFY from the admin service, and polls as a fallback. The LISTEN connection is re-established
+ * with backoff whenever it is lost (a database restart ends it); until then polling carries on,
+ * and the reload right after LISTEN succeeds again catches every change notified meanwhile.
  * A reload that fails keeps the previous sources: serving stale sources beats serving none.
  */
 export class AdminSourceSync {
   readonly #options: AdminSourceSyncOptions
+  readonly #closing = new AbortController()
   #timer: NodeJS.Timeout | undefined
-  #listener: pg.PoolClient | undefined
+  #listener: pg.Client | undefined
+  #reconnecting = false
 
   constructor(options: AdminSourceSyncOptions) {
     this.#options = options
@@ -34,11 +45,13 @@ export class AdminSourceSync {
     this.#timer = setInterval(() => void this.reload().catch(() => {}), this.#options.pollMs)
     this.#timer.unref()
     try {
-      this.#listener = await this.#options.pool.connect()
-      this.#listener.on('notification', () => void this.reload().catch(() => {}))
-      await this.#listener.query(`LISTEN ${SOURCES_CHANNEL}`)
+      await this.#listen()
     } catch (err) {
-      this.#options.logger.warn({ err }, 'cannot LISTEN for source changes; relying on polling')
+      this.#options.logger.warn(
+        { err },
+        'cannot LISTEN for source changes; polling meanwhile and retrying with backoff',
+      )
+      this.#reconnect()
     }
   }
 
@@ -75,7 +88,76 @@ export class AdminSourceSync {
   }
 
   close(): void {
+    this.#closing.abort()
     clearInterval(this.#timer)
-    this.#listener?.release(true)
+    const listener = this.#listener
+    this.#listener = undefined
+    listener?.end().catch(() => {})
+  }
+
+  /** Opens a connection of its own (a LISTEN holds it for good, so not one of the pool's) and LISTENs. */
+  async #listen(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.#options.connectionString,
+      connectionTimeoutMillis: 5000,
+    })
+    const lost = (err?: unknown) => {
+      if (this.#listener !== client) return
+      this.#listener = undefined
+      client.end().catch(() => {})
+      if (this.#closing.signal.aborted) return
+      this.#options.onListening?.(false)
+      this.#options.logger.warn(
+        { err },
+        'lost the LISTEN connection for source changes; polling meanwhile and reconnecting with backoff',
+      )
+      this.#reconnect()
+    }
+    // Without an 'error' listener a dropped connection (database restart) crashes the process.
+    client.on('error', lost)
+    client.on('end', () => lost())
+    client.on('notification', () => void this.reload().catch(() => {}))
+    try {
+      await client.connect()
+      await client.query(`LISTEN ${SOURCES_CHANNEL}`)
+    } catch (err) {
+      await client.end().catch(() => {})
+      throw err
+    }
+    if (this.#closing.signal.aborted) {
+      await client.end().catch(() => {})
+      return
+    }
+    this.#listener = client
+    this.#options.onListening?.(true)
+  }
+
+  #reconnect(): void {
+    if (this.#reconnecting || this.#closing.signal.aborted) return
+    this.#reconnecting = true
+    const { logger } = this.#options
+    const policy = retry(handleAll, {
+      maxAttempts: Infinity,
+      backoff: new ExponentialBackoff(LISTEN_BACKOFF),
+    })
+    policy.onRetry(({ delay, attempt, ...reason }) =>
+      logger.warn(
+        { err: 'error' in reason ? reason.error : undefined, attempt, retryInMs: Math.round(delay) },
+        'cannot LISTEN for source changes yet; polling meanwhile',
+      ),
+    )
+    // With unlimited attempts, execute() only rejects when close() cancels it.
+    policy
+      .execute(() => this.#listen(), this.#closing.signal)
+      .then(
+        () => {
+          this.#reconnecting = false
+          logger.info({}, 'listening for source changes again; reloading sources changed meanwhile')
+          void this.reload().catch(() => {})
+        },
+        () => {
+          this.#reconnecting = false
+        },
+      )
   }
 }
