@@ -1,24 +1,46 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LedgerError } from '@ledger/core'
-import { BatchingProducer, type OutgoingRecord, type ProduceAck, type ProducerTransport } from '@ledger/kafka'
+import { LedgerError, PermanentError, TransientError } from '@ledger/core'
+import {
+  BatchingProducer,
+  type OutgoingRecord,
+  type ProducerTransport,
+  type RecordOutcome,
+} from '@ledger/kafka'
 
 /**
- * A transport whose sends complete only when the test says so; disconnecting fails what is still
- * unanswered, as the kafkajs seam does.
+ * A transport whose sends complete only when the test says so: `ack` stores every record, `fail`
+ * has the broker refuse every one; disconnecting leaves what is unanswered unknown, as the kafkajs
+ * seam does.
  */
 function controllableTransport() {
   const sends: { records: readonly OutgoingRecord[]; ack(): void; fail(err: Error): void }[] = []
+  const unanswered = new Set<(outcomes: RecordOutcome[]) => void>()
   const transport: ProducerTransport = {
     connect: async () => {},
     disconnect: async () => {
-      for (const send of sends) send.fail(new Error('producer closed'))
+      const error = new TransientError('BROKER_UNAVAILABLE', 'producer closed')
+      for (const answer of unanswered) answer([{ status: 'unknown', error }])
     },
-    send: (records) =>
-      new Promise<ProduceAck[]>((resolve, reject) => {
-        sends.push({ records, ack: () => resolve([]), fail: reject })
+    sendEach: (records) =>
+      new Promise<RecordOutcome[]>((resolve) => {
+        const answer = (outcomes: RecordOutcome[]) => {
+          unanswered.delete(answer)
+          resolve(records.map((_, i) => outcomes[i] ?? outcomes[0]!))
+        }
+        unanswered.add(answer)
+        sends.push({
+          records,
+          ack: () =>
+            answer(
+              records.map((r, i) => ({ status: 'stored', topic: r.topic, partition: 0, offset: String(i) })),
+            ),
+          fail: (err) =>
+            answer([{ status: 'refused', error: new PermanentError('VALIDATION_FAILED', err.message) }]),
+        })
       }),
+    send: () => Promise.reject(new Error('the batching producer uses sendEach')),
   }
   return { transport, sends }
 }
@@ -60,18 +82,18 @@ describe('BatchingProducer', () => {
     await Promise.all(later)
   })
 
-  it('rejects every record of a failed request and reports the broker unavailable', async () => {
+  it('rejects every record the broker refused, and does not report it unavailable: it answered', async () => {
     const { transport, sends } = controllableTransport()
     const producer = new BatchingProducer(transport, { lingerMs: 1 })
     const results = Promise.allSettled([producer.produce(record(1)), producer.produce(record(2))])
     await sleep(10)
-    sends[0]?.fail(new Error('broker down'))
+    sends[0]?.fail(new Error('refused'))
     const settled = await results
     assert.deepEqual(
       settled.map((s) => s.status),
       ['rejected', 'rejected'],
     )
-    assert.equal(producer.brokerAvailable, false)
+    assert.equal(producer.brokerAvailable, true)
   })
 
   it('times out with a transient BROKER_TIMEOUT and withdraws records not yet sent', async () => {
@@ -125,7 +147,7 @@ describe('BatchingProducer', () => {
     await sleep(10)
     const queued = producer.produce(record(2), { timeoutMs: 10, onOutcome: (o) => outcomes.push(`2:${o}`) })
     await assert.rejects(queued)
-    sends[0]?.fail(new Error('broker down'))
+    sends[0]?.fail(new Error('refused'))
     await assert.rejects(first)
     assert.deepEqual(outcomes, ['2:withdrawn', '1:failed'])
   })

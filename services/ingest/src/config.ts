@@ -1,4 +1,5 @@
 import { type StackConfig, csv, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import { z } from 'zod'
 import { DEFAULT_MAX_BODY_BYTES } from './sources/index.js'
 
@@ -56,8 +57,20 @@ const ingestEnvSchema = stackEnvSchema.extend({
   INGEST_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2000),
   /** Event-loop lag before answering 503. @default 1000 */
   INGEST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(1000),
-  /** Body limit of the HTTP server; per-source limits apply below it. @default 1048576 */
-  INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
+  /**
+   * Body limit of the HTTP server (and of POST /events); per-source limits apply below it. At most
+   * `MAX_RAW_BODY_BYTES` (8,323,072): a larger body's event could never be stored in Kafka.
+   * @default 1048576
+   */
+  INGEST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(
+      MAX_RAW_BODY_BYTES,
+      `can never be stored: a Kafka record of the ledger takes at most ${MAX_RAW_BODY_BYTES} bytes of body`,
+    )
+    .default(DEFAULT_MAX_BODY_BYTES),
   /** How often admin-created sources are re-read, besides LISTEN/NOTIFY. @default 30000 */
   INGEST_SOURCES_POLL_MS: z.coerce.number().int().positive().default(30_000),
   /** Bearer tokens for POST /events, `client=token,…`. Unset: POST /events answers 404. */
