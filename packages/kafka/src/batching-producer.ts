@@ -96,6 +96,8 @@ export class BatchingProducer {
   /** Bytes of the records in `#queue`. */
   #queuedBytes = 0
   #inFlight: Promise<void> | undefined
+  /** When the request in flight was sent (`performance.now()`). */
+  #sentAt: number | undefined
   #cancelLinger: (() => void) | undefined
   #lastSendOk = true
   #closed = false
@@ -118,6 +120,15 @@ export class BatchingProducer {
    */
   get brokerAvailable(): boolean {
     return this.#lastSendOk
+  }
+
+  /**
+   * How long the request in flight has waited for the broker (0 when none is). Everything queued
+   * waits behind it, so a request that stays unanswered (a partition that takes no writes) holds
+   * up every record: whoever reports readiness should say so.
+   */
+  get unansweredMs(): number {
+    return this.#sentAt === undefined ? 0 : performance.now() - this.#sentAt
   }
 
   /** Records waiting for a produce request (not yet sent). */
@@ -241,6 +252,7 @@ export class BatchingProducer {
     for (const p of batch) p.sent = true
     const bytes = batchBytes(batch.reduce((sum, p) => sum + p.bytes, 0))
     const started = performance.now()
+    this.#sentAt = started
     this.#inFlight = this.#transport
       .sendEach(batch.map((p) => p.record))
       .then(
@@ -263,6 +275,7 @@ export class BatchingProducer {
       )
       .finally(() => {
         this.#inFlight = undefined
+        this.#sentAt = undefined
         // Whatever queued up meanwhile goes out at once: it has already waited one round trip.
         if (this.#queue.length > 0) this.#sendNext()
       })

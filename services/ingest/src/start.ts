@@ -69,15 +69,19 @@ export async function startIngest(
   const registry = createMetricsRegistry('ingest')
   const metrics = new IngestMetrics(registry)
   const probe = kafkaProbe(config.kafkaBrokers)
+  let publisher: LedgerPublisher | undefined
   const broker = new BrokerHealth({
     probe: () => probe.run(),
     intervalMs: config.brokerProbeIntervalMs,
     logger,
     onChange: (available) => metrics.brokerAvailable.set(available ? 1 : 0),
+    producerWaitMs: () => publisher?.unansweredMs ?? 0,
+    // Longer than callers wait: each of them is answered 503 already.
+    maxProducerWaitMs: config.produceTimeoutMs,
   })
   broker.start()
   const codec = new EnvelopeCodec({ url: config.schemaRegistryUrl })
-  const publisher = await LedgerPublisher.connect({
+  publisher = await LedgerPublisher.connect({
     transport,
     codec,
     batching: {

@@ -121,7 +121,7 @@ export class Intake {
     if (!this.#options.broker.available) {
       throw new TransientError(
         'BROKER_UNAVAILABLE',
-        'Kafka is unreachable, so nothing can be accepted now; the delivery was not accepted, retry later.',
+        'Kafka is unreachable or takes no writes, so nothing can be accepted now; the delivery was not accepted, retry later.',
         { retryAfterMs: this.#options.retryAfterMs },
       )
     }
