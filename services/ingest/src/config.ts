@@ -82,6 +82,13 @@ const ingestEnvSchema = stackEnvSchema.extend({
     .default('ledger.events'),
   /** Producer linger: how long a record waits for others to share its produce request. @default 0 */
   INGEST_PRODUCE_LINGER_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Compression of the record batches ingest produces: `none` or `gzip`. Events keep the raw body,
+   * and JSON compresses to a fifth or less (test/bench/BENCHMARKS.md); the byte bounds count
+   * uncompressed bytes, so either way a body within its source's limit is stored.
+   * @default 'none'
+   */
+  INGEST_PRODUCE_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   /** PostgreSQL connections. @default 8 */
   INGEST_DB_POOL_SIZE: z.coerce.number().int().positive().default(8),
 })
@@ -102,6 +109,7 @@ export interface IngestConfig extends StackConfig {
   eventClients: ReadonlyMap<string, string>
   eventsTopic: string
   produceLingerMs: number
+  produceCompression: 'none' | 'gzip'
   dbPoolSize: number
 }
 
@@ -124,6 +132,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     eventClients: parsed.INGEST_EVENT_TOKENS ?? new Map(),
     eventsTopic: parsed.INGEST_EVENTS_TOPIC,
     produceLingerMs: parsed.INGEST_PRODUCE_LINGER_MS,
+    produceCompression: parsed.INGEST_PRODUCE_COMPRESSION,
     dbPoolSize: parsed.INGEST_DB_POOL_SIZE,
   }
 }

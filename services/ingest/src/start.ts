@@ -57,7 +57,7 @@ export async function startIngest(
   }
 
   const transport = createKafkajsTransport(
-    { brokers: config.kafkaBrokers, clientId: 'ledger-ingest' },
+    { brokers: config.kafkaBrokers, clientId: 'ledger-ingest', compression: config.produceCompression },
     logger,
   )
   const admin = transport.admin()

@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '@ledger/core'
-import { Kafka } from 'kafkajs'
+import { CompressionTypes, Kafka } from 'kafkajs'
 import { kafkaTransportOptionsSchema, type KafkaTransportOptions } from '../options.js'
 import type { ConsumerOptions, KafkaTransport } from '../types.js'
 import { createKafkajsAdmin } from './admin.js'
@@ -43,6 +43,7 @@ export function createKafkajsTransport(
       return createKafkajsProducer(newProducer, {
         requestTimeoutMs: resolved.requestTimeoutMs,
         maxRetryTimeMs: resolved.maxRetryTimeMs,
+        compression: resolved.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         logger: logger.child({ component: 'producer' }),
       })
     },
