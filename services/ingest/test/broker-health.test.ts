@@ -24,17 +24,16 @@ describe('BrokerHealth (real brokers)', () => {
 
     const probe = kafkaProbe(stackEnv().kafkaBrokers)
     t.after(() => probe.close())
-    let producer: BatchingProducer | undefined
     const health = new BrokerHealth({
       probe: () => probe.run(),
       intervalMs: 100,
       logger: silentLogger,
-      producerWaitMs: () => producer?.unansweredMs ?? 0,
+      producerWaitMs: () => producer.unansweredMs,
       maxProducerWaitMs: 1000,
     })
     // As ingest wires it: an answered request reports the broker back.
-    producer = new BatchingProducer(connection, { onBatch: ({ ok }) => ok && health.report(true) })
-    t.after(() => producer?.close())
+    const producer = new BatchingProducer(connection, { onBatch: ({ ok }) => ok && health.report(true) })
+    t.after(() => producer.close())
     health.start()
     t.after(() => health.stop())
 

@@ -25,10 +25,8 @@ async function createTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<
 
 /** Topic configs that existing topics are brought up to when they are below the declaration. */
 const RAISED_CONFIGS = ['max.message.bytes']
-// Node's ESM view of kafkajs (CommonJS) lacks this named export.
-const { ConfigResourceTypes } = kafkajs
-/** `configSource` of a config set on the topic itself (DYNAMIC_TOPIC_CONFIG). */
-const TOPIC_CONFIG_SOURCE = 1
+// Node's ESM view of kafkajs (CommonJS) lacks these named exports.
+const { ConfigResourceTypes, ConfigSource } = kafkajs
 
 /**
  * Raises the size limits of topics that exist with less than the declaration gives them (created
@@ -53,7 +51,7 @@ async function raiseLimits(admin: Admin, specs: readonly TopicSpec[]): Promise<v
       return declared !== undefined && Number(current.get(name)?.configValue ?? 0) < Number(declared)
     })
     if (raise.length === 0) continue
-    const own = resource.configEntries.filter((e) => e.configSource === TOPIC_CONFIG_SOURCE)
+    const own = resource.configEntries.filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG)
     // A value the broker does not show cannot be sent back; leave such a topic as it is.
     if (own.some((e) => e.configValue === null)) continue
     const entries = new Map(own.map((e) => [e.configName, e.configValue]))
