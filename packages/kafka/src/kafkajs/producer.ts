@@ -289,7 +289,8 @@ function refusalError(group: readonly Entry[], cause: unknown): LedgerError {
 /**
  * A record that can never be stored: larger than the topic takes. Permanent: sending it again
  * cannot succeed.
- * @param limit the limit it was measured against, when known; else the broker's topic setting.
+ * @param limit the limit it was measured against; undefined when the broker refused it (the
+ *   topic's own setting, below the declared one), which the answer does not hold.
  */
 export function recordTooLargeError(
   topic: string,
@@ -304,7 +305,7 @@ export function recordTooLargeError(
   return new PermanentError(
     'RECORD_TOO_LARGE',
     `The record is about ${bytes} bytes and ${against}. It was not stored, and sending it again cannot succeed: send a smaller one.`,
-    { cause, details: { topic, bytes, limit: limit ?? MAX_RECORD_BATCH_BYTES } },
+    { cause, details: { topic, bytes, ...(limit === undefined ? {} : { limit }) } },
   )
 }
 

@@ -291,9 +291,13 @@ function refusedError(err: unknown): LedgerError | undefined {
   const refusal = findLedgerError(err)
   if (refusal?.code !== 'RECORD_TOO_LARGE') return undefined
   const { bytes, limit } = refusal.details as { bytes?: number; limit?: number }
+  const against =
+    limit === undefined
+      ? 'more than the Kafka topic takes per record (its max.message.bytes was set below the ledger declaration)'
+      : `more than Kafka takes per record (${limit} bytes)`
   return new PermanentError(
     'RECORD_TOO_LARGE',
-    `The event is about ${bytes ?? '?'} bytes, more than Kafka takes per record (${limit ?? '?'} bytes); it was not accepted, and sending it again cannot succeed.`,
+    `The event is about ${bytes ?? '?'} bytes, ${against}; it was not accepted, and sending it again cannot succeed.`,
     { cause: err, details: refusal.details },
   )
 }

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { verifiers } from '@ledger/ingest'
-import { cleanupScope } from '@ledger/testing'
+import { cleanupScope, stackEnv, waitFor } from '@ledger/testing'
+import { Kafka, logLevel } from 'kafkajs'
 import type { FastifyInstance } from 'fastify'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
 const SECRET = 'github-large-deliveries-secret-01'
 const MAX_BODY_BYTES = 1024 * 1024
+/** A topic limit lowered by hand below the source's body limit. */
+const TOPIC_LIMIT = 100_000
 
 /**
  * A GitHub `push`-shaped body of exactly `bytes` bytes: commits with file lists, the way large
@@ -101,6 +104,63 @@ describe('large deliveries (real Kafka and PostgreSQL)', () => {
     // Every accepted delivery stored exactly once.
     const ids = await h.eventIds()
     assert.equal(ids.length, 3 * 2 + 40 + 10 + 1 + 4)
+    assert.equal(new Set(ids).size, ids.length)
+  })
+
+  it('answers 413 RECORD_TOO_LARGE to the one delivery a topic refuses and stores its batch-mates', async (test) => {
+    const t = cleanupScope(test)
+    const h = await startHarness(t, {
+      sources: ['  - name: repos', '    kind: github', `    secrets: ["${SECRET}"]`, '    topic: __TOPIC__'],
+      env: { INGEST_PRODUCE_TIMEOUT_MS: '30000' },
+    })
+    // The topic's limit lowered by hand below what the source accepts.
+    const admin = new Kafka({ brokers: stackEnv().kafkaBrokers, logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    t.after(() => admin.disconnect())
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: 2,
+          name: h.topic,
+          configEntries: [
+            { name: 'retention.ms', value: '-1' },
+            { name: 'max.message.bytes', value: String(TOPIC_LIMIT) },
+          ],
+        },
+      ],
+    })
+    // The broker applies it a moment later; a large delivery accepted until then is fine.
+    let n = 0
+    const refused = await waitFor(async () => {
+      const res = await postPush(h.app, 'repos', 500 + n++, TOPIC_LIMIT + 10_000)
+      return res.statusCode === 413 && res
+    })
+    assert.equal(refused.json<{ error: string }>().error, 'RECORD_TOO_LARGE')
+    assert.match(
+      refused.json<{ message: string }>().message,
+      /bytes, more than the Kafka topic takes per record/,
+    )
+    assert.equal(refused.headers['retry-after'], undefined, 'permanent: no Retry-After')
+
+    // Small ones batched with a refused one: each stored, the big one refused again.
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) =>
+        postGithubDelivery(h.app, { source: 'repos', secret: SECRET, n: 2000 + i }),
+      ),
+      postPush(h.app, 'repos', 999, TOPIC_LIMIT + 10_000),
+    ])
+    assert.deepEqual(
+      answers.map((r) => r.statusCode),
+      [...Array(20).fill(202), 413],
+    )
+    assert.equal(
+      (await postGithubDelivery(h.app, { source: 'repos', secret: SECRET, n: 3000 })).statusCode,
+      202,
+    )
+    assert.equal((await h.app.inject({ url: '/readyz' })).statusCode, 200)
+    const ids = await h.eventIds()
+    assert.equal(ids.length, n - 1 + 20 + 1, 'every accepted delivery stored, once')
     assert.equal(new Set(ids).size, ids.length)
   })
 })
