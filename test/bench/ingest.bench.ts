@@ -114,6 +114,13 @@ function realisticRequest(request: autocannon.Request): autocannon.Request {
   }
 }
 
+/** Mean body bytes per profile, for the MB/s column (autocannon counts response bytes only). */
+const meanBodyBytes: Record<string, number> = {
+  small: Buffer.byteLength(smallRequest({}).body as string),
+  realistic:
+    realisticPool.reduce((sum, p) => sum + Buffer.byteLength(p.body), 0) / (realisticPool.length || 1),
+}
+
 const setupRequest: Record<string, (request: autocannon.Request) => autocannon.Request> = {
   small: smallRequest,
   realistic: realisticRequest,
@@ -200,10 +207,13 @@ try {
     rows.push(await measure(profile, 'fastify hello world', 'hello', topic, env))
   }
   console.log(`\nIngest benchmark: ${seconds} s per target, ${connections} connections, loopback\n`)
-  console.log('| payloads | target | req/s | p50 ms | p99 ms | 2xx | failed |')
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |')
+  console.log('| payloads | target | req/s | MiB/s of bodies | p50 ms | p99 ms | 2xx | failed |')
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
   for (const r of rows) {
-    console.log(`| ${r.profile} | ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} |`)
+    const mib = ((r.rps * (meanBodyBytes[r.profile] ?? 0)) / 1024 / 1024).toFixed(1)
+    console.log(
+      `| ${r.profile} | ${r.name} | ${r.rps} | ${mib} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} |`,
+    )
   }
   for (const profile of profiles) {
     const of = (mode: string) => rows.find((r) => r.profile === profile && r.name.startsWith(mode))
