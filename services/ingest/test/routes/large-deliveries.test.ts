@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { verifiers } from '@ledger/ingest'
 import { cleanupScope, stackEnv, waitFor } from '@ledger/testing'
 import { Kafka, logLevel } from 'kafkajs'
+import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import type { FastifyInstance } from 'fastify'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
@@ -69,13 +70,18 @@ describe('large deliveries (real Kafka and PostgreSQL)', () => {
         '    kind: github',
         `    secrets: ["${SECRET}"]`,
         '    topic: __TOPIC__',
+        '  - name: largest',
+        '    kind: github',
+        `    secrets: ["${SECRET}"]`,
+        '    topic: __TOPIC__',
+        `    maxBodyBytes: ${MAX_RAW_BODY_BYTES}`,
       ],
       // Room for a loaded 2-core machine to move tens of MB; the answer, not the speed, is tested.
       env: { INGEST_PRODUCE_TIMEOUT_MS: '30000' },
     })
     let small = 1_000_000
     const smallOfEverySource = async (when: string) => {
-      for (const source of ['repos', 'other']) {
+      for (const source of ['repos', 'other', 'largest']) {
         const res = await postGithubDelivery(h.app, { source, secret: SECRET, n: small++ })
         assert.equal(res.statusCode, 202, `${when}, small delivery to ${source}: ${res.body}`)
       }
@@ -98,13 +104,21 @@ describe('large deliveries (real Kafka and PostgreSQL)', () => {
       [101, 102, 103, 104].map((n) => postPush(h.app, 'repos', n, MAX_BODY_BYTES)),
     )
     for (const res of several) assert.equal(res.statusCode, 202, res.body)
+    // The largest limit any source may set: its envelope still fits the topics' record limit.
+    const largest = await postPush(h.app, 'largest', 200, MAX_RAW_BODY_BYTES)
+    assert.equal(largest.statusCode, 202, largest.body)
     await smallOfEverySource('after the deliveries at the limit')
     assert.equal((await h.app.inject({ url: '/readyz' })).statusCode, 200)
 
     // Every accepted delivery stored exactly once.
     const ids = await h.eventIds()
-    assert.equal(ids.length, 3 * 2 + 40 + 10 + 1 + 4)
+    assert.equal(ids.length, 3 * 3 + 40 + 10 + 1 + 4 + 1)
     assert.equal(new Set(ids).size, ids.length)
+    // Byte-exact, the largest one included.
+    const stored = (await h.events()).find((e) => e.providerEventId === 'push-200')
+    assert.ok(stored)
+    assert.equal(stored.rawBody.length, MAX_RAW_BODY_BYTES)
+    assert.ok(stored.rawBody.equals(Buffer.from(pushBody(200, MAX_RAW_BODY_BYTES))))
   })
 
   it('answers 413 RECORD_TOO_LARGE to the one delivery a topic refuses and stores its batch-mates', async (test) => {
