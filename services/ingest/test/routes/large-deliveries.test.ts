@@ -166,7 +166,7 @@ describe('large deliveries (real Kafka and PostgreSQL)', () => {
     ])
     assert.deepEqual(
       answers.map((r) => r.statusCode),
-      [...Array(20).fill(202), 413],
+      [...Array.from({ length: 20 }, () => 202), 413],
     )
     assert.equal(
       (await postGithubDelivery(h.app, { source: 'repos', secret: SECRET, n: 3000 })).statusCode,
