@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { type Logger, silentLogger } from '@ledger/core'
 import kafkajs, { type Admin } from 'kafkajs'
 import { toBrokerError } from '../errors.js'
 import type { AdminTransport, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../types.js'
@@ -34,7 +35,20 @@ const { ConfigResourceTypes, ConfigSource } = kafkajs
  * refused. Only ever raises. kafkajs has only the non-incremental AlterConfigs, which resets every
  * topic config not named, so the topic's own settings are read first and sent along.
  */
-async function raiseLimits(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
+async function raiseLimits(admin: Admin, specs: readonly TopicSpec[], logger: Logger): Promise<void> {
+  try {
+    await raise(admin, specs)
+  } catch (err) {
+    // Not fatal: a cluster that lets us neither read nor change topic configs keeps its limits,
+    // and a record over them is answered RECORD_TOO_LARGE, alone.
+    logger.warn(
+      { err, topics: specs.map((s) => s.topic) },
+      'could not check or raise the size limit (max.message.bytes) of existing topics; records over their current limit will be refused',
+    )
+  }
+}
+
+async function raise(admin: Admin, specs: readonly TopicSpec[]): Promise<void> {
   const wanted = specs.filter((spec) => RAISED_CONFIGS.some((name) => spec.config[name] !== undefined))
   if (wanted.length === 0) return
   const described = await admin.describeConfigs({
@@ -65,7 +79,7 @@ async function raiseLimits(admin: Admin, specs: readonly TopicSpec[]): Promise<v
   if (resources.length > 0) await admin.alterConfigs({ validateOnly: false, resources })
 }
 
-export function createKafkajsAdmin(admin: Admin): AdminTransport {
+export function createKafkajsAdmin(admin: Admin, logger: Logger = silentLogger): AdminTransport {
   return {
     async connect() {
       try {
@@ -89,6 +103,7 @@ export function createKafkajsAdmin(admin: Admin): AdminTransport {
           await raiseLimits(
             admin,
             specs.filter((spec) => existing.has(spec.topic)),
+            logger,
           )
           if (missing.length === 0) return [...created]
           await createTopics(admin, missing)

@@ -66,7 +66,7 @@ export function createKafkajsTransport(
     },
 
     admin() {
-      return createKafkajsAdmin(kafka.admin())
+      return createKafkajsAdmin(kafka.admin(), logger.child({ component: 'admin' }))
     },
   }
 }
