@@ -31,8 +31,6 @@ export function startKafkaBroker(options: {
   throwaway?: boolean
   name?: string
   log?: (line: string) => void
-  /** Extra broker settings (server.properties), e.g. a short `producer.id.expiration.ms`. */
-  properties?: Record<string, string>
 }): Promise<OwnedKafkaBroker>
 
 /** A PostgreSQL cluster a test owns, so an outage test never stops the machine's shared server. */

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
 import { type TestContext, describe, it } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { type OutgoingRecord, createKafkajsTransport } from '@ledger/kafka'
-import { cleanupScope, uniqueName } from '@ledger/testing'
-import { startKafkaBroker } from '../../../../infra/lib/stack.mjs'
+import type { OutgoingRecord } from '@ledger/kafka'
+import { cleanupScope } from '@ledger/testing'
 import { resendPauseMs } from '../../src/kafkajs/producer.js'
-import { producerOnFreshTopic, readAll, topicSpec } from '../helpers.js'
+import { producerOnFreshTopic, readAll } from '../helpers.js'
 
 /** Small enough that a few records of one partition in one request are over it. */
 const TOPIC_LIMIT = 50_000
@@ -88,44 +86,6 @@ describe('kafkajs producer seam against the real broker', () => {
       ['stored', 'TOPIC_NOT_FOUND', 'stored'],
     )
     assert.equal((await readAll(t, transport, topic)).length, 2)
-  })
-
-  it('starts a new session with a new producer when the broker has forgotten this one, and keeps producing', async (test) => {
-    const t = cleanupScope(test)
-    // A broker this test owns, which forgets an idle producer after a second (a day by default).
-    const broker = await startKafkaBroker({
-      throwaway: true,
-      log: () => {},
-      properties: {
-        'producer.id.expiration.ms': '1000',
-        'producer.id.expiration.check.interval.ms': '200',
-      },
-    })
-    t.after(() => broker.kill())
-    const transport = createKafkajsTransport({ brokers: [broker.brokers] })
-    const admin = transport.admin()
-    await admin.connect()
-    t.after(() => admin.disconnect())
-    const topic = uniqueName('seam.session')
-    await admin.ensureTopics([topicSpec(topic, 1)])
-    const producer = transport.producer()
-    await producer.connect()
-    t.after(() => producer.disconnect())
-    const rec = (n: number) => ({ topic, key: 'k', value: Buffer.from(String(n)) })
-    await producer.send([rec(1), rec(2), rec(3)])
-
-    // Idle past the expiry: the broker drops this producer ID, so its next sequence number is out
-    // of order for the broker.
-    await sleep(3000)
-    const later = producer.send([rec(4), rec(5)])
-    const verdict = await Promise.race([
-      later.then(() => 'stored'),
-      sleep(20_000).then(() => 'still resending after 20 s'),
-    ])
-    assert.equal(verdict, 'stored')
-    await producer.send([rec(6)])
-    const values = (await readAll(t, transport, topic)).map((r) => r.value?.toString())
-    assert.deepEqual(values, ['1', '2', '3', '4', '5', '6'], 'each once, in order')
   })
 
   it('waits between resends with jitter: between half the exponential pause and all of it', () => {
