@@ -1,5 +1,5 @@
 import { type LedgerError, TransientError, defer, findLedgerError } from '@ledger/core'
-import { recordTooLargeError } from './kafkajs/producer.js'
+import { recordTooLargeError } from './errors.js'
 import { MAX_RECORD_BATCH_BYTES, batchBytes, recordBytes } from './limits.js'
 import type { OutgoingRecord, ProducerTransport, RecordOutcome } from './types.js'
 
@@ -43,9 +43,9 @@ export interface BatchingProducerOptions {
 
 /**
  * What finally became of a record: `acked` (stored, acks=all), `failed` (refused for good: by the
- * broker, or too large to ever be stored), `withdrawn` (its caller's timeout passed while it was still queued: never
- * sent) or `unknown` (sent, but the producer was closed before the broker answered: it may be
- * stored or not).
+ * broker, or too large to ever be stored), `withdrawn` (its caller's timeout passed while it was
+ * still queued: never sent) or `unknown` (sent, but the producer was closed before the broker
+ * answered: it may be stored or not).
  */
 export type ProduceOutcome = 'acked' | 'failed' | 'withdrawn' | 'unknown'
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LedgerError, PermanentError, TransientError, type Logger } from '@ledger/core'
+import { LedgerError, TransientError, type Logger } from '@ledger/core'
 import {
   CompressionTypes,
   type Message,
@@ -7,8 +7,8 @@ import {
   type ProducerBatch,
   type RecordMetadata,
 } from 'kafkajs'
-import { toBrokerError } from '../errors.js'
-import { MAX_RECORD_BATCH_BYTES, batchBytes, recordBytes } from '../limits.js'
+import { recordTooLargeError, toBrokerError } from '../errors.js'
+import { batchBytes, recordBytes } from '../limits.js'
 import { produceVerdict, refusalType } from './produce-verdict.js'
 import type { OutgoingRecord, ProduceAck, ProducerTransport, RecordOutcome } from '../types.js'
 
@@ -284,29 +284,6 @@ function refusalError(group: readonly Entry[], cause: unknown): LedgerError {
     return recordTooLargeError(topics, batchBytes(bytes), undefined, cause)
   }
   return toBrokerError(cause, 'produce')
-}
-
-/**
- * A record that can never be stored: larger than the topic takes. Permanent: sending it again
- * cannot succeed.
- * @param limit the limit it was measured against; undefined when the broker refused it (the
- *   topic's own setting, below the declared one), which the answer does not hold.
- */
-export function recordTooLargeError(
-  topic: string,
-  bytes: number,
-  limit: number | undefined,
-  cause?: unknown,
-): PermanentError {
-  const against =
-    limit === undefined
-      ? `the broker refused it as larger than topic ${topic} takes (its max.message.bytes; the ledger declares ${MAX_RECORD_BATCH_BYTES})`
-      : `topic ${topic} takes record batches of at most ${limit} bytes`
-  return new PermanentError(
-    'RECORD_TOO_LARGE',
-    `The record is about ${bytes} bytes and ${against}. It was not stored, and sending it again cannot succeed: send a smaller one.`,
-    { cause, details: { topic, bytes, ...(limit === undefined ? {} : { limit }) } },
-  )
 }
 
 function closedError(cause: unknown): TransientError {
