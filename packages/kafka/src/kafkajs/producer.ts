@@ -14,6 +14,13 @@ import type { OutgoingRecord, ProduceAck, ProducerTransport, RecordOutcome } fro
 
 /** acks=all: the write counts only once every in-sync replica has it. */
 const ACKS_ALL = -1
+/** Refusals that one record of a batch can cause, so halving the batch finds it. */
+const RECORD_REFUSALS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+])
 /** The first pause between two resends; it doubles up to `maxRetryTimeMs`. */
 const FIRST_PAUSE_MS = 100
 
@@ -153,8 +160,13 @@ export function createKafkajsProducer(
           'Kafka refused part of a batch; sending each partition on its own to store the rest',
         )
         groups.unshift(...parts)
-      } else if (group.length > 1 && group[0]?.message.partition !== undefined) {
-        // One partition, refused as a whole (nothing of it stored): halve it to find the record.
+      } else if (
+        group.length > 1 &&
+        group[0]?.message.partition !== undefined &&
+        RECORD_REFUSALS.has(refusalType(result.err) ?? '')
+      ) {
+        // One partition, refused as a whole (nothing of it stored) for what one record may
+        // cause: halve it to find the record.
         const half = Math.ceil(group.length / 2)
         groups.unshift(group.slice(0, half), group.slice(half))
       } else {
