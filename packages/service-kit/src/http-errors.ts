@@ -34,6 +34,7 @@ const ANSWERS: Record<ErrorCode, ErrorAnswer> = {
   NOT_FOUND: { status: 404 },
   CONFLICT: { status: 409 },
   BODY_TOO_LARGE: { status: 413 },
+  RECORD_TOO_LARGE: { status: 413 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415 },
   RATE_LIMITED: { status: 429 },
   PROVIDER_RATE_LIMITED: { status: 429 },

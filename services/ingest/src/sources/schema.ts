@@ -1,3 +1,4 @@
+import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import { z } from 'zod'
 import { hmacVerifierOptionsSchema } from '../verifiers/index.js'
 import { isValidPointer } from './json-pointer.js'
@@ -6,8 +7,15 @@ import { isValidPointer } from './json-pointer.js'
 export const DEFAULT_TOPIC = 'ledger.events'
 /** Default largest accepted body: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-// Anything larger is almost certainly a typo (an extra zero), and would defeat the limit's purpose.
-const MAX_BODY_BYTES_CEILING = 64 * 1024 * 1024
+
+/**
+ * Why a body limit above `MAX_RAW_BODY_BYTES` is refused, naming who set it: such a body's event
+ * could never be stored in Kafka, so the limit would promise what intake cannot keep.
+ */
+export function bodyLimitProblem(owner: string, maxBodyBytes: number): string | undefined {
+  if (maxBodyBytes <= MAX_RAW_BODY_BYTES) return undefined
+  return `${owner}: maxBodyBytes ${maxBodyBytes} can never be stored: a Kafka record of the ledger takes at most ${MAX_RAW_BODY_BYTES} bytes of body (the topics' max.message.bytes less the envelope's room); set ${MAX_RAW_BODY_BYTES} or less`
+}
 
 const SOURCE_KINDS = ['stripe', 'github', 'shopify', 'standard', 'hmac'] as const
 const HEADER_PREFIX = 'header:'
@@ -75,7 +83,7 @@ const rawSourceSchema = z
       .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, ".", "_", "-")')
       .default(DEFAULT_TOPIC),
     enabled: z.boolean().default(true),
-    maxBodyBytes: z.number().int().positive().max(MAX_BODY_BYTES_CEILING).default(DEFAULT_MAX_BODY_BYTES),
+    maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
     rateLimit: z
       .strictObject({ max: z.number().int().positive(), windowMs: z.number().int().positive() })
       .optional(),
@@ -91,6 +99,9 @@ const rawSourceSchema = z
       ctx.addIssue({ code: 'custom', path, message: `required for kind "${source.kind}"` })
     const forbidden = (path: PropertyKey[], why: string): void =>
       ctx.addIssue({ code: 'custom', path, message: why })
+
+    const tooLarge = bodyLimitProblem(`source "${source.name}"`, source.maxBodyBytes)
+    if (tooLarge !== undefined) forbidden(['maxBodyBytes'], tooLarge)
 
     if (source.kind === 'standard' || source.kind === 'hmac') {
       if (source.entity === undefined) required(['entity'])
