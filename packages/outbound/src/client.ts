@@ -72,7 +72,6 @@ export class OutboundClient {
   readonly #breaker: ProviderBreaker
   readonly #deadline: TimeoutPolicy
   readonly #buckets = new Map<string, TokenBucket>()
-  readonly #origin: string
 
   constructor(options: OutboundClientOptions) {
     this.policy = options.policy
@@ -80,7 +79,6 @@ export class OutboundClient {
     this.#log = (options.logger ?? silentLogger).child({ provider: options.policy.name })
     this.#metrics = new OutboundMetrics(options.registry, options.policy.name)
     this.#transport = new Transport(options.policy.timeouts)
-    this.#origin = new URL(options.policy.baseUrl).origin
     this.#deadline = timeout(options.policy.timeouts.attemptMs, {
       strategy: TimeoutStrategy.Cooperative,
       // The signal tells afterwards whether the deadline fired, so it must stay unaborted on return.
@@ -342,13 +340,9 @@ export class OutboundClient {
         `Outbound path ${JSON.stringify(request.path)} must start with "/" (it is relative to the policy's baseUrl).`,
       )
     }
+    // Appended to the base URL, not resolved against it: a path cannot change the origin the
+    // credential's headers go to, and a base path such as `/admin/api/2025-01` is kept.
     const url = new URL(`${this.policy.baseUrl.replace(/\/+$/, '')}${request.path}`)
-    // The credential's headers go to this origin only: a path must not point the secret elsewhere.
-    if (url.origin !== this.#origin) {
-      throw new TypeError(
-        `Outbound path ${JSON.stringify(request.path)} leaves ${this.#origin}; use a path below the policy's baseUrl.`,
-      )
-    }
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value === undefined) continue
       if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, String(item))

@@ -144,8 +144,7 @@ export type ProviderPolicyInput = Pick<ProviderPolicy, 'name' | 'baseUrl' | 'lim
 
 /**
  * Fills the defaults of a policy and checks its figures, so a wrong policy fails at start-up
- * rather than on the first call. Also the way to derive a variant:
- * `defineProviderPolicy({ ...stripePolicy, baseUrl: fake.url, retry: { baseDelayMs: 10 } })`.
+ * rather than on the first call. Derive variants of an existing policy with `derivePolicy`.
  */
 export function defineProviderPolicy(input: ProviderPolicyInput): ProviderPolicy {
   const policy: ProviderPolicy = {
@@ -189,6 +188,31 @@ export function defineProviderPolicy(input: ProviderPolicyInput): ProviderPolicy
     )
   }
   return policy
+}
+
+/** Overrides for `derivePolicy`: any field, nested settings field by field. */
+export type ProviderPolicyOverrides = Partial<
+  Omit<ProviderPolicy, 'timeouts' | 'retry' | 'breaker' | 'limits'>
+> & {
+  timeouts?: Partial<ProviderTimeouts>
+  retry?: Partial<RetrySettings>
+  breaker?: Partial<BreakerSettings>
+  limits?: Partial<ProviderLimits>
+}
+
+/**
+ * A variant of a policy: another shop's host, test-mode limits, a fake provider's URL and short
+ * timings in tests. Nested settings are merged with the base policy's, not with the defaults.
+ */
+export function derivePolicy(base: ProviderPolicy, overrides: ProviderPolicyOverrides): ProviderPolicy {
+  return defineProviderPolicy({
+    ...base,
+    ...overrides,
+    timeouts: { ...base.timeouts, ...overrides.timeouts },
+    retry: { ...base.retry, ...overrides.retry },
+    breaker: { ...base.breaker, ...overrides.breaker },
+    limits: { ...base.limits, ...overrides.limits },
+  })
 }
 
 /** Reads a header as a finite number, or `undefined`. */

@@ -44,7 +44,8 @@ export function readShopifyGraphqlRateLimit(answer: AnswerView): RateLimitReadin
 }
 
 /**
- * Shopify's GraphQL Admin API (`POST /admin/api/<version>/graphql.json` on the shop's host).
+ * Shopify's GraphQL Admin API (`POST /admin/api/<version>/graphql.json` on the shop's host; derive
+ * one per shop with `derivePolicy(shopifyGraphqlPolicy, { baseUrl: 'https://my-shop.myshopify.com' })`).
  * Bucket: 1,000 points restoring 50 points per second, the standard-plan figures Shopify long
  * documented; the current table lists 100 points/second for standard plans (200 Advanced, 1,000
  * Plus). The client starts from the smaller figures and adopts the `maximumAvailable` and

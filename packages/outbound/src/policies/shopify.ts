@@ -17,7 +17,7 @@ export function readShopifyRestRateLimit(answer: AnswerView): RateLimitReading {
 /**
  * Shopify's REST Admin API (legacy since 2024-10-01; the GraphQL Admin API is `shopifyGraphqlPolicy`).
  * `baseUrl` is the shop's own host: derive one per shop with
- * `defineProviderPolicy({ ...shopifyPolicy, baseUrl: 'https://my-shop.myshopify.com' })`.
+ * `derivePolicy(shopifyPolicy, { baseUrl: 'https://my-shop.myshopify.com' })`.
  * The access token goes in `X-Shopify-Access-Token`.
  */
 export const shopifyPolicy = defineProviderPolicy({

@@ -12,7 +12,7 @@ export const STRIPE_LIMITS: Readonly<Record<'live' | 'test', ProviderLimits>> = 
 
 /**
  * Stripe's API (https://api.stripe.com), live-mode limits; for test keys use
- * `defineProviderPolicy({ ...stripePolicy, limits: STRIPE_LIMITS.test })`.
+ * `derivePolicy(stripePolicy, { limits: STRIPE_LIMITS.test })`.
  *
  * - Secret key sent as a bearer token.
  * - `Idempotency-Key` on every POST: Stripe stores the first answer of a key once the endpoint
