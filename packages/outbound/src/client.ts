@@ -346,7 +346,7 @@ export class OutboundClient {
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value === undefined) continue
       if (Array.isArray(value)) for (const item of value) url.searchParams.append(name, String(item))
-      else url.searchParams.append(name, String(value as string | number | boolean))
+      else url.searchParams.append(name, String(value))
     }
     return url
   }

@@ -22,11 +22,7 @@ export interface SeenRequest {
   body: string
 }
 
-export type Handler = (
-  request: SeenRequest,
-  res: ServerResponse,
-  req: IncomingMessage,
-) => void | Promise<void>
+export type Handler = (request: SeenRequest, res: ServerResponse, req: IncomingMessage) => unknown
 
 /** A real HTTP server on loopback, closed after the test; records every request it read. */
 export async function startServer(
