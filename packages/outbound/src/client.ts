@@ -32,8 +32,6 @@ import type {
   OutboundResult,
 } from './types.js'
 
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE'])
-
 /** What to do after an attempt: stop, or retry after a wait the provider named (or the backoff's). */
 type RetryDecision = { retry: false } | { retry: true; signalledWaitMs?: number }
 
@@ -119,7 +117,7 @@ export class OutboundClient {
   async send(request: OutboundRequest): Promise<OutboundResult> {
     const { policy } = this
     const method = request.method ?? 'GET'
-    const idempotent = request.idempotent ?? IDEMPOTENT_METHODS.has(method)
+    const idempotent = request.idempotent ?? policy.idempotentMethods.includes(method)
     const keyHeader = policy.idempotencyKeyHeader
     const idempotencyKey =
       keyHeader === undefined || idempotent ? undefined : (request.idempotencyKey ?? randomUUID())
@@ -156,6 +154,7 @@ export class OutboundClient {
           outcome: outcome.kind,
           reason: outcome.reason,
         })
+        this.#metrics.attempt(request.operation, outcome.kind, 'none', undefined)
         break
       }
       this.#metrics.throttleWait(throttleWaitMs / 1000)

@@ -14,6 +14,7 @@ export {
 export type { AmbiguousReason, Answer, BeforeProcessingReason, Outcome, OutcomeKind } from './outcome.js'
 export {
   DEFAULT_BREAKER,
+  DEFAULT_IDEMPOTENT_METHODS,
   DEFAULT_RETRY,
   DEFAULT_RETRYABLE_STATUSES,
   DEFAULT_TIMEOUTS,

@@ -28,7 +28,7 @@ export class OutboundMetrics {
       () =>
         new Counter({
           name: 'ledger_outbound_requests_total',
-          help: 'HTTP attempts to a provider, by outcome (succeeded, failed-before-processing, rejected, ambiguous) and status class (2xx…5xx, none without an answer).',
+          help: 'Attempts of calls to a provider, by outcome (succeeded, failed-before-processing, rejected, ambiguous) and status class (2xx…5xx; none without an answer, including attempts not sent because the breaker was open or the throttle wait exceeded the budget).',
           labelNames: ['provider', 'operation', 'outcome', 'status_class'],
           registers,
         }),

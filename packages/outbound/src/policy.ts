@@ -112,6 +112,11 @@ export interface ProviderPolicy {
   shouldRetryHeader?: string
   /** Header that carries the idempotency key of a non-idempotent request (Stripe: `Idempotency-Key`). */
   idempotencyKeyHeader?: string
+  /**
+   * Methods whose requests are idempotent unless the request says otherwise (a GraphQL API reads
+   * with POST). @default ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']
+   */
+  idempotentMethods: readonly string[]
 }
 
 /** Defaults every built-in policy starts from (see the `@default` tags above). */
@@ -130,6 +135,9 @@ export const DEFAULT_RETRY: RetrySettings = {
 }
 
 export const DEFAULT_BREAKER: BreakerSettings = { consecutiveFailures: 5, halfOpenAfterMs: 30_000 }
+
+/** RFC 9110's idempotent methods. */
+export const DEFAULT_IDEMPOTENT_METHODS: readonly string[] = ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']
 
 /** 408, 429 and the 5xx that mean "not now" rather than "never". */
 export const DEFAULT_RETRYABLE_STATUSES: readonly number[] = [408, 429, 500, 502, 503, 504]
@@ -151,6 +159,7 @@ export function defineProviderPolicy(input: ProviderPolicyInput): ProviderPolicy
     retryableStatuses: DEFAULT_RETRYABLE_STATUSES,
     headroom: 0.8,
     defaultHeaders: {},
+    idempotentMethods: DEFAULT_IDEMPOTENT_METHODS,
     readRateLimit: () => ({}),
     ...input,
     timeouts: { ...DEFAULT_TIMEOUTS, ...input.timeouts },

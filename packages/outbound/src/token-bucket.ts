@@ -7,9 +7,8 @@ import type { ProviderLimits, RateLimitReading } from './policy.js'
  * below zero, so concurrent callers queue in arrival order instead of all waking at once.
  *
  * The bucket starts from the documented limits scaled by `headroom` and follows what the provider
- * reports: it never believes it has more left than the provider says (minus the headroom share of
- * the provider's limit), adopts the provider's refill rate and bucket size when an answer states
- * them, and holds every caller until a window resets or a `Retry-After` has passed.
+ * reports (see `observe`): it never believes it has more left than the provider says, and holds
+ * every caller until a window resets or a `Retry-After` has passed.
  */
 export class TokenBucket {
   readonly #headroom: number
@@ -55,19 +54,28 @@ export class TokenBucket {
     this.#holdUntil = Math.max(this.#holdUntil, untilMs)
   }
 
-  /** Follows the provider's own account of the limit, read from an answer. */
+  /**
+   * Follows the provider's own account of the limit, read from an answer. A window (GitHub's
+   * hourly quota, which comes with a reset time) refills whole at its reset, so what is left now
+   * is the ceiling, less the headroom, and an empty window holds every caller until the reset; its
+   * limit is per window, not a burst size, so it does not resize the bucket. A leaky bucket
+   * (Shopify) refills continuously: its size and restore rate are adopted, and the headroom share
+   * of its size is kept free.
+   */
   observe(reading: RateLimitReading): void {
     this.#refill()
+    const windowed = reading.resetAtMs !== undefined
     if (reading.refillPerSecond !== undefined && reading.refillPerSecond > 0) {
       this.#refillPerMs = (reading.refillPerSecond * this.#headroom) / 1000
     }
-    if (reading.limit !== undefined && reading.limit > 0) {
+    if (!windowed && reading.limit !== undefined && reading.limit > 0) {
       this.#capacity = reading.limit * this.#headroom
     }
     if (reading.remaining !== undefined) {
-      const reserve = reading.limit === undefined ? 0 : reading.limit * (1 - this.#headroom)
       const allowed =
-        reading.limit === undefined ? reading.remaining * this.#headroom : reading.remaining - reserve
+        windowed || reading.limit === undefined
+          ? reading.remaining * this.#headroom
+          : reading.remaining - reading.limit * (1 - this.#headroom)
       this.#tokens = Math.min(this.#tokens, allowed)
       if (reading.remaining <= 0 && reading.resetAtMs !== undefined) this.holdUntil(reading.resetAtMs)
     }

@@ -34,7 +34,8 @@ export interface OutboundRequest {
   headers?: Readonly<Record<string, string>>
   /**
    * Whether sending the request twice has the effect of sending it once.
-   * @default true for GET, HEAD, PUT and DELETE; false for POST and PATCH
+   * @default whether the policy's `idempotentMethods` include the method (GET, HEAD, PUT, DELETE,
+   *   OPTIONS; and POST for GraphQL, whose mutations must say `idempotent: false`)
    */
   idempotent?: boolean
   /**

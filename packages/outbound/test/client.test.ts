@@ -583,6 +583,22 @@ describe('OutboundClient idempotency', () => {
     assert.equal(server.seen.length, 2, 'one attempt per call')
   })
 
+  it('a GraphQL query (POST) is idempotent and retried after a drop; a mutation marked non-idempotent is not', async (t) => {
+    const server = await startServer(t, (_req, res) => res.socket?.destroy())
+    const { client } = clientFor(t, shopifyGraphqlPolicy, server.url, { retry: { maxAttempts: 2 } })
+    const call = (idempotent?: boolean) =>
+      client.send({
+        credentialId: 'shop_1',
+        operation: 'graphql',
+        method: 'POST',
+        path: '/admin/api/2025-01/graphql.json',
+        json: { query: '{ shop { name } }' },
+        ...(idempotent === undefined ? {} : { idempotent }),
+      })
+    assert.equal((await call()).attempts.length, 2)
+    assert.equal((await call(false)).attempts.length, 1)
+  })
+
   it('a POST without a key is still retried when it provably was not processed (connection refused)', async (t) => {
     const { client } = clientFor(t, githubPolicy, await closedPortUrl(), { retry: { maxAttempts: 3 } })
     const result = await client.send({

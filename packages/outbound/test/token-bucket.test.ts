@@ -33,6 +33,16 @@ describe('TokenBucket', () => {
     assert.equal(bucket.reserve(100), 1000, '100 points at 100 per second')
   })
 
+  it("takes a window's remaining quota as the ceiling, without resizing the burst to the window", () => {
+    const c = clock()
+    const bucket = new TokenBucket({ capacity: 900, refillPerSecond: 1 }, 0.8, c)
+    // GitHub: 100 of 5,000 left this hour.
+    bucket.observe({ remaining: 100, limit: 5000, resetAtMs: c.now() + 600_000 })
+    assert.equal(bucket.available, 80)
+    c.advance(10_000_000)
+    assert.equal(bucket.available, 720, 'refilled to the documented burst, not to 80% of 5,000')
+  })
+
   it('holds every caller until a window resets when nothing is left', () => {
     const c = clock()
     const bucket = new TokenBucket({ capacity: 900, refillPerSecond: 1 }, 0.8, c)

@@ -59,4 +59,5 @@ export const shopifyGraphqlPolicy = defineProviderPolicy({
   limits: { capacity: 1_000, refillPerSecond: 50, defaultCost: 10 },
   authorize: (secret) => ({ 'x-shopify-access-token': secret }),
   readRateLimit: readShopifyGraphqlRateLimit,
+  idempotentMethods: ['POST'],
 })
