@@ -10,6 +10,7 @@ import {
   ProviderUnavailableError,
   githubPolicy,
   shopifyGraphqlPolicy,
+  shopifyPolicy,
   stripePolicy,
 } from '@ledger/outbound'
 import {
@@ -435,6 +436,64 @@ describe('OutboundClient waits', () => {
       ),
     )
     assert.ok(unpaced.refused > 0)
+  })
+  it("follows the provider's reported bucket (X-Shopify-Shop-Api-Call-Limit) when it is smaller than documented", async (t) => {
+    // This shop's bucket holds 10 and leaks 20 per second; the client was told 40 and 20.
+    const shop = (reportState: boolean) => {
+      let level = 0
+      let at = Date.now()
+      let refused = 0
+      return {
+        refused: () => refused,
+        handle(res: Parameters<typeof json>[0]) {
+          const now = Date.now()
+          level = Math.max(0, level - ((now - at) / 1000) * 20)
+          at = now
+          if (level + 1 > 10) {
+            refused++
+            return json(
+              res,
+              429,
+              { errors: 'Exceeded 10 calls per second for api client.' },
+              { 'retry-after': '1' },
+            )
+          }
+          level += 1
+          json(
+            res,
+            200,
+            { orders: [] },
+            reportState ? { 'x-shopify-shop-api-call-limit': `${Math.ceil(level)}/10` } : {},
+          )
+        },
+      }
+    }
+    const listed = shop(true)
+    const server = await startServer(t, (_req, res) => listed.handle(res))
+    const documented = { limits: { capacity: 40, refillPerSecond: 20 }, retry: { maxAttempts: 1 } }
+    const { client } = clientFor(t, shopifyPolicy, server.url, documented)
+    for (let page = 0; page < 20; page++) {
+      const result = await client.send({
+        credentialId: 'shop_1',
+        operation: 'orders.list',
+        path: '/admin/api/2025-01/orders.json',
+      })
+      assert.equal(result.outcome.kind, 'succeeded', `page ${page}`)
+    }
+    assert.equal(listed.refused(), 0)
+
+    // Control: the same pages against a shop that does not report its state are refused.
+    const silent = shop(false)
+    const server2 = await startServer(t, (_req, res) => silent.handle(res))
+    const { client: blind } = clientFor(t, shopifyPolicy, server2.url, documented)
+    for (let page = 0; page < 20; page++) {
+      await blind.send({
+        credentialId: 'shop_1',
+        operation: 'orders.list',
+        path: '/admin/api/2025-01/orders.json',
+      })
+    }
+    assert.ok(silent.refused() > 0)
   })
 })
 
