@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { setTimeout as delay } from 'node:timers/promises'
 import { silentLogger, type Logger } from '@ledger/core'
 import {
   ExponentialBackoff,
@@ -31,6 +31,15 @@ import type {
   OutboundRequest,
   OutboundResult,
 } from './types.js'
+
+/** Waits `ms`; a caller's abort rejects with the signal's reason, as an aborted attempt does. */
+async function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await delay(ms, undefined, signal === undefined ? undefined : { signal })
+  } catch (err) {
+    throw signal?.aborted ? (signal.reason as unknown) : err
+  }
+}
 
 /** What to do after an attempt: stop, or retry after a wait the provider named (or the backoff's). */
 type RetryDecision = { retry: false } | { retry: true; signalledWaitMs?: number }
@@ -113,7 +122,11 @@ export class OutboundClient {
     throw outboundErrorFor(result)
   }
 
-  /** Sends a call and returns what became of it, whatever that is: the caller reads `outcome.kind`. */
+  /**
+   * Sends a call and returns what became of it, whatever that is: the caller reads `outcome.kind`.
+   * Rejects only when the call cannot be made at all (a path without a leading `/`, a failing
+   * credential provider) or when the caller's `signal` aborts it (with the signal's reason).
+   */
   async send(request: OutboundRequest): Promise<OutboundResult> {
     const { policy } = this
     const method = request.method ?? 'GET'
@@ -158,12 +171,19 @@ export class OutboundClient {
         break
       }
       this.#metrics.throttleWait(throttleWaitMs / 1000)
-      if (throttleWaitMs > 0) await sleep(throttleWaitMs)
+      if (throttleWaitMs > 0) {
+        try {
+          await sleep(throttleWaitMs, request.signal)
+        } catch (err) {
+          bucket.refund(cost)
+          throw err
+        }
+      }
       waitedMs += throttleWaitMs
 
       const started = performance.now()
       const ran = await this.#breaker.run(async () => {
-        const value = await this.#attempt(wire)
+        const value = await this.#attempt(wire, request.signal)
         return { healthy: !unhealthy(value.outcome), value }
       })
       if (ran === BREAKER_OPEN) {
@@ -218,7 +238,7 @@ export class OutboundClient {
         { attempt, reason, status, waitMs, url: redactUrl(url) },
         `provider call will be retried in ${waitMs} ms: attempt ${attempt} ended ${outcome.kind} (${reason})`,
       )
-      await sleep(waitMs)
+      await sleep(waitMs, request.signal)
       // Taken out of the bucket's hold above, which now has passed; recorded here, counted once.
       waitedMs += waitMs
       retryWaitMs = waitMs
@@ -253,16 +273,21 @@ export class OutboundClient {
     await this.#transport.close()
   }
 
-  async #attempt(wire: WireRequest): Promise<{ outcome: Outcome; reading: RateLimitReading }> {
+  async #attempt(
+    wire: WireRequest,
+    cancel: AbortSignal | undefined,
+  ): Promise<{ outcome: Outcome; reading: RateLimitReading }> {
     let signal: AbortSignal | undefined
     try {
       const answer = await this.#deadline.execute((_context, attemptSignal) => {
         signal = attemptSignal
         return this.#transport.send(wire, attemptSignal)
-      })
+      }, cancel)
       const reading = this.policy.readRateLimit(answer)
       return { outcome: classifyAnswer(answer, reading), reading }
     } catch (err) {
+      // Cancelled by the caller: not an outcome of the provider's, and not counted against it.
+      if (cancel?.aborted) throw cancel.reason as unknown
       return { outcome: classifyTransportError(err, signal?.aborted === true), reading: {} }
     }
   }

@@ -48,6 +48,8 @@ export interface OutboundRequest {
   cost?: number
   /** Carried into the log lines of this call. */
   correlationId?: string
+  /** Cancels the call, its waits included (service shutdown); the call then rejects with the signal's reason. */
+  signal?: AbortSignal
 }
 
 /** One attempt of a call, as recorded in the result (what tests and logs read instead of the wall clock). */

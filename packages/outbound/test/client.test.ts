@@ -241,6 +241,22 @@ describe('OutboundClient waits', () => {
     )
   })
 
+  it("the caller's signal cancels a call while it waits out a Retry-After", async (t) => {
+    const server = await startServer(t, (_req, res) => json(res, 429, {}, { 'retry-after': '30' }))
+    const { client } = clientFor(t, stripePolicy, server.url)
+    const controller = new AbortController()
+    const call = client.send({
+      credentialId: 'acct_1',
+      operation: 'customers.list',
+      path: '/v1/customers',
+      signal: controller.signal,
+    })
+    while (server.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    controller.abort(new Error('shutting down'))
+    await assert.rejects(call, /shutting down/)
+    assert.equal(server.seen.length, 1)
+  })
+
   it('Retry-After as an HTTP date is waited out until that date', async (t) => {
     let calls = 0
     let retryAt = 0
