@@ -222,15 +222,17 @@ export class OutboundClient {
 
       const decision = this.#decide(outcome, reading, safeToRepeat)
       if (!decision.retry) break
-      if (attempt >= policy.retry.maxAttempts) break
-      if (decision.signalledWaitMs === undefined) backoff = backoff.next(undefined)
-      const waitMs = decision.signalledWaitMs ?? backoff.duration
-      // A rate limit applies to the credential: every call on it waits, not only this one.
-      if (decision.signalledWaitMs !== undefined && outcome.kind === 'failed-before-processing') {
-        bucket.holdUntil(Date.now() + waitMs)
+      const signalled = decision.signalledWaitMs
+      // A rate limit applies to the credential: every call on it waits, not only this one, and
+      // also when this call retries no more.
+      if (signalled !== undefined && outcome.kind === 'failed-before-processing') {
+        bucket.holdUntil(Date.now() + signalled)
       }
-      if (waitedMs + waitMs > policy.retry.maxTotalWaitMs) {
-        retryAfterMs = waitMs
+      if (signalled === undefined) backoff = backoff.next(undefined)
+      const waitMs = signalled ?? backoff.duration
+      const overBudget = waitedMs + waitMs > policy.retry.maxTotalWaitMs
+      if (attempt >= policy.retry.maxAttempts || overBudget) {
+        if (signalled !== undefined || overBudget) retryAfterMs = waitMs
         break
       }
       this.#metrics.retry(request.operation, reason)

@@ -310,6 +310,23 @@ describe('OutboundClient waits', () => {
     assert.equal(server.seen[0]?.headers['x-github-api-version'], '2022-11-28')
   })
 
+  it('a rate limit holds every call on that credential, not on other credentials', async (t) => {
+    const server = await startServer(t, (req, res) =>
+      req.url.includes('limited')
+        ? json(res, 403, { message: 'You have exceeded a secondary rate limit.' })
+        : json(res, 200, []),
+    )
+    const { client } = clientFor(t, githubPolicy, server.url, {
+      retry: { maxAttempts: 1, unknownThrottleWaitMs: 150 },
+    })
+    const limited = await client.send({ credentialId: 'inst_1', operation: 'issues.list', path: '/limited' })
+    assert.equal(limited.retryAfterMs, 150, 'the call retries no more, and says when to come back')
+    const other = await client.send({ credentialId: 'inst_2', operation: 'issues.list', path: '/ok' })
+    assert.equal(other.attempts[0]?.throttleWaitMs, 0)
+    const same = await client.send({ credentialId: 'inst_1', operation: 'pulls.list', path: '/ok' })
+    assert.ok((same.attempts[0]?.throttleWaitMs ?? 0) >= 100, `held ${same.attempts[0]?.throttleWaitMs} ms`)
+  })
+
   it('a bare GitHub 403 is a credentials problem', async (t) => {
     const server = await startServer(t, (_req, res) =>
       json(res, 403, { message: 'Resource not accessible by integration' }),
@@ -467,12 +484,7 @@ describe('OutboundClient waits', () => {
           at = now
           if (level + 1 > 10) {
             refused++
-            return json(
-              res,
-              429,
-              { errors: 'Exceeded 10 calls per second for api client.' },
-              { 'retry-after': '1' },
-            )
+            return json(res, 429, { errors: 'Exceeded 10 calls per second for api client.' })
           }
           level += 1
           json(
