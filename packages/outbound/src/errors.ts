@@ -44,10 +44,13 @@ export class ProviderCredentialsError extends OutboundError {
   }
 }
 
-/** The provider did not process the call (no connection, 408); retrying later is safe. */
+/**
+ * The provider did not process the call (no connection, 408); retrying later is safe, and helps
+ * unless the cause is ours (`retryable: false` for a failed TLS handshake).
+ */
 export class ProviderUnavailableError extends OutboundError {
-  constructor(message: string, result: OutboundResult) {
-    super('PROVIDER_UNAVAILABLE', message, result, true)
+  constructor(message: string, result: OutboundResult, retryable = true) {
+    super('PROVIDER_UNAVAILABLE', message, result, retryable)
     this.name = 'ProviderUnavailableError'
   }
 }
@@ -121,6 +124,7 @@ export function outboundErrorFor(result: OutboundResult): OutboundError {
           return new ProviderUnavailableError(
             `${call} failed in the TLS handshake; check the provider's base URL and the system's CA certificates.`,
             result,
+            false,
           )
         default:
           return new ProviderUnavailableError(
