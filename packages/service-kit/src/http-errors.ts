@@ -61,6 +61,16 @@ const ANSWERS: Record<ErrorCode, ErrorAnswer> = {
     status: 502,
     publicMessage: 'A service this request depends on refused it; report the correlation ID to an operator.',
   },
+  PROVIDER_CREDENTIALS_INVALID: {
+    status: 502,
+    publicMessage:
+      'A service this request depends on refused our credentials; an operator must renew them (the service log names the provider).',
+  },
+  PROVIDER_OUTCOME_UNKNOWN: {
+    status: 502,
+    publicMessage:
+      'A service this request depends on did not confirm whether it carried the request out; check its state before repeating the request.',
+  },
   BROKER_UNAVAILABLE: { status: 503, publicMessage: `Kafka could not store the event now; ${RETRY_SAME}.` },
   BROKER_TIMEOUT: {
     status: 503,
