@@ -62,6 +62,7 @@ export async function buildIngestApp(options: IngestAppOptions): Promise<Fastify
   const guard = new OverloadGuard({
     maxInFlight: config.maxInFlight,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxInFlightBytes: config.maxInFlightBytes,
   })
   app.addHook('onClose', async () => guard.close())
   const clock = options.clock ?? systemClock

@@ -46,6 +46,17 @@ const ingestEnvSchema = stackEnvSchema.extend({
     .default(30 * 24 * 3600 * 1000),
   /** Requests processed at once before answering 503. @default 2000 */
   INGEST_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2000),
+  /**
+   * Request-body bytes held in memory at once, across all requests (announced Content-Length, or
+   * what has arrived of a chunked body); past it new bodies answer 503 OVERLOADED before being read.
+   * At least `MAX_RAW_BODY_BYTES`, so the largest body a source may allow always fits when alone.
+   * @default 268435456 (256 MiB)
+   */
+  INGEST_MAX_IN_FLIGHT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(MAX_RAW_BODY_BYTES, `at least ${MAX_RAW_BODY_BYTES}, the largest body a source may allow`)
+    .default(256 * 1024 * 1024),
   /** Event-loop lag before answering 503. @default 1000 */
   INGEST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(1000),
   /**
@@ -112,6 +123,7 @@ export interface IngestConfig extends StackConfig {
   dedupLeaseMs: number
   dedupRetentionMs: number
   maxInFlight: number
+  maxInFlightBytes: number
   maxEventLoopDelayMs: number
   maxBodyBytes: number
   sourcesPollMs: number
@@ -138,6 +150,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     dedupLeaseMs: parsed.INGEST_DEDUP_LEASE_MS,
     dedupRetentionMs: parsed.INGEST_DEDUP_RETENTION_MS,
     maxInFlight: parsed.INGEST_MAX_IN_FLIGHT,
+    maxInFlightBytes: parsed.INGEST_MAX_IN_FLIGHT_BYTES,
     maxEventLoopDelayMs: parsed.INGEST_MAX_EVENT_LOOP_DELAY_MS,
     maxBodyBytes: parsed.INGEST_MAX_BODY_BYTES,
     sourcesPollMs: parsed.INGEST_SOURCES_POLL_MS,

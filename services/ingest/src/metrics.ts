@@ -18,6 +18,7 @@ export class IngestMetrics {
   readonly verifySeconds: Histogram<'source'>
   readonly produceSeconds: Histogram
   readonly inFlight: Gauge
+  readonly inFlightBodyBytes: Gauge
   readonly batchRecords: Histogram
   readonly brokerAvailable: Gauge
   readonly sourcesListening: Gauge
@@ -70,6 +71,11 @@ export class IngestMetrics {
     this.inFlight = new Gauge({
       name: 'ledger_ingest_in_flight_requests',
       help: 'Intake requests being processed.',
+      registers,
+    })
+    this.inFlightBodyBytes = new Gauge({
+      name: 'ledger_ingest_in_flight_body_bytes',
+      help: 'Request-body bytes held for intake requests in progress (INGEST_MAX_IN_FLIGHT_BYTES bounds it).',
       registers,
     })
     this.batchRecords = new Histogram({

@@ -12,13 +12,27 @@ export function limitBody(
   tooLarge: () => Error,
 ): Transform {
   let received = 0
-  const limited = new Transform({
+  return meterBody(payload, (bytes) => {
+    received += bytes
+    return received > maxBytes ? tooLarge() : undefined
+  })
+}
+
+/**
+ * Passes a request body through, telling `onChunk` the size of each chunk as it arrives; the body
+ * fails with the error `onChunk` returns, if any. Piped, not `pipeline`d, for the same reason.
+ */
+export function meterBody(
+  payload: NodeJS.ReadableStream,
+  onChunk: (bytes: number) => Error | undefined,
+): Transform {
+  const metered = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      received += chunk.length
-      if (received > maxBytes) callback(tooLarge())
+      const refusal = onChunk(chunk.length)
+      if (refusal) callback(refusal)
       else callback(null, chunk)
     },
   })
-  payload.on('error', (err: Error) => limited.destroy(err))
-  return payload.pipe(limited)
+  payload.on('error', (err: Error) => metered.destroy(err))
+  return payload.pipe(metered)
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { verifiers } from '@ledger/ingest'
+import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import { cleanupScope, waitFor } from '@ledger/testing'
 import { OverloadGuard } from '../../src/guards/overload-guard.js'
 import { startHarness } from '../helpers/harness.js'
@@ -122,5 +124,93 @@ describe('ingest against a slow-loris sender (real Kafka and PostgreSQL)', () =>
     assert.equal(admitted.status, 401, 'the slot is free again (refused only for its missing signature)')
     const metrics = (await h.app.inject({ url: '/metrics' })).body
     assert.match(metrics, /ledger_ingest_in_flight_requests\{[^}]*\} 0/)
+  })
+})
+
+describe('ingest against senders of many large bodies at once (real Kafka and PostgreSQL)', () => {
+  it('bounds the body bytes held in memory, and small deliveries keep getting through', async (test) => {
+    const t = cleanupScope(test)
+    const secret = 'github-bytes-budget-secret-0123456789'
+    const h = await startHarness(t, {
+      sources: [
+        '  - name: gh',
+        '    kind: github',
+        `    secrets: ["${secret}"]`,
+        '    topic: __TOPIC__',
+        `    maxBodyBytes: ${MAX_RAW_BODY_BYTES}`,
+      ],
+      // The smallest budget allowed: one body of the largest size a source may allow.
+      env: {
+        INGEST_MAX_IN_FLIGHT_BYTES: String(MAX_RAW_BODY_BYTES),
+        INGEST_MAX_BODY_BYTES: String(MAX_RAW_BODY_BYTES),
+      },
+    })
+    const large = 5 * 1024 * 1024
+    const address = new URL(await h.app.listen({ host: '127.0.0.1', port: 0 }))
+    const port = Number(address.port)
+
+    // Announces 5 MiB and sends a part: the bytes it may still send are held for it.
+    const holder = await openRawRequest(port, [
+      'POST /webhooks/gh HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      `Content-Length: ${large}`,
+    ])
+    t.after(() => void holder.socket.destroy())
+    holder.socket.write(' '.repeat(1024 * 1024))
+
+    // A second large announced body would exceed the budget: refused before it is read.
+    const second = await openRawRequest(port, [
+      'POST /webhooks/gh HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      `Content-Length: ${large}`,
+    ])
+    t.after(() => void second.socket.destroy())
+    assert.equal(await second.status(), 503)
+    assert.match(second.received(), /"error":"OVERLOADED"/)
+    assert.match(second.received(), /\r\nretry-after: \d+\r\n/i)
+
+    // A body without Content-Length is counted as it arrives and cut off at the budget.
+    const chunked = await openRawRequest(port, [
+      'POST /webhooks/gh HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      'Transfer-Encoding: chunked',
+    ])
+    t.after(() => void chunked.socket.destroy())
+    const chunk = ' '.repeat(1024 * 1024)
+    for (let i = 0; i < 5; i++) chunked.socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
+    assert.equal(await chunked.status(), 503)
+
+    // A small signed delivery fits beside the held bytes.
+    const body = JSON.stringify({ action: 'edited', repository: { id: 7, full_name: 'o/r7' } })
+    const small = await fetch(new URL('/webhooks/gh', address), {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'repository',
+        'x-github-delivery': 'bytes-budget-small',
+        ...verifiers.signGithub({ body, secret }),
+      },
+    })
+    assert.equal(small.status, 202)
+
+    // Once the holder goes away, its bytes are free again.
+    holder.socket.destroy()
+    await waitFor(
+      async () => {
+        const again = await fetch(new URL('/webhooks/gh', address), {
+          method: 'POST',
+          body: ' '.repeat(large),
+        })
+        return again.status === 401
+      },
+      { timeoutMs: 5000, intervalMs: 50, description: 'the held bytes are released' },
+    )
+    const metrics = (await h.app.inject({ url: '/metrics' })).body
+    assert.match(metrics, /ledger_ingest_rejected_total\{[^}]*reason="overloaded"[^}]*\} [1-9]/)
+    assert.match(metrics, /ledger_ingest_in_flight_body_bytes\{[^}]*\} 0/)
   })
 })
