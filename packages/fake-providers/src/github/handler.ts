@@ -343,7 +343,7 @@ export class GithubHandler implements ProviderHandler {
       return
     }
     const body = JSON.stringify(original.payload)
-    let failure: { status: string; statusCode: number } | undefined
+    let outcome: { status: string; statusCode: number }
     try {
       const res = await fetch(target.url, {
         method: 'POST',
@@ -352,11 +352,14 @@ export class GithubHandler implements ProviderHandler {
         signal: AbortSignal.timeout(10_000),
       })
       await res.arrayBuffer()
-      if (res.status < 200 || res.status > 299) failure = { status: `Invalid HTTP Response: ${res.status}`, statusCode: res.status }
+      outcome =
+        res.status >= 200 && res.status <= 299
+          ? { status: 'OK', statusCode: res.status }
+          : { status: `Invalid HTTP Response: ${res.status}`, statusCode: res.status }
     } catch {
-      failure = { status: 'failed to connect to host', statusCode: 0 }
+      outcome = { status: 'failed to connect to host', statusCode: 0 }
     }
-    this.records.appendDelivery(undefined, original.action ?? '', this.records.nowSeconds(), failure, original)
+    this.records.appendDelivery(undefined, original.action ?? '', this.records.nowSeconds(), outcome, original)
   }
 
   private deliveryHeaders(delivery: Delivery, body: string, secret: string | undefined): Record<string, string> {

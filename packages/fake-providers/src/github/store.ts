@@ -148,7 +148,7 @@ export class GithubStore implements RemoteRecords {
     this.announce(thread, 'deleted', options)
   }
 
-  /** Records one delivery attempt (the first, or a redelivery of `of`). */
+  /** Records one delivery attempt (the first, or a redelivery of `of`); `failure` undefined means 200 OK. */
   appendDelivery(
     thread: Thread | undefined,
     action: string,
