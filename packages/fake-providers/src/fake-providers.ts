@@ -97,9 +97,21 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
   const clock = options.clock ?? systemClock
   const host = options.host ?? '127.0.0.1'
   const servers = {
-    stripe: new ProviderServer(new StripeHandler(seed, clock, options.stripe), { host, port: options.ports?.stripe ?? 0, clock }),
-    shopify: new ProviderServer(new ShopifyHandler(seed, clock, options.shopify), { host, port: options.ports?.shopify ?? 0, clock }),
-    github: new ProviderServer(new GithubHandler(seed, clock, options.github), { host, port: options.ports?.github ?? 0, clock }),
+    stripe: new ProviderServer(new StripeHandler(seed, clock, options.stripe), {
+      host,
+      port: options.ports?.stripe ?? 0,
+      clock,
+    }),
+    shopify: new ProviderServer(new ShopifyHandler(seed, clock, options.shopify), {
+      host,
+      port: options.ports?.shopify ?? 0,
+      clock,
+    }),
+    github: new ProviderServer(new GithubHandler(seed, clock, options.github), {
+      host,
+      port: options.ports?.github ?? 0,
+      clock,
+    }),
   }
   const started: ProviderServer[] = []
   try {
@@ -119,7 +131,10 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
     shopify: new FakeProvider(servers.shopify),
     github: new FakeProvider(servers.github),
     credentials: {
-      stripe: { baseUrl: servers.stripe.baseUrl, secretKey: options.stripe?.secretKeys?.[0] ?? DEFAULT_STRIPE_SECRET_KEY },
+      stripe: {
+        baseUrl: servers.stripe.baseUrl,
+        secretKey: options.stripe?.secretKeys?.[0] ?? DEFAULT_STRIPE_SECRET_KEY,
+      },
       shopify: {
         baseUrl: shopifyUrl,
         graphqlUrl: `${shopifyUrl}/admin/api/${SHOPIFY_API_VERSION}/graphql.json`,

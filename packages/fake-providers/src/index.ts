@@ -8,9 +8,22 @@ export {
 } from './fake-providers.js'
 export type { FaultAction, FaultHandle, FaultRule, RetryAfterSpec } from './server/faults.js'
 export type { LoggedRequest, RequestFilter } from './server/request-log.js'
-export type { FakeReply, FakeRequest, ProviderName, RecordChangeOptions, RemoteRecords } from './server/types.js'
+export type {
+  FakeReply,
+  FakeRequest,
+  ProviderName,
+  RecordChangeOptions,
+  RemoteRecords,
+} from './server/types.js'
 export { DEFAULT_STRIPE_SECRET_KEY, StripeHandler, type StripeFakeOptions } from './stripe/handler.js'
-export { EVENT_RETENTION_SECONDS, STRIPE_API_VERSION, STRIPE_TYPES, type StripeSizes, StripeStore, type StripeType } from './stripe/store.js'
+export {
+  EVENT_RETENTION_SECONDS,
+  STRIPE_API_VERSION,
+  STRIPE_TYPES,
+  type StripeSizes,
+  StripeStore,
+  type StripeType,
+} from './stripe/store.js'
 export type { StripeObject } from './stripe/collection.js'
 export {
   DEFAULT_SHOPIFY_ACCESS_TOKEN,

@@ -24,7 +24,10 @@ describe('startFakeProviders', () => {
     const fakes = await startFakes(t, SMALL)
     const origins = new Set([fakes.stripe.baseUrl, fakes.shopify.baseUrl, fakes.github.baseUrl])
     assert.equal(origins.size, 3)
-    assert.equal(fakes.credentials.shopify.graphqlUrl, `${fakes.shopify.baseUrl}/admin/api/2025-01/graphql.json`)
+    assert.equal(
+      fakes.credentials.shopify.graphqlUrl,
+      `${fakes.shopify.baseUrl}/admin/api/2025-01/graphql.json`,
+    )
     assert.match(fakes.credentials.stripe.secretKey, /^sk_test_/)
     assert.match(fakes.credentials.github.token, /^ghp_/)
     assert.match(fakes.credentials.shopify.accessToken, /^shpat_/)

@@ -127,7 +127,11 @@ export function parseCliArgs(argv: string[]): CliCommand {
     options: {
       seed: o.seed,
       host: o.host,
-      ports: { stripe: o['stripe-port'] ?? next(0), shopify: o['shopify-port'] ?? next(1), github: o['github-port'] ?? next(2) },
+      ports: {
+        stripe: o['stripe-port'] ?? next(0),
+        shopify: o['shopify-port'] ?? next(1),
+        github: o['github-port'] ?? next(2),
+      },
       stripe: {
         rateLimitPerSecond: unlimited ? false : o['stripe-rate'],
         sizes: {
@@ -145,7 +149,9 @@ export function parseCliArgs(argv: string[]): CliCommand {
       github: {
         requestsPerHour: unlimited ? false : o['github-per-hour'],
         ...(unlimited ? { secondaryLimit: false as const } : {}),
-        ...(webhookUrl !== undefined && webhookSecret !== undefined ? { webhook: { url: webhookUrl, secret: webhookSecret } } : {}),
+        ...(webhookUrl !== undefined && webhookSecret !== undefined
+          ? { webhook: { url: webhookUrl, secret: webhookSecret } }
+          : {}),
         sizes: { issues: o.issues, pulls: o.pulls, deliveries: o.deliveries },
       },
     },

@@ -84,8 +84,15 @@ export class GithubHandler implements ProviderHandler {
     this.tokens = new Set(options.tokens ?? [DEFAULT_GITHUB_TOKEN])
     const perHour = options.requestsPerHour ?? 5000
     this.quota = perHour === false ? undefined : new FixedWindowQuota(perHour, 3600_000, clock)
-    this.secondary = options.secondaryLimit ?? { maxConcurrent: 100, pointsPerMinute: 900, retryAfterSeconds: 60 }
-    this.points = this.secondary === false ? undefined : new SlidingWindowLimiter(this.secondary.pointsPerMinute, 60_000, clock)
+    this.secondary = options.secondaryLimit ?? {
+      maxConcurrent: 100,
+      pointsPerMinute: 900,
+      retryAfterSeconds: 60,
+    }
+    this.points =
+      this.secondary === false
+        ? undefined
+        : new SlidingWindowLimiter(this.secondary.pointsPerMinute, 60_000, clock)
     this.webhook = options.webhook
     this.records = new GithubStore(seed, options.sizes ?? {}, clock)
     this.records.payloadFor = (thread, action) => this.payload(thread, action)
@@ -125,13 +132,16 @@ export class GithubHandler implements ProviderHandler {
   }
 
   statusReply(_req: FakeRequest, status: number): FakeReply {
-    const message = status >= 500 ? 'Server Error' : status === 429 ? 'Too Many Requests' : `Scripted ${status}`
+    const message =
+      status >= 500 ? 'Server Error' : status === 429 ? 'Too Many Requests' : `Scripted ${status}`
     return new GithubApiError(status, message).reply()
   }
 
   /** GitHub's secondary-limit answer: 403 with `retry-after`. */
   rateLimitedReply(_req: FakeRequest, retryAfterSeconds: number | undefined): FakeReply {
-    return this.secondaryLimited(retryAfterSeconds ?? (this.secondary === false ? 60 : (this.secondary?.retryAfterSeconds ?? 60)))
+    return this.secondaryLimited(
+      retryAfterSeconds ?? (this.secondary === false ? 60 : (this.secondary?.retryAfterSeconds ?? 60)),
+    )
   }
 
   handle(req: FakeRequest): FakeReply {
@@ -153,7 +163,10 @@ export class GithubHandler implements ProviderHandler {
         }
       }
       if (this.overConcurrency.has(req)) {
-        return withHeaders(this.secondaryLimited(this.secondary === false ? 60 : (this.secondary?.retryAfterSeconds ?? 60)), rateHeaders)
+        return withHeaders(
+          this.secondaryLimited(this.secondary === false ? 60 : (this.secondary?.retryAfterSeconds ?? 60)),
+          rateHeaders,
+        )
       }
       const cost = req.method === 'GET' || req.method === 'HEAD' ? 1 : 5
       const decision = this.points?.take(token, cost)
@@ -177,9 +190,7 @@ export class GithubHandler implements ProviderHandler {
   }
 
   private token(req: FakeRequest): string | undefined {
-    const header = req.headers['authorization']
-    const value = Array.isArray(header) ? header[0] : header
-    const match = /^(?:bearer|token)\s+(\S+)$/i.exec(value ?? '')
+    const match = /^(?:bearer|token)\s+(\S+)$/i.exec(req.headers.authorization ?? '')
     return match?.[1]
   }
 
@@ -193,7 +204,12 @@ export class GithubHandler implements ProviderHandler {
   private rateLimit(token: string): FakeReply {
     const limit = this.quota?.limit ?? 0
     const state = this.quota?.peek(token)
-    const core = { limit, used: state?.used ?? 0, remaining: limit - (state?.used ?? 0), reset: Math.ceil((state?.resetAtMs ?? this.clock.now()) / 1000) }
+    const core = {
+      limit,
+      used: state?.used ?? 0,
+      remaining: limit - (state?.used ?? 0),
+      reset: Math.ceil((state?.resetAtMs ?? this.clock.now()) / 1000),
+    }
     return { status: 200, body: { resources: { core }, rate: core } }
   }
 
@@ -231,7 +247,10 @@ export class GithubHandler implements ProviderHandler {
     const state = q.get('state') ?? 'open'
     if (!['open', 'closed', 'all'].includes(state)) throw validation(`state must be one of open, closed, all`)
     const sort = q.get('sort') ?? 'created'
-    const sorts = endpoint === 'issues' ? ['created', 'updated', 'comments'] : ['created', 'updated', 'popularity', 'long-running']
+    const sorts =
+      endpoint === 'issues'
+        ? ['created', 'updated', 'comments']
+        : ['created', 'updated', 'popularity', 'long-running']
     if (!sorts.includes(sort)) throw validation(`sort must be one of ${sorts.join(', ')}`)
     // Issues default to descending; pulls only when sorted by creation.
     const direction = q.get('direction') ?? (endpoint === 'issues' || sort === 'created' ? 'desc' : 'asc')
@@ -249,7 +268,13 @@ export class GithubHandler implements ProviderHandler {
         (since === undefined || t.updatedAt * 1000 >= since),
     )
     const key = (t: Thread): number =>
-      sort === 'updated' ? t.updatedAt : sort === 'comments' || sort === 'popularity' ? t.comments : sort === 'long-running' ? -t.createdAt : t.createdAt
+      sort === 'updated'
+        ? t.updatedAt
+        : sort === 'comments' || sort === 'popularity'
+          ? t.comments
+          : sort === 'long-running'
+            ? -t.createdAt
+            : t.createdAt
     selected.sort((a, b) => (key(a) - key(b) || a.number - b.number) * (direction === 'asc' ? 1 : -1))
     const { page, perPage, link } = this.paginate(req, selected.length)
     const items = selected.slice((page - 1) * perPage, page * perPage)
@@ -263,15 +288,22 @@ export class GithubHandler implements ProviderHandler {
 
   private getThread(number: string | undefined, endpoint: 'issues' | 'pulls'): FakeReply {
     const thread = this.records.find(Number(number))
-    if (thread === undefined || (endpoint === 'pulls' && thread.kind !== 'pull')) throw new GithubApiError(404, 'Not Found')
+    if (thread === undefined || (endpoint === 'pulls' && thread.kind !== 'pull'))
+      throw new GithubApiError(404, 'Not Found')
     if (thread.deleted) throw new GithubApiError(410, 'This issue was deleted')
     const view = endpoint === 'issues' ? issueView : pullView
     return { status: 200, body: view(thread, this.repo, this.api) }
   }
 
   /** `page`/`per_page` (default 30, capped at 100) and the `Link` header GitHub sends. */
-  private paginate(req: FakeRequest, total: number): { page: number; perPage: number; link: string | undefined } {
-    const perPage = Math.min(100, Math.max(1, Number.parseInt(req.url.searchParams.get('per_page') ?? '30', 10) || 30))
+  private paginate(
+    req: FakeRequest,
+    total: number,
+  ): { page: number; perPage: number; link: string | undefined } {
+    const perPage = Math.min(
+      100,
+      Math.max(1, Number.parseInt(req.url.searchParams.get('per_page') ?? '30', 10) || 30),
+    )
     const page = Math.max(1, Number.parseInt(req.url.searchParams.get('page') ?? '1', 10) || 1)
     const last = Math.max(1, Math.ceil(total / perPage))
     const url = (p: number): string => {
@@ -321,7 +353,10 @@ export class GithubHandler implements ProviderHandler {
       body: {
         ...deliveryItem(delivery, this.repo),
         url: this.webhook?.url ?? 'https://hooks.example.com/github',
-        request: { headers: this.deliveryHeaders(delivery, JSON.stringify(delivery.payload), undefined), payload: delivery.payload },
+        request: {
+          headers: this.deliveryHeaders(delivery, JSON.stringify(delivery.payload), undefined),
+          payload: delivery.payload,
+        },
         response: { headers: {}, payload: null },
       },
     }
@@ -339,7 +374,13 @@ export class GithubHandler implements ProviderHandler {
   private async attempt(original: Delivery): Promise<void> {
     const target = this.webhook
     if (target === undefined) {
-      this.records.appendDelivery(undefined, original.action ?? '', this.records.nowSeconds(), undefined, original)
+      this.records.appendDelivery(
+        undefined,
+        original.action ?? '',
+        this.records.nowSeconds(),
+        undefined,
+        original,
+      )
       return
     }
     const body = JSON.stringify(original.payload)
@@ -359,10 +400,20 @@ export class GithubHandler implements ProviderHandler {
     } catch {
       outcome = { status: 'failed to connect to host', statusCode: 0 }
     }
-    this.records.appendDelivery(undefined, original.action ?? '', this.records.nowSeconds(), outcome, original)
+    this.records.appendDelivery(
+      undefined,
+      original.action ?? '',
+      this.records.nowSeconds(),
+      outcome,
+      original,
+    )
   }
 
-  private deliveryHeaders(delivery: Delivery, body: string, secret: string | undefined): Record<string, string> {
+  private deliveryHeaders(
+    delivery: Delivery,
+    body: string,
+    secret: string | undefined,
+  ): Record<string, string> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'GitHub-Hookshot/fake',
@@ -372,7 +423,8 @@ export class GithubHandler implements ProviderHandler {
       'x-github-hook-installation-target-type': 'repository',
       'x-github-hook-installation-target-id': String(this.repo.id),
     }
-    if (secret !== undefined) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+    if (secret !== undefined)
+      headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
     return headers
   }
 
@@ -381,7 +433,13 @@ export class GithubHandler implements ProviderHandler {
     const repository = repositoryView(this.repo, this.api)
     const sender = { login: thread.user, type: 'User' }
     if (thread.kind === 'pull') {
-      return { action, number: thread.number, pull_request: pullView(thread, this.repo, this.api), repository, sender }
+      return {
+        action,
+        number: thread.number,
+        pull_request: pullView(thread, this.repo, this.api),
+        repository,
+        sender,
+      }
     }
     return { action, issue: issueView(thread, this.repo, this.api), repository, sender }
   }

@@ -99,13 +99,22 @@ export class GithubStore implements RemoteRecords {
       const isPull = pullsLeft > 0 && (this.random.chance(pulls / total) || total - n < pullsLeft)
       if (isPull) pullsLeft--
       const created = now - span + Math.floor(((n - 1 + this.random.next()) * span) / total) - 60
-      const updated = this.random.chance(0.5) ? created + Math.floor(this.random.next() * Math.min(60 * 86400, now - created)) : created
+      const updated = this.random.chance(0.5)
+        ? created + Math.floor(this.random.next() * Math.min(60 * 86400, now - created))
+        : created
       this.threads.push(this.build(n, isPull ? 'pull' : 'issue', created, updated))
     }
-    const recent = [...this.threads].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, this.sizes.deliveries ?? 200)
+    const recent = [...this.threads]
+      .sort((a, b) => b.updatedAt - a.updatedAt)
+      .slice(0, this.sizes.deliveries ?? 200)
     for (const thread of recent.reverse()) {
       const failure = this.random.chance(0.1) ? this.random.pick(FAILURES) : undefined
-      this.appendDelivery(thread, thread.updatedAt === thread.createdAt ? 'opened' : 'edited', thread.updatedAt, failure)
+      this.appendDelivery(
+        thread,
+        thread.updatedAt === thread.createdAt ? 'opened' : 'edited',
+        thread.updatedAt,
+        failure,
+      )
     }
   }
 
@@ -120,13 +129,22 @@ export class GithubStore implements RemoteRecords {
 
   create(type: string, fields: Record<string, unknown> = {}, options: RecordChangeOptions = {}): Thread {
     const now = this.nowSeconds()
-    const thread = { ...this.build(this.threads.length + 1, checkType(type), now, now), ...fields, number: this.threads.length + 1 }
+    const thread = {
+      ...this.build(this.threads.length + 1, checkType(type), now, now),
+      ...fields,
+      number: this.threads.length + 1,
+    }
     this.threads.push(thread)
     this.announce(thread, 'opened', options)
     return thread
   }
 
-  update(type: string, id: string, patch: Record<string, unknown> = {}, options: RecordChangeOptions = {}): Thread {
+  update(
+    type: string,
+    id: string,
+    patch: Record<string, unknown> = {},
+    options: RecordChangeOptions = {},
+  ): Thread {
     const thread = this.live(type, id)
     const closing = patch['state'] === 'closed' && thread.state === 'open'
     Object.assign(thread, patch, { number: thread.number, kind: thread.kind })

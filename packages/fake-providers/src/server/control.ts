@@ -28,7 +28,8 @@ export async function handleControl(server: ProviderServer, req: FakeRequest): P
     if (err instanceof LedgerError) {
       return { status: err.code === 'NOT_FOUND' ? 404 : 400, body: { error: err.message } }
     }
-    if (err instanceof SyntaxError || err instanceof RangeError) return { status: 400, body: { error: err.message } }
+    if (err instanceof SyntaxError || err instanceof RangeError)
+      return { status: 400, body: { error: err.message } }
     throw err
   }
 }
@@ -59,7 +60,9 @@ function route(server: ProviderServer, req: FakeRequest): FakeReply {
       return { status: 204 }
     case 'GET records/2': {
       const record = records.get(type ?? '', id ?? '')
-      return record === undefined ? { status: 404, body: { error: `No ${type} ${id}.` } } : { status: 200, body: record }
+      return record === undefined
+        ? { status: 404, body: { error: `No ${type} ${id}.` } }
+        : { status: 200, body: record }
     }
     case 'POST records/1':
       return { status: 201, body: records.create(type ?? '', parseJson(req), change) }
@@ -71,7 +74,9 @@ function route(server: ProviderServer, req: FakeRequest): FakeReply {
     default:
       return {
         status: 404,
-        body: { error: `No control route ${req.method} ${req.url.pathname}; see the package README for the routes.` },
+        body: {
+          error: `No control route ${req.method} ${req.url.pathname}; see the package README for the routes.`,
+        },
       }
   }
 }

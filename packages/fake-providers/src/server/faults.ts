@@ -127,6 +127,7 @@ function matches(rule: FaultRule, req: FakeRequest): boolean {
  * resolution, so it is rounded up: a client that waits until that date waits at least `seconds`.
  */
 export function retryAfterValue(spec: RetryAfterSpec, nowMs: number): string {
-  if (spec.format === 'http-date') return new Date(Math.ceil((nowMs + spec.seconds * 1000) / 1000) * 1000).toUTCString()
+  if (spec.format === 'http-date')
+    return new Date(Math.ceil((nowMs + spec.seconds * 1000) / 1000) * 1000).toUTCString()
   return String(spec.seconds)
 }

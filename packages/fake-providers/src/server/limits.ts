@@ -89,7 +89,8 @@ export class FixedWindowQuota {
   peek(key: string): { used: number; resetAtMs: number } {
     const window = this.windows.get(key)
     const now = this.clock.now()
-    if (window === undefined || now >= window.start + this.windowMs) return { used: 0, resetAtMs: now + this.windowMs }
+    if (window === undefined || now >= window.start + this.windowMs)
+      return { used: 0, resetAtMs: now + this.windowMs }
     return { used: window.used, resetAtMs: window.start + this.windowMs }
   }
 

@@ -93,7 +93,10 @@ export class ProviderServer<H extends ProviderHandler = ProviderHandler> {
     const finish = this.handler.begin?.(req)
     try {
       if (body === undefined) {
-        await this.answer(res, entry, req, { status: 413, body: { error: 'Request bodies above 1 MiB are refused.' } })
+        await this.answer(res, entry, req, {
+          status: 413,
+          body: { error: 'Request bodies above 1 MiB are refused.' },
+        })
         return
       }
       const fault = this.faults.take(req)
@@ -117,7 +120,13 @@ export class ProviderServer<H extends ProviderHandler = ProviderHandler> {
         raw.socket.destroy()
         return
       }
-      await this.answer(res, entry, req, reply, fault?.kind === 'delay' && fault.phase === 'body' ? fault.ms : undefined)
+      await this.answer(
+        res,
+        entry,
+        req,
+        reply,
+        fault?.kind === 'delay' && fault.phase === 'body' ? fault.ms : undefined,
+      )
     } finally {
       finish?.()
     }
@@ -139,7 +148,10 @@ export class ProviderServer<H extends ProviderHandler = ProviderHandler> {
       case 'rate-limited': {
         const reply = this.handler.rateLimitedReply(req, fault.retryAfter?.seconds)
         if (fault.retryAfter === undefined) return reply
-        return { ...reply, headers: { ...reply.headers, 'retry-after': retryAfterValue(fault.retryAfter, now) } }
+        return {
+          ...reply,
+          headers: { ...reply.headers, 'retry-after': retryAfterValue(fault.retryAfter, now) },
+        }
       }
       default:
         return undefined
@@ -155,7 +167,11 @@ export class ProviderServer<H extends ProviderHandler = ProviderHandler> {
   ): Promise<void> {
     entry.status = reply.status
     entry.outcome = 'answered'
-    await write(res, { ...reply, headers: { ...this.handler.commonHeaders(req), ...reply.headers } }, bodyDelayMs)
+    await write(
+      res,
+      { ...reply, headers: { ...this.handler.commonHeaders(req), ...reply.headers } },
+      bodyDelayMs,
+    )
   }
 }
 

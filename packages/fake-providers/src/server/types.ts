@@ -58,7 +58,11 @@ export interface RemoteRecords {
   /** The record types this provider accepts, e.g. `customer`, `order`, `issue`. */
   readonly types: readonly string[]
   /** Creates a record of `type`; fields not given are generated. Returns the stored object. */
-  create(type: string, fields?: Record<string, unknown>, options?: RecordChangeOptions): Record<string, unknown>
+  create(
+    type: string,
+    fields?: Record<string, unknown>,
+    options?: RecordChangeOptions,
+  ): Record<string, unknown>
   /** Shallow-merges `patch` into the record and moves its version on. Returns the stored object. */
   update(
     type: string,

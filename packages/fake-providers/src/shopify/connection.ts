@@ -23,7 +23,12 @@ export interface PageableRecord {
 export interface Connection<T> {
   edges: { cursor: string; node: T }[]
   nodes: T[]
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }
+  pageInfo: {
+    hasNextPage: boolean
+    hasPreviousPage: boolean
+    startCursor: string | null
+    endCursor: string | null
+  }
 }
 
 /** Which record field a sort key orders by (ID order is the record's numeric ID). */
@@ -53,14 +58,21 @@ export function connectionOf<T extends PageableRecord>(
 ): Connection<unknown> {
   const first = args.first ?? undefined
   const last = args.last ?? undefined
-  if (first === undefined && last === undefined) throw new GraphQLError('you must provide one of first or last')
-  for (const [name, value] of [['first', first], ['last', last]] as const) {
+  if (first === undefined && last === undefined)
+    throw new GraphQLError('you must provide one of first or last')
+  for (const [name, value] of [
+    ['first', first],
+    ['last', last],
+  ] as const) {
     if (value !== undefined && (value < 0 || value > MAX_PAGE_SIZE)) {
       throw new GraphQLError(`The ${name} argument must be between 0 and ${MAX_PAGE_SIZE}, got ${value}.`)
     }
   }
   const field = SORT_FIELDS[args.sortKey ?? 'ID']
-  const position = (r: T): Position => ({ value: field === undefined ? 0 : String(r[field] ?? ''), id: BigInt(r.legacyResourceId) })
+  const position = (r: T): Position => ({
+    value: field === undefined ? 0 : sortValue(r[field]),
+    id: BigInt(r.legacyResourceId),
+  })
   const compare = (a: Position, b: Position): number => {
     const order = a.value < b.value ? -1 : a.value > b.value ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
     return args.reverse === true ? -order : order
@@ -96,14 +108,24 @@ export function connectionOf<T extends PageableRecord>(
   }
 }
 
+function sortValue(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}
+
 function encodeCursor(at: Position): string {
   return Buffer.from(JSON.stringify({ last_id: Number(at.id), last_value: at.value })).toString('base64')
 }
 
 function decodeCursor(cursor: string): Position {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8')) as { last_id: unknown; last_value: unknown }
-    if (typeof parsed.last_id !== 'number' || (typeof parsed.last_value !== 'string' && typeof parsed.last_value !== 'number')) {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8')) as {
+      last_id: unknown
+      last_value: unknown
+    }
+    if (
+      typeof parsed.last_id !== 'number' ||
+      (typeof parsed.last_value !== 'string' && typeof parsed.last_value !== 'number')
+    ) {
       throw new Error('bad cursor')
     }
     return { id: BigInt(parsed.last_id), value: parsed.last_value }
@@ -127,7 +149,15 @@ function matching<T extends PageableRecord>(records: readonly T[], query: string
     if (Number.isNaN(bound)) throw new GraphQLError(`Invalid date in search query: ${match[3]}`)
     tests.push((r) => {
       const at = Date.parse(String(r[field]))
-      return op === '>' ? at > bound : op === '>=' ? at >= bound : op === '<' ? at < bound : op === '<=' ? at <= bound : at === bound
+      return op === '>'
+        ? at > bound
+        : op === '>='
+          ? at >= bound
+          : op === '<'
+            ? at < bound
+            : op === '<='
+              ? at <= bound
+              : at === bound
     })
   }
   return records.filter((r) => tests.every((t) => t(r)))

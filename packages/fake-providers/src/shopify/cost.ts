@@ -6,6 +6,7 @@ import {
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
+  OperationTypeNode,
   type SelectionSetNode,
   type ValueNode,
   getNamedType,
@@ -41,9 +42,10 @@ export function actualQueryCost(context: QueryCostContext, data: unknown): numbe
 function operationCost(context: QueryCostContext, data: unknown): number {
   const operation = context.document.definitions.find(
     (d): d is OperationDefinitionNode =>
-      d.kind === Kind.OPERATION_DEFINITION && (context.operationName === undefined || d.name?.value === context.operationName),
+      d.kind === Kind.OPERATION_DEFINITION &&
+      (context.operationName === undefined || d.name?.value === context.operationName),
   )
-  const root = operation?.operation === 'query' ? context.schema.getQueryType() : undefined
+  const root = operation?.operation === OperationTypeNode.QUERY ? context.schema.getQueryType() : undefined
   if (operation === undefined || root == null) return 0
   const fragments = new Map(
     context.document.definitions
@@ -72,12 +74,20 @@ class CostWalker {
     if (definition === undefined || node.selectionSet === undefined) return 0
     const type = getNamedType(definition.type)
     if (isLeafType(type) || !isCompositeType(type)) return 0
-    const value = data === undefined ? undefined : (data as Record<string, unknown> | null)?.[node.alias?.value ?? node.name.value]
-    if (type.name.endsWith('Connection')) return this.connection(node, type, data === undefined ? undefined : value)
+    const value =
+      data === undefined
+        ? undefined
+        : (data as Record<string, unknown> | null)?.[node.alias?.value ?? node.name.value]
+    if (type.name.endsWith('Connection'))
+      return this.connection(node, type, data === undefined ? undefined : value)
     if (data === undefined) return 1 + this.selections(node.selectionSet, type, undefined)
     if (value == null) return 0
     const items = Array.isArray(value) ? value : [value]
-    return items.reduce<number>((sum, item) => sum + (item == null ? 0 : 1 + this.selections(node.selectionSet as SelectionSetNode, type, item)), 0)
+    return items.reduce<number>(
+      (sum, item) =>
+        sum + (item == null ? 0 : 1 + this.selections(node.selectionSet as SelectionSetNode, type, item)),
+      0,
+    )
   }
 
   private connection(node: FieldNode, type: GraphQLCompositeType, value: unknown): number {
@@ -98,14 +108,19 @@ class CostWalker {
           const nodeKey = edgeField.alias?.value ?? 'node'
           perNode.push({
             set: edgeField.selectionSet,
-            read: (c) => asArray((c as Record<string, unknown>)[key]).map((edge) => (edge as Record<string, unknown> | null)?.[nodeKey]),
+            read: (c) =>
+              asArray((c as Record<string, unknown>)[key]).map(
+                (edge) => (edge as Record<string, unknown> | null)?.[nodeKey],
+              ),
           })
         }
       }
     }
     if (value === undefined) {
       const count = this.pageSize(node)
-      return 2 + count + count * perNode.reduce((sum, p) => sum + this.selections(p.set, nodeType, undefined), 0)
+      return (
+        2 + count + count * perNode.reduce((sum, p) => sum + this.selections(p.set, nodeType, undefined), 0)
+      )
     }
     if (value === null) return 0
     let returned = 0
@@ -135,15 +150,22 @@ class CostWalker {
   }
 
   /** The fields of a selection set, fragments flattened, each with the type it is selected on. */
-  private fields(set: SelectionSetNode, parent: GraphQLCompositeType): { node: FieldNode; parent: GraphQLCompositeType }[] {
+  private fields(
+    set: SelectionSetNode,
+    parent: GraphQLCompositeType,
+  ): { node: FieldNode; parent: GraphQLCompositeType }[] {
     const out: { node: FieldNode; parent: GraphQLCompositeType }[] = []
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         out.push({ node: selection, parent })
       } else {
-        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : this.fragments.get(selection.name.value)
+        const fragment =
+          selection.kind === Kind.INLINE_FRAGMENT ? selection : this.fragments.get(selection.name.value)
         if (fragment === undefined) continue
-        const condition = fragment.typeCondition === undefined ? parent : this.context.schema.getType(fragment.typeCondition.name.value)
+        const condition =
+          fragment.typeCondition === undefined
+            ? parent
+            : this.context.schema.getType(fragment.typeCondition.name.value)
         if (condition === undefined || !isCompositeType(condition)) continue
         out.push(...this.fields(fragment.selectionSet, condition))
       }

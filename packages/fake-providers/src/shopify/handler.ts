@@ -1,7 +1,14 @@
 import { STATUS_CODES } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import type { Clock } from '@ledger/core'
-import { type DocumentNode, GraphQLError, type GraphQLFormattedError, executeSync, parse, validate } from 'graphql'
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLFormattedError,
+  executeSync,
+  parse,
+  validate,
+} from 'graphql'
 import { RestoringBucket } from '../server/limits.js'
 import type { FakeReply, FakeRequest, ProviderHandler } from '../server/types.js'
 import { type ConnectionArgs, connectionOf } from './connection.js'
@@ -47,26 +54,32 @@ export class ShopifyHandler implements ProviderHandler {
   private readonly bucket: RestoringBucket | undefined
   private readonly shopDomain: string
 
-  constructor(
-    seed: number,
-    clock: Clock,
-    options: ShopifyFakeOptions = {},
-  ) {
+  constructor(seed: number, clock: Clock, options: ShopifyFakeOptions = {}) {
     this.records = new ShopifyStore(seed, options.sizes ?? {}, clock)
     this.tokens = new Set(options.accessTokens ?? [DEFAULT_SHOPIFY_ACCESS_TOKEN])
     const limit = options.costLimit ?? { maximumAvailable: 1000, restoreRate: 50 }
-    this.bucket = limit === false ? undefined : new RestoringBucket(limit.maximumAvailable, limit.restoreRate, clock)
+    this.bucket =
+      limit === false ? undefined : new RestoringBucket(limit.maximumAvailable, limit.restoreRate, clock)
     this.shopDomain = options.shopDomain ?? 'ledger-fake.myshopify.com'
   }
 
   commonHeaders(req: FakeRequest): Record<string, string> {
     const version = GRAPHQL_PATH.exec(req.url.pathname)?.[1]
-    return { 'x-request-id': randomUUID(), ...(version === undefined ? {} : { 'x-shopify-api-version': version }) }
+    return {
+      'x-request-id': randomUUID(),
+      ...(version === undefined ? {} : { 'x-shopify-api-version': version }),
+    }
   }
 
   statusReply(_req: FakeRequest, status: number): FakeReply {
     if (status === 429) {
-      return { status, body: { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' } }
+      return {
+        status,
+        body: {
+          errors:
+            'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.',
+        },
+      }
     }
     return { status, body: { errors: STATUS_CODES[status] ?? 'Error' } }
   }
@@ -85,10 +98,17 @@ export class ShopifyHandler implements ProviderHandler {
     if (req.method !== 'POST') return { status: 405, body: { errors: 'GraphQL queries are sent with POST.' } }
     const token = header(req, 'x-shopify-access-token')
     if (token === undefined || !this.tokens.has(token)) {
-      return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } }
+      return {
+        status: 401,
+        body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' },
+      }
     }
     const parsed = this.parseRequest(req)
-    if (parsed instanceof Error) return { status: parsed.message.startsWith('Bad Request') ? 400 : 200, body: { errors: formatErrors(parsed) } }
+    if (parsed instanceof Error)
+      return {
+        status: parsed.message.startsWith('Bad Request') ? 400 : 200,
+        body: { errors: formatErrors(parsed) },
+      }
     const { requested } = parsed
     if (requested > SINGLE_QUERY_MAX_COST) {
       return {
@@ -104,7 +124,8 @@ export class ShopifyHandler implements ProviderHandler {
         },
       }
     }
-    if (this.bucket !== undefined && !this.bucket.take(token, requested)) return this.throttled(token, requested)
+    if (this.bucket !== undefined && !this.bucket.take(token, requested))
+      return this.throttled(token, requested)
     const result = executeSync({
       schema: shopifySchema,
       document: parsed.document,
@@ -142,7 +163,10 @@ export class ShopifyHandler implements ProviderHandler {
       schema: shopifySchema,
       document,
       operationName: typeof payload.operationName === 'string' ? payload.operationName : undefined,
-      variables: typeof payload.variables === 'object' && payload.variables !== null ? (payload.variables as Record<string, unknown>) : undefined,
+      variables:
+        typeof payload.variables === 'object' && payload.variables !== null
+          ? (payload.variables as Record<string, unknown>)
+          : undefined,
     }
     return { document, cost, requested: requestedQueryCost(cost) }
   }
@@ -178,7 +202,8 @@ export class ShopifyHandler implements ProviderHandler {
   /** Resolvers as functions on the root and on each record view (graphql-js calls them with the args). */
   private root(): Record<string, unknown> {
     const store = this.records
-    const view = (record: ShopifyRecord | undefined): unknown => (record === undefined ? null : viewOf(store, record))
+    const view = (record: ShopifyRecord | undefined): unknown =>
+      record === undefined ? null : viewOf(store, record)
     const byType = (type: 'order' | 'product' | 'customer', typename: string) => ({
       list: (args: ConnectionArgs) => connectionOf(store.list(type), args, view),
       one: (args: { id: string }) => {

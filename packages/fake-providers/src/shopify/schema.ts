@@ -11,16 +11,66 @@ const SDL = /* GraphQL */ `
   scalar Decimal
   scalar UnsignedInt64
 
-  enum CurrencyCode { USD EUR GBP CAD }
-  enum OrderDisplayFinancialStatus { PENDING AUTHORIZED PARTIALLY_PAID PAID PARTIALLY_REFUNDED REFUNDED VOIDED EXPIRED }
-  enum OrderDisplayFulfillmentStatus { UNFULFILLED PARTIALLY_FULFILLED FULFILLED RESTOCKED PENDING_FULFILLMENT OPEN IN_PROGRESS ON_HOLD SCHEDULED }
-  enum ProductStatus { ACTIVE ARCHIVED DRAFT }
-  enum CustomerState { DECLINED DISABLED ENABLED INVITED }
-  enum OrderSortKeys { CREATED_AT ID PROCESSED_AT UPDATED_AT }
-  enum ProductSortKeys { CREATED_AT ID TITLE UPDATED_AT }
-  enum CustomerSortKeys { CREATED_AT ID NAME UPDATED_AT }
+  enum CurrencyCode {
+    USD
+    EUR
+    GBP
+    CAD
+  }
+  enum OrderDisplayFinancialStatus {
+    PENDING
+    AUTHORIZED
+    PARTIALLY_PAID
+    PAID
+    PARTIALLY_REFUNDED
+    REFUNDED
+    VOIDED
+    EXPIRED
+  }
+  enum OrderDisplayFulfillmentStatus {
+    UNFULFILLED
+    PARTIALLY_FULFILLED
+    FULFILLED
+    RESTOCKED
+    PENDING_FULFILLMENT
+    OPEN
+    IN_PROGRESS
+    ON_HOLD
+    SCHEDULED
+  }
+  enum ProductStatus {
+    ACTIVE
+    ARCHIVED
+    DRAFT
+  }
+  enum CustomerState {
+    DECLINED
+    DISABLED
+    ENABLED
+    INVITED
+  }
+  enum OrderSortKeys {
+    CREATED_AT
+    ID
+    PROCESSED_AT
+    UPDATED_AT
+  }
+  enum ProductSortKeys {
+    CREATED_AT
+    ID
+    TITLE
+    UPDATED_AT
+  }
+  enum CustomerSortKeys {
+    CREATED_AT
+    ID
+    NAME
+    UPDATED_AT
+  }
 
-  interface Node { id: ID! }
+  interface Node {
+    id: ID!
+  }
 
   type PageInfo {
     hasNextPage: Boolean!
@@ -29,8 +79,14 @@ const SDL = /* GraphQL */ `
     endCursor: String
   }
 
-  type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
-  type MoneyBag { shopMoney: MoneyV2! presentmentMoney: MoneyV2! }
+  type MoneyV2 {
+    amount: Decimal!
+    currencyCode: CurrencyCode!
+  }
+  type MoneyBag {
+    shopMoney: MoneyV2!
+    presentmentMoney: MoneyV2!
+  }
 
   type LineItem implements Node {
     id: ID!
@@ -40,8 +96,15 @@ const SDL = /* GraphQL */ `
     sku: String
     originalUnitPriceSet: MoneyBag!
   }
-  type LineItemEdge { cursor: String! node: LineItem! }
-  type LineItemConnection { edges: [LineItemEdge!]! nodes: [LineItem!]! pageInfo: PageInfo! }
+  type LineItemEdge {
+    cursor: String!
+    node: LineItem!
+  }
+  type LineItemConnection {
+    edges: [LineItemEdge!]!
+    nodes: [LineItem!]!
+    pageInfo: PageInfo!
+  }
 
   type Order implements Node {
     id: ID!
@@ -61,10 +124,23 @@ const SDL = /* GraphQL */ `
     totalPriceSet: MoneyBag!
     subtotalPriceSet: MoneyBag
     customer: Customer
-    lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): LineItemConnection!
+    lineItems(
+      first: Int
+      after: String
+      last: Int
+      before: String
+      reverse: Boolean = false
+    ): LineItemConnection!
   }
-  type OrderEdge { cursor: String! node: Order! }
-  type OrderConnection { edges: [OrderEdge!]! nodes: [Order!]! pageInfo: PageInfo! }
+  type OrderEdge {
+    cursor: String!
+    node: Order!
+  }
+  type OrderConnection {
+    edges: [OrderEdge!]!
+    nodes: [Order!]!
+    pageInfo: PageInfo!
+  }
 
   type Product implements Node {
     id: ID!
@@ -80,8 +156,15 @@ const SDL = /* GraphQL */ `
     updatedAt: DateTime!
     publishedAt: DateTime
   }
-  type ProductEdge { cursor: String! node: Product! }
-  type ProductConnection { edges: [ProductEdge!]! nodes: [Product!]! pageInfo: PageInfo! }
+  type ProductEdge {
+    cursor: String!
+    node: Product!
+  }
+  type ProductConnection {
+    edges: [ProductEdge!]!
+    nodes: [Product!]!
+    pageInfo: PageInfo!
+  }
 
   type Customer implements Node {
     id: ID!
@@ -97,17 +180,52 @@ const SDL = /* GraphQL */ `
     createdAt: DateTime!
     updatedAt: DateTime!
   }
-  type CustomerEdge { cursor: String! node: Customer! }
-  type CustomerConnection { edges: [CustomerEdge!]! nodes: [Customer!]! pageInfo: PageInfo! }
+  type CustomerEdge {
+    cursor: String!
+    node: Customer!
+  }
+  type CustomerConnection {
+    edges: [CustomerEdge!]!
+    nodes: [Customer!]!
+    pageInfo: PageInfo!
+  }
 
-  type Shop { name: String! myshopifyDomain: String! currencyCode: CurrencyCode! }
+  type Shop {
+    name: String!
+    myshopifyDomain: String!
+    currencyCode: CurrencyCode!
+  }
 
   type Query {
-    orders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: OrderSortKeys = ID, query: String): OrderConnection!
+    orders(
+      first: Int
+      after: String
+      last: Int
+      before: String
+      reverse: Boolean = false
+      sortKey: OrderSortKeys = ID
+      query: String
+    ): OrderConnection!
     order(id: ID!): Order
-    products(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: ProductSortKeys = ID, query: String): ProductConnection!
+    products(
+      first: Int
+      after: String
+      last: Int
+      before: String
+      reverse: Boolean = false
+      sortKey: ProductSortKeys = ID
+      query: String
+    ): ProductConnection!
     product(id: ID!): Product
-    customers(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: CustomerSortKeys = ID, query: String): CustomerConnection!
+    customers(
+      first: Int
+      after: String
+      last: Int
+      before: String
+      reverse: Boolean = false
+      sortKey: CustomerSortKeys = ID
+      query: String
+    ): CustomerConnection!
     customer(id: ID!): Customer
     node(id: ID!): Node
     nodes(ids: [ID!]!): [Node]!

@@ -66,7 +66,9 @@ export class ShopifyStore implements RemoteRecords {
       const span = SEED_SPAN_DAYS * 86400
       for (let i = 0; i < count; i++) {
         const created = now - span + Math.floor(((i + this.random.next()) * span) / count) - 60
-        const updated = this.random.chance(0.4) ? created + Math.floor(this.random.next() * Math.min(30 * 86400, now - created)) : created
+        const updated = this.random.chance(0.4)
+          ? created + Math.floor(this.random.next() * Math.min(30 * 86400, now - created))
+          : created
         list.push(this.build(type, created, updated, list.length + 1))
       }
       this.byType.set(type, list)
@@ -95,7 +97,7 @@ export class ShopifyStore implements RemoteRecords {
     const t = checkType(type)
     const now = this.nowSeconds()
     const list = this.byType.get(t) ?? []
-    const record = { ...this.build(t, now, now, list.length + 1), ...fields } as ShopifyRecord
+    const record: ShopifyRecord = { ...this.build(t, now, now, list.length + 1), ...fields }
     list.push(record)
     return record
   }
@@ -121,7 +123,8 @@ export class ShopifyStore implements RemoteRecords {
 
   private live(type: string, id: string): ShopifyRecord {
     const record = this.get(type, id)
-    if (record === undefined) throw new PermanentError('NOT_FOUND', `The fake Shopify shop has no ${type} ${id}.`)
+    if (record === undefined)
+      throw new PermanentError('NOT_FOUND', `The fake Shopify shop has no ${type} ${id}.`)
     return record
   }
 
@@ -204,8 +207,20 @@ export class ShopifyStore implements RemoteRecords {
           closed: cancelled || random.chance(0.6),
           test: false,
           currencyCode: 'USD',
-          displayFinancialStatus: random.pick(['PAID', 'PAID', 'PAID', 'PENDING', 'REFUNDED', 'PARTIALLY_REFUNDED']),
-          displayFulfillmentStatus: random.pick(['FULFILLED', 'FULFILLED', 'UNFULFILLED', 'PARTIALLY_FULFILLED']),
+          displayFinancialStatus: random.pick([
+            'PAID',
+            'PAID',
+            'PAID',
+            'PENDING',
+            'REFUNDED',
+            'PARTIALLY_REFUNDED',
+          ]),
+          displayFulfillmentStatus: random.pick([
+            'FULFILLED',
+            'FULFILLED',
+            'UNFULFILLED',
+            'PARTIALLY_FULFILLED',
+          ]),
           totalPriceSet: money(total.toFixed(2)),
           subtotalPriceSet: money(total.toFixed(2)),
           lineItems,
@@ -226,5 +241,8 @@ function money(amount: string): unknown {
 
 function checkType(type: string): RecordType {
   if (type in TYPES) return type as RecordType
-  throw new PermanentError('VALIDATION_FAILED', `The fake Shopify has no type "${type}"; use one of ${Object.keys(TYPES).join(', ')}.`)
+  throw new PermanentError(
+    'VALIDATION_FAILED',
+    `The fake Shopify has no type "${type}"; use one of ${Object.keys(TYPES).join(', ')}.`,
+  )
 }

@@ -4,7 +4,13 @@ import { SlidingWindowLimiter } from '../server/limits.js'
 import type { FakeReply, FakeRequest, ProviderHandler } from '../server/types.js'
 import type { StripeObject } from './collection.js'
 import { type StripeParam, decodeStripeParams, fingerprint } from './params.js'
-import { EVENT_RETENTION_SECONDS, STRIPE_API_VERSION, type StripeSizes, StripeStore, type StripeType } from './store.js'
+import {
+  EVENT_RETENTION_SECONDS,
+  STRIPE_API_VERSION,
+  type StripeSizes,
+  StripeStore,
+  type StripeType,
+} from './store.js'
 
 /** Options of the Stripe fake. */
 export interface StripeFakeOptions {
@@ -31,7 +37,18 @@ const LIST_PARAMS: Record<StripeType | 'event', string[]> = {
   event: ['type', 'types', 'delivery_success'],
 }
 const CUSTOMER_WRITE_PARAMS = ['name', 'email', 'description', 'phone', 'metadata', 'expand']
-const SUBSCRIPTION_STATUSES = ['active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'trialing', 'paused', 'ended', 'all']
+const SUBSCRIPTION_STATUSES = [
+  'active',
+  'past_due',
+  'unpaid',
+  'canceled',
+  'incomplete',
+  'incomplete_expired',
+  'trialing',
+  'paused',
+  'ended',
+  'all',
+]
 
 /** Stripe's error body, `{ error: { type, code?, message, param? } }`. */
 class StripeApiError extends Error {
@@ -46,8 +63,10 @@ class StripeApiError extends Error {
 
   reply(): FakeReply {
     const error: Record<string, unknown> = { type: this.type, message: this.message, ...this.extra }
-    if (this.extra.code !== undefined) error['doc_url'] = `https://stripe.com/docs/error-codes/${this.extra.code.replaceAll('_', '-')}`
-    const headers: Record<string, string> = this.status === 401 ? { 'www-authenticate': 'Basic realm="Stripe"' } : {}
+    if (this.extra.code !== undefined)
+      error['doc_url'] = `https://stripe.com/docs/error-codes/${this.extra.code.replaceAll('_', '-')}`
+    const headers: Record<string, string> =
+      this.status === 401 ? { 'www-authenticate': 'Basic realm="Stripe"' } : {}
     return { status: this.status, headers, body: { error } }
   }
 }
@@ -96,8 +115,13 @@ export class StripeHandler implements ProviderHandler {
 
   statusReply(_req: FakeRequest, status: number): FakeReply {
     if (status === 429) return this.rateLimitedReply()
-    if (status >= 500) return new StripeApiError(status, 'api_error', 'An unknown error occurred on the fake Stripe.').reply()
-    return new StripeApiError(status, 'invalid_request_error', `The fake Stripe was scripted to answer ${status}.`).reply()
+    if (status >= 500)
+      return new StripeApiError(status, 'api_error', 'An unknown error occurred on the fake Stripe.').reply()
+    return new StripeApiError(
+      status,
+      'invalid_request_error',
+      `The fake Stripe was scripted to answer ${status}.`,
+    ).reply()
   }
 
   rateLimitedReply(): FakeReply {
@@ -132,7 +156,8 @@ export class StripeHandler implements ProviderHandler {
     }
     const [scheme, credential = ''] = header.split(/\s+/, 2)
     let key = credential
-    if (scheme?.toLowerCase() === 'basic') key = Buffer.from(credential, 'base64').toString('utf8').split(':')[0] ?? ''
+    if (scheme?.toLowerCase() === 'basic')
+      key = Buffer.from(credential, 'base64').toString('utf8').split(':')[0] ?? ''
     else if (scheme?.toLowerCase() !== 'bearer') key = ''
     if (!this.keys.has(key)) {
       throw new StripeApiError(401, 'invalid_request_error', `Invalid API Key provided: ${maskKey(key)}`)
@@ -164,29 +189,41 @@ export class StripeHandler implements ProviderHandler {
     const startingAfter = stringParam(params, 'starting_after')
     const endingBefore = stringParam(params, 'ending_before')
     if (startingAfter !== undefined && endingBefore !== undefined) {
-      throw new StripeApiError(400, 'invalid_request_error', 'You may only specify one of these parameters: ending_before, starting_after.')
+      throw new StripeApiError(
+        400,
+        'invalid_request_error',
+        'You may only specify one of these parameters: ending_before, starting_after.',
+      )
     }
     const include = this.filterFor(type, params)
     const collection = type === 'event' ? this.records.events : this.records.collection(type)
     const page = collection.page({ limit, startingAfter, endingBefore, include })
     if (page === undefined) {
       const param = startingAfter === undefined ? 'ending_before' : 'starting_after'
-      throw new StripeApiError(404, 'invalid_request_error', `No such ${type}: '${startingAfter ?? endingBefore}'`, {
-        code: 'resource_missing',
-        param,
-      })
+      throw new StripeApiError(
+        404,
+        'invalid_request_error',
+        `No such ${type}: '${startingAfter ?? endingBefore}'`,
+        {
+          code: 'resource_missing',
+          param,
+        },
+      )
     }
     const path = type === 'event' ? 'events' : STRIPE_PATHS[type]
-    return { status: 200, body: { object: 'list', data: page.data, has_more: page.hasMore, url: `/v1/${path}` } }
+    return {
+      status: 200,
+      body: { object: 'list', data: page.data, has_more: page.hasMore, url: `/v1/${path}` },
+    }
   }
 
   private retrieve(type: StripeType | 'event', id: string): FakeReply {
-    const object =
-      type === 'event'
-        ? this.records.events.get(id)
-        : this.records.get(type, id)
+    const object = type === 'event' ? this.records.events.get(id) : this.records.get(type, id)
     if (object === undefined || (type === 'event' && object.created < this.eventCutoff())) {
-      throw new StripeApiError(404, 'invalid_request_error', `No such ${type}: '${id}'`, { code: 'resource_missing', param: 'id' })
+      throw new StripeApiError(404, 'invalid_request_error', `No such ${type}: '${id}'`, {
+        code: 'resource_missing',
+        param: 'id',
+      })
     }
     return { status: 200, body: object }
   }
@@ -195,7 +232,10 @@ export class StripeHandler implements ProviderHandler {
     const params = decodeStripeParams(new URLSearchParams(req.body.toString('utf8')))
     checkKnown(params, CUSTOMER_WRITE_PARAMS)
     if (id !== undefined && this.records.get('customer', id) === undefined) {
-      throw new StripeApiError(404, 'invalid_request_error', `No such customer: '${id}'`, { code: 'resource_missing', param: 'id' })
+      throw new StripeApiError(404, 'invalid_request_error', `No such customer: '${id}'`, {
+        code: 'resource_missing',
+        param: 'id',
+      })
     }
     const idempotencyKey = headerValue(req, 'idempotency-key')
     const print = `${req.method} ${req.url.pathname} ${fingerprint(params)}`
@@ -210,7 +250,12 @@ export class StripeHandler implements ProviderHandler {
         )
       }
       if (stored !== undefined) {
-        return { ...stored.reply, headers: { ...stored.reply.headers, 'idempotent-replayed': 'true' }, replayed: true, operation: undefined }
+        return {
+          ...stored.reply,
+          headers: { ...stored.reply.headers, 'idempotent-replayed': 'true' },
+          replayed: true,
+          operation: undefined,
+        }
       }
     }
     const fields: Record<string, unknown> = {}
@@ -220,20 +265,33 @@ export class StripeHandler implements ProviderHandler {
     const customer: StripeObject =
       id === undefined
         ? this.records.create('customer', { metadata: {}, ...fields }, {}, change)
-        : this.records.update('customer', id, mergeMetadata(this.records.get('customer', id), fields), {}, change)
+        : this.records.update(
+            'customer',
+            id,
+            mergeMetadata(this.records.get('customer', id), fields),
+            {},
+            change,
+          )
     const reply: FakeReply = {
       status: 200,
-      headers: { 'request-id': requestId, ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
+      headers: {
+        'request-id': requestId,
+        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+      },
       body: structuredClone(customer),
       operation: id === undefined ? 'customer.create' : 'customer.update',
     }
     // Stripe saves the outcome once the endpoint began executing, so a retry after a dropped
     // connection gets this answer instead of a second customer.
-    if (idempotencyKey !== undefined) this.answers.set(storeKey, { fingerprint: print, reply: { ...reply, operation: undefined } })
+    if (idempotencyKey !== undefined)
+      this.answers.set(storeKey, { fingerprint: print, reply: { ...reply, operation: undefined } })
     return reply
   }
 
-  private filterFor(type: StripeType | 'event', params: Map<string, StripeParam>): (o: StripeObject) => boolean {
+  private filterFor(
+    type: StripeType | 'event',
+    params: Map<string, StripeParam>,
+  ): (o: StripeObject) => boolean {
     const checks: ((o: StripeObject) => boolean)[] = [createdFilter(params.get('created'))]
     if (type === 'event') {
       const cutoff = this.eventCutoff()
@@ -241,18 +299,36 @@ export class StripeHandler implements ProviderHandler {
       const single = stringParam(params, 'type')
       const many = params.get('types')
       if (single !== undefined && many !== undefined) {
-        throw new StripeApiError(400, 'invalid_request_error', 'You may only specify one of these parameters: type, types.')
+        throw new StripeApiError(
+          400,
+          'invalid_request_error',
+          'You may only specify one of these parameters: type, types.',
+        )
       }
-      const patterns = single !== undefined ? [single] : Array.isArray(many) ? many : typeof many === 'string' ? [many] : undefined
+      const patterns =
+        single !== undefined
+          ? [single]
+          : Array.isArray(many)
+            ? many
+            : typeof many === 'string'
+              ? [many]
+              : undefined
       if (patterns !== undefined) {
-        if (patterns.length > 20) throw new StripeApiError(400, 'invalid_request_error', 'You may pass at most 20 types.', { param: 'types' })
-        const tests = patterns.map((p) => (p.endsWith('*') ? (t: string) => t.startsWith(p.slice(0, -1)) : (t: string) => t === p))
+        if (patterns.length > 20)
+          throw new StripeApiError(400, 'invalid_request_error', 'You may pass at most 20 types.', {
+            param: 'types',
+          })
+        const tests = patterns.map((p) =>
+          p.endsWith('*') ? (t: string) => t.startsWith(p.slice(0, -1)) : (t: string) => t === p,
+        )
         checks.push((o) => tests.some((test) => test(String(o['type']))))
       }
       const delivery = stringParam(params, 'delivery_success')
       if (delivery !== undefined) {
         if (delivery !== 'true' && delivery !== 'false') {
-          throw new StripeApiError(400, 'invalid_request_error', `Invalid boolean: ${delivery}`, { param: 'delivery_success' })
+          throw new StripeApiError(400, 'invalid_request_error', `Invalid boolean: ${delivery}`, {
+            param: 'delivery_success',
+          })
         }
         const wanted = delivery === 'true'
         checks.push((o) => (o['pending_webhooks'] === 0) === wanted)
@@ -267,7 +343,12 @@ export class StripeHandler implements ProviderHandler {
     const status = stringParam(params, 'status')
     if (type === 'subscription') {
       if (status !== undefined && !SUBSCRIPTION_STATUSES.includes(status)) {
-        throw new StripeApiError(400, 'invalid_request_error', `Invalid status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`, { param: 'status' })
+        throw new StripeApiError(
+          400,
+          'invalid_request_error',
+          `Invalid status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`,
+          { param: 'status' },
+        )
       }
       // Without `status`, Stripe lists every subscription that is not canceled.
       if (status === undefined) checks.push((o) => o['status'] !== 'canceled')
@@ -319,18 +400,27 @@ function checkKnown(params: Map<string, StripeParam>, allowed: string[]): void {
 function stringParam(params: Map<string, StripeParam>, name: string): string | undefined {
   const value = params.get(name)
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw new StripeApiError(400, 'invalid_request_error', `Invalid string: ${name}`, { param: name })
+  if (typeof value !== 'string')
+    throw new StripeApiError(400, 'invalid_request_error', `Invalid string: ${name}`, { param: name })
   return value
 }
 
 function parseLimit(value: StripeParam | undefined): number {
   if (value === undefined) return 10
   if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
-    throw new StripeApiError(400, 'invalid_request_error', `Invalid integer: ${String(value)}`, { param: 'limit' })
+    throw new StripeApiError(400, 'invalid_request_error', `Invalid integer: ${JSON.stringify(value)}`, {
+      param: 'limit',
+    })
   }
   const limit = Number(value)
-  if (limit < 1) throw new StripeApiError(400, 'invalid_request_error', 'This value must be greater than or equal to 1.', { param: 'limit' })
-  if (limit > 100) throw new StripeApiError(400, 'invalid_request_error', 'This value must be less than or equal to 100.', { param: 'limit' })
+  if (limit < 1)
+    throw new StripeApiError(400, 'invalid_request_error', 'This value must be greater than or equal to 1.', {
+      param: 'limit',
+    })
+  if (limit > 100)
+    throw new StripeApiError(400, 'invalid_request_error', 'This value must be less than or equal to 100.', {
+      param: 'limit',
+    })
   return limit
 }
 
@@ -338,14 +428,18 @@ function parseLimit(value: StripeParam | undefined): number {
 function createdFilter(value: StripeParam | undefined): (o: StripeObject) => boolean {
   if (value === undefined) return () => true
   const int = (text: string, param: string): number => {
-    if (!/^\d+$/.test(text)) throw new StripeApiError(400, 'invalid_request_error', `Invalid integer: ${text}`, { param })
+    if (!/^\d+$/.test(text))
+      throw new StripeApiError(400, 'invalid_request_error', `Invalid integer: ${text}`, { param })
     return Number(text)
   }
   if (typeof value === 'string') {
     const at = int(value, 'created')
     return (o) => o.created === at
   }
-  if (Array.isArray(value)) throw new StripeApiError(400, 'invalid_request_error', 'Invalid created: a timestamp or a hash', { param: 'created' })
+  if (Array.isArray(value))
+    throw new StripeApiError(400, 'invalid_request_error', 'Invalid created: a timestamp or a hash', {
+      param: 'created',
+    })
   const bounds: ((o: StripeObject) => boolean)[] = []
   for (const [op, text] of Object.entries(value)) {
     const n = int(text, `created[${op}]`)
@@ -353,14 +447,26 @@ function createdFilter(value: StripeParam | undefined): (o: StripeObject) => boo
     else if (op === 'gte') bounds.push((o) => o.created >= n)
     else if (op === 'lt') bounds.push((o) => o.created < n)
     else if (op === 'lte') bounds.push((o) => o.created <= n)
-    else throw new StripeApiError(400, 'invalid_request_error', `Received unknown parameter: created[${op}]`, { param: `created[${op}]` })
+    else
+      throw new StripeApiError(400, 'invalid_request_error', `Received unknown parameter: created[${op}]`, {
+        param: `created[${op}]`,
+      })
   }
   return (o) => bounds.every((b) => b(o))
 }
 
 /** Stripe merges `metadata` on update rather than replacing it. */
-function mergeMetadata(current: StripeObject | undefined, fields: Record<string, unknown>): Record<string, unknown> {
+function mergeMetadata(
+  current: StripeObject | undefined,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
   const metadata = fields['metadata']
   if (metadata === undefined || current === undefined) return fields
-  return { ...fields, metadata: { ...(current['metadata'] as Record<string, unknown>), ...(metadata as Record<string, unknown>) } }
+  return {
+    ...fields,
+    metadata: {
+      ...(current['metadata'] as Record<string, unknown>),
+      ...(metadata as Record<string, unknown>),
+    },
+  }
 }

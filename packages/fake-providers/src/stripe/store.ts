@@ -83,7 +83,9 @@ export class StripeStore implements RemoteRecords {
     if (collection === undefined) return undefined
     const object = collection.get(id)
     if (object === undefined) return undefined
-    return collection.isDeleted(id) ? { id, object: object.object, deleted: true, created: object.created } : object
+    return collection.isDeleted(id)
+      ? { id, object: object.object, deleted: true, created: object.created }
+      : object
   }
 
   create(
@@ -136,7 +138,13 @@ export class StripeStore implements RemoteRecords {
       return
     }
     if (t === 'customer' || t === 'invoice') {
-      this.appendEvent(`${STRIPE_TYPES[t].event}.deleted`, { ...object, deleted: true }, undefined, options, undefined)
+      this.appendEvent(
+        `${STRIPE_TYPES[t].event}.deleted`,
+        { ...object, deleted: true },
+        undefined,
+        options,
+        undefined,
+      )
     }
     if (t === 'customer') this.collection(t).markDeleted(id)
     else this.collection(t).purge(id)
@@ -158,7 +166,15 @@ export class StripeStore implements RemoteRecords {
     request: ChangeRequest | undefined,
   ): void {
     this.events.insert(
-      eventFor(this.random, type, this.nowSeconds(), object, previous, options.webhookDelivered ?? true, request),
+      eventFor(
+        this.random,
+        type,
+        this.nowSeconds(),
+        object,
+        previous,
+        options.webhookDelivered ?? true,
+        request,
+      ),
     )
   }
 
@@ -168,7 +184,11 @@ export class StripeStore implements RemoteRecords {
         .live()
         .slice(0, 50)
         .map((o) => o.id)
-    return { customers: ids('customer'), subscriptions: ids('subscription'), paymentIntents: ids('payment_intent') }
+    return {
+      customers: ids('customer'),
+      subscriptions: ids('subscription'),
+      paymentIntents: ids('payment_intent'),
+    }
   }
 
   private nowSeconds(): number {
@@ -189,7 +209,8 @@ function newId(random: SeededRandom, prefix: string): string {
 }
 
 function createdEventType(object: StripeObject): string {
-  if (object.object === 'charge') return `charge.${object['status'] === 'failed' ? 'failed' : object['status'] === 'pending' ? 'pending' : 'succeeded'}`
+  if (object.object === 'charge')
+    return `charge.${object['status'] === 'failed' ? 'failed' : object['status'] === 'pending' ? 'pending' : 'succeeded'}`
   return `${STRIPE_TYPES[object.object as StripeType].event}.created`
 }
 
@@ -218,7 +239,10 @@ function eventFor(
     object: 'event',
     api_version: STRIPE_API_VERSION,
     created,
-    data: previous === undefined ? { object: structuredClone(object) } : { object: structuredClone(object), previous_attributes: previous },
+    data:
+      previous === undefined
+        ? { object: structuredClone(object) }
+        : { object: structuredClone(object), previous_attributes: previous },
     livemode: false,
     pending_webhooks: delivered ? 0 : 1,
     request: { id: request?.id ?? null, idempotency_key: request?.idempotencyKey ?? null },
@@ -233,7 +257,12 @@ interface References {
 }
 
 /** Fields of a new object of `type`; IDs of related objects are picked from `refs`. */
-function buildObject(type: StripeType, random: SeededRandom, created: number, refs: References): StripeObject {
+function buildObject(
+  type: StripeType,
+  random: SeededRandom,
+  created: number,
+  refs: References,
+): StripeObject {
   const customer = refs.customers.length > 0 ? random.pick(refs.customers) : null
   const base = { id: '', object: type, created, livemode: false, metadata: {} }
   const amount = random.int(5, 500) * 100
@@ -260,7 +289,15 @@ function buildObject(type: StripeType, random: SeededRandom, created: number, re
       }
     }
     case 'subscription': {
-      const status = random.pick(['active', 'active', 'active', 'trialing', 'past_due', 'canceled', 'unpaid'] as const)
+      const status = random.pick([
+        'active',
+        'active',
+        'active',
+        'trialing',
+        'past_due',
+        'canceled',
+        'unpaid',
+      ] as const)
       const periodStart = created + random.int(0, 11) * 30 * 86400
       return {
         ...base,
@@ -313,7 +350,14 @@ function buildObject(type: StripeType, random: SeededRandom, created: number, re
       }
     }
     case 'payment_intent': {
-      const status = random.pick(['succeeded', 'succeeded', 'succeeded', 'processing', 'requires_payment_method', 'canceled'] as const)
+      const status = random.pick([
+        'succeeded',
+        'succeeded',
+        'succeeded',
+        'processing',
+        'requires_payment_method',
+        'canceled',
+      ] as const)
       return {
         ...base,
         amount,
@@ -382,14 +426,18 @@ class Seeder {
         id: newId(this.random, STRIPE_TYPES[type].prefix),
       }
       list.push(object)
-      this.events.push(eventFor(this.random, createdEventType(object), created, object, undefined, true, undefined))
+      this.events.push(
+        eventFor(this.random, createdEventType(object), created, object, undefined, true, undefined),
+      )
       // Some objects changed again inside the event window; a few of those webhooks were never delivered.
       if (created > this.nowSeconds - EVENT_RETENTION_SECONDS && this.random.chance(0.2)) {
         const at = Math.min(this.nowSeconds - 1, created + this.random.int(60, 5 * 86400))
         const previous = { metadata: {} }
         object.metadata = { segment: this.random.pick(['smb', 'mid', 'enterprise']) }
         const delivered = !this.random.chance(0.15)
-        this.events.push(eventFor(this.random, updatedEventType(type, object), at, object, previous, delivered, undefined))
+        this.events.push(
+          eventFor(this.random, updatedEventType(type, object), at, object, previous, delivered, undefined),
+        )
       }
     }
     this.objects.set(type, list)

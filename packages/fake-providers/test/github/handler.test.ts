@@ -12,8 +12,11 @@ function client(fakes: FakeProviders, scheme = 'Bearer') {
   const { baseUrl, token } = fakes.credentials.github
   return async (pathOrUrl: string, init: RequestInit = {}) => {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${baseUrl}${pathOrUrl}`
-    const res = await fetch(url, { ...init, headers: { authorization: `${scheme} ${token}`, accept: 'application/vnd.github+json' } })
-    return { res, body: (await res.json()) as unknown }
+    const res = await fetch(url, {
+      ...init,
+      headers: { authorization: `${scheme} ${token}`, accept: 'application/vnd.github+json' },
+    })
+    return { res, body: await res.json() }
   }
 }
 
@@ -54,7 +57,10 @@ describe('GitHub fake', () => {
     assert.equal(new Set(numbers).size, 650)
     assert.equal(pulls, 130)
     // Default order: created, descending.
-    assert.deepEqual(numbers, [...numbers].sort((a, b) => b - a))
+    assert.deepEqual(
+      numbers,
+      [...numbers].sort((a, b) => b - a),
+    )
   })
 
   it('lists pulls only on /pulls, filters by state and since, and caps per_page at 100', async (t) => {
@@ -62,12 +68,18 @@ describe('GitHub fake', () => {
     const get = client(fakes)
     const open = (await get('/repos/acme/widgets/pulls?per_page=500')).body as Json[]
     assert.equal(open.length, 100)
-    assert.ok(open.every((p) => p['state'] === 'open' && typeof p['head'] === 'object' && p['pull_request'] === undefined))
+    assert.ok(
+      open.every(
+        (p) => p['state'] === 'open' && typeof p['head'] === 'object' && p['pull_request'] === undefined,
+      ),
+    )
     const threads = fakes.github.records.threads
     const since = new Date((threads[600]?.updatedAt ?? 0) * 1000).toISOString()
     const recent: Json[] = []
     for (let page = 1; ; page++) {
-      const items = (await get(`/repos/acme/widgets/issues?state=all&since=${since}&per_page=100&page=${page}`)).body as Json[]
+      const items = (
+        await get(`/repos/acme/widgets/issues?state=all&since=${since}&per_page=100&page=${page}`)
+      ).body as Json[]
       if (items.length === 0) break
       recent.push(...items)
     }
@@ -101,7 +113,10 @@ describe('GitHub fake', () => {
     const fakes = await startFakes(t, {
       ...SMALL,
       clock,
-      github: { ...SMALL.github, secondaryLimit: { maxConcurrent: 100, pointsPerMinute: 10, retryAfterSeconds: 60 } },
+      github: {
+        ...SMALL.github,
+        secondaryLimit: { maxConcurrent: 100, pointsPerMinute: 10, retryAfterSeconds: 60 },
+      },
     })
     const get = client(fakes)
     for (let i = 0; i < 10; i++) assert.equal((await get('/repos/acme/widgets/issues')).res.status, 200)
@@ -116,7 +131,10 @@ describe('GitHub fake', () => {
   it('answers too many concurrent requests with the secondary limit', async (t) => {
     const fakes = await startFakes(t, {
       ...SMALL,
-      github: { ...SMALL.github, secondaryLimit: { maxConcurrent: 2, pointsPerMinute: 900, retryAfterSeconds: 7 } },
+      github: {
+        ...SMALL.github,
+        secondaryLimit: { maxConcurrent: 2, pointsPerMinute: 900, retryAfterSeconds: 7 },
+      },
     })
     // Holding the answers keeps all four requests in flight together.
     fakes.github.inject({ action: { kind: 'delay', ms: 300 }, times: 4 })
@@ -141,19 +159,36 @@ describe('GitHub fake', () => {
     assert.equal(deliveries.length, 200)
     assert.equal(new Set(deliveries.map((d) => d['id'])).size, 200)
     const ids = deliveries.map((d) => d['id'] as number)
-    assert.deepEqual(ids, [...ids].sort((a, b) => b - a))
-    for (const field of ['id', 'guid', 'delivered_at', 'redelivery', 'status', 'status_code', 'event', 'action']) {
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => b - a),
+    )
+    for (const field of [
+      'id',
+      'guid',
+      'delivered_at',
+      'redelivery',
+      'status',
+      'status_code',
+      'event',
+      'action',
+    ]) {
       assert.ok(field in (deliveries[0] ?? {}), field)
     }
     const failed = deliveries.find((d) => (d['status_code'] as number) >= 500 || d['status_code'] === 0)
     assert.ok(failed !== undefined, 'the seed has failed deliveries')
-    const attempt = await fetch(`${fakes.credentials.github.baseUrl}/repos/acme/widgets/hooks/${hookId}/deliveries/${failed['id']}/attempts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${fakes.credentials.github.token}` },
-    })
+    const attempt = await fetch(
+      `${fakes.credentials.github.baseUrl}/repos/acme/widgets/hooks/${hookId}/deliveries/${failed['id'] as number}/attempts`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${fakes.credentials.github.token}` },
+      },
+    )
     assert.equal(attempt.status, 202)
     await fakes.github.handler.settled()
-    const newest = ((await get(`/repos/acme/widgets/hooks/${hookId}/deliveries?per_page=1`)).body as Json[])[0]
+    const newest = (
+      (await get(`/repos/acme/widgets/hooks/${hookId}/deliveries?per_page=1`)).body as Json[]
+    )[0]
     assert.equal(newest?.['guid'], failed['guid'])
     assert.equal(newest?.['redelivery'], true)
     assert.equal(newest?.['status_code'], 200)
@@ -176,21 +211,31 @@ describe('GitHub fake', () => {
     const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/webhooks/repos`
     const fakes = await startFakes(t, { ...SMALL, github: { ...SMALL.github, webhook: { url, secret } } })
     const issue = fakes.github.records.threads.find((th) => th.kind === 'issue')
-    fakes.github.records.update('issue', String(issue?.number), { title: 'Renamed' }, { webhookDelivered: false })
+    fakes.github.records.update(
+      'issue',
+      String(issue?.number),
+      { title: 'Renamed' },
+      { webhookDelivered: false },
+    )
     const failed = fakes.github.records.deliveries.at(-1)
     assert.equal(failed?.statusCode, 503)
     const { hookId, baseUrl, token } = fakes.credentials.github
-    const attempt = await fetch(`${baseUrl}/repos/acme/widgets/hooks/${hookId}/deliveries/${failed?.id}/attempts`, {
-      method: 'POST',
-      headers: { authorization: `token ${token}` },
-    })
+    const attempt = await fetch(
+      `${baseUrl}/repos/acme/widgets/hooks/${hookId}/deliveries/${failed?.id}/attempts`,
+      {
+        method: 'POST',
+        headers: { authorization: `token ${token}` },
+      },
+    )
     assert.equal(attempt.status, 202)
     await fakes.github.handler.settled()
     assert.equal(received.length, 1)
     const delivery = received[0]
     assert.equal(delivery?.headers['x-github-delivery'], failed?.guid)
     assert.equal(delivery?.headers['x-github-event'], 'issues')
-    const expected = `sha256=${createHmac('sha256', secret).update(delivery?.body ?? '').digest('hex')}`
+    const expected = `sha256=${createHmac('sha256', secret)
+      .update(delivery?.body ?? '')
+      .digest('hex')}`
     assert.equal(delivery?.headers['x-hub-signature-256'], expected)
     const payload = JSON.parse(delivery?.body ?? '{}') as { action: string; issue: Json; repository: Json }
     assert.equal(payload.action, 'edited')
@@ -205,9 +250,15 @@ describe('GitHub fake', () => {
     const none = await fetch(`${baseUrl}/repos/acme/widgets/issues`)
     assert.equal(none.status, 401)
     assert.equal(((await none.json()) as Json)['message'], 'Requires authentication')
-    const wrong = await fetch(`${baseUrl}/repos/acme/widgets/issues`, { headers: { authorization: 'token ghp_wrong' } })
+    const wrong = await fetch(`${baseUrl}/repos/acme/widgets/issues`, {
+      headers: { authorization: 'token ghp_wrong' },
+    })
     assert.equal(wrong.status, 401)
-    assert.deepEqual(await wrong.json(), { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' })
+    assert.deepEqual(await wrong.json(), {
+      message: 'Bad credentials',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '401',
+    })
     const issue = fakes.github.records.threads.find((th) => th.kind === 'issue')
     fakes.github.records.remove('issue', String(issue?.number))
     const gone = await client(fakes)(`/repos/acme/widgets/issues/${issue?.number}`)

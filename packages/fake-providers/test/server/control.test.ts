@@ -23,17 +23,30 @@ describe('control API over HTTP', () => {
     })
     assert.equal(patched.status, 200)
     assert.equal(((await patched.json()) as StripeObject)['email'], 'new@example.com')
-    const events = await fetch(`${baseUrl}/v1/events?delivery_success=false&type=customer.*&limit=100`, { headers: auth })
+    const events = await fetch(`${baseUrl}/v1/events?delivery_success=false&type=customer.*&limit=100`, {
+      headers: auth,
+    })
     const list = (await events.json()) as { data: StripeObject[] }
     assert.ok(list.data.some((e) => (e['data'] as { object: StripeObject }).object.id === customer?.id))
 
-    assert.equal((await fetch(`${baseUrl}/_fake/records/customer/${customer?.id}`, { method: 'DELETE' })).status, 204)
-    const stub = (await (await fetch(`${baseUrl}/v1/customers/${customer?.id}`, { headers: auth })).json()) as StripeObject
+    assert.equal(
+      (await fetch(`${baseUrl}/_fake/records/customer/${customer?.id}`, { method: 'DELETE' })).status,
+      204,
+    )
+    const stub = (await (
+      await fetch(`${baseUrl}/v1/customers/${customer?.id}`, { headers: auth })
+    ).json()) as StripeObject
     assert.equal(stub['deleted'], true)
 
-    const log = (await (await fetch(`${baseUrl}/_fake/requests?path=/v1/invoices`)).json()) as { requests: Record<string, unknown>[] }
+    const log = (await (await fetch(`${baseUrl}/_fake/requests?path=/v1/invoices`)).json()) as {
+      requests: Record<string, unknown>[]
+    }
     assert.deepEqual(
-      log.requests.map((r) => [r['status'], r['fault'], (r['headers'] as Record<string, string>)['authorization']]),
+      log.requests.map((r) => [
+        r['status'],
+        r['fault'],
+        (r['headers'] as Record<string, string>)['authorization'],
+      ]),
       [
         [502, 'status', '[redacted]'],
         [200, undefined, '[redacted]'],

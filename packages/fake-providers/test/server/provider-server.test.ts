@@ -29,7 +29,11 @@ async function waitFor(check: () => boolean): Promise<void> {
 describe('injected faults', () => {
   it('answers 429 with Retry-After in seconds, then serves again', async (t) => {
     const fakes = await startFakes(t, SMALL)
-    fakes.stripe.inject({ path: '/v1/customers', times: 1, action: { kind: 'status', status: 429, retryAfter: { seconds: 2 } } })
+    fakes.stripe.inject({
+      path: '/v1/customers',
+      times: 1,
+      action: { kind: 'status', status: 429, retryAfter: { seconds: 2 } },
+    })
     const limited = await stripe(fakes)('/v1/customers')
     assert.equal(limited.status, 429)
     assert.equal(limited.headers.get('retry-after'), '2')
@@ -41,7 +45,10 @@ describe('injected faults', () => {
   it('writes Retry-After as an HTTP date at least that many seconds ahead', async (t) => {
     const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0, 400))
     const fakes = await startFakes(t, { ...SMALL, clock })
-    fakes.github.inject({ times: 1, action: { kind: 'status', status: 503, retryAfter: { seconds: 2, format: 'http-date' } } })
+    fakes.github.inject({
+      times: 1,
+      action: { kind: 'status', status: 503, retryAfter: { seconds: 2, format: 'http-date' } },
+    })
     const res = await fetch(`${fakes.credentials.github.baseUrl}/repos/acme/widgets/issues`, {
       headers: { authorization: `token ${fakes.credentials.github.token}` },
     })
@@ -49,13 +56,20 @@ describe('injected faults', () => {
     const date = res.headers.get('retry-after') ?? ''
     assert.equal(date, 'Mon, 01 Jun 2026 12:00:03 GMT')
     assert.ok(Date.parse(date) - clock.now() >= 2000)
-    assert.deepEqual(await res.json(), { message: 'Server Error', documentation_url: 'https://docs.github.com/rest', status: '503' })
+    assert.deepEqual(await res.json(), {
+      message: 'Server Error',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '503',
+    })
   })
 
   it('runs a 503 storm for the next N requests or for a duration, with extra headers', async (t) => {
     const clock = new ManualClock()
     const fakes = await startFakes(t, { ...SMALL, clock })
-    fakes.stripe.inject({ times: 3, action: { kind: 'status', status: 503, headers: { 'Stripe-Should-Retry': 'true' } } })
+    fakes.stripe.inject({
+      times: 3,
+      action: { kind: 'status', status: 503, headers: { 'Stripe-Should-Retry': 'true' } },
+    })
     const statuses = []
     for (let i = 0; i < 4; i++) {
       const res = await stripe(fakes)('/v1/charges')
@@ -99,13 +113,17 @@ describe('injected faults', () => {
     const url = new URL('/v1/customers', fakes.credentials.stripe.baseUrl)
     const order: string[] = []
     await new Promise<void>((resolve, reject) => {
-      const req = request(url, { headers: { authorization: `Bearer ${fakes.credentials.stripe.secretKey}` } }, (res) => {
-        order.push(`headers ${res.statusCode}`)
-        res.on('data', () => {
-          if (!order.includes('body')) order.push('body')
-        })
-        res.on('end', resolve)
-      })
+      const req = request(
+        url,
+        { headers: { authorization: `Bearer ${fakes.credentials.stripe.secretKey}` } },
+        (res) => {
+          order.push(`headers ${res.statusCode}`)
+          res.on('data', () => {
+            if (!order.includes('body')) order.push('body')
+          })
+          res.on('end', resolve)
+        },
+      )
       req.on('error', reject)
       req.end()
     })
@@ -118,7 +136,11 @@ describe('injected faults', () => {
     fakes.stripe.inject({ method: 'POST', times: 1, action: { kind: 'drop-after-processing' } })
     await assert.rejects(createCustomer(fakes, 'op-1'), TypeError)
     assert.equal(fakes.stripe.requests()[0]?.outcome, 'dropped-after-processing')
-    assert.equal(fakes.stripe.records.collection('customer').live().length, before + 1, 'the customer was created')
+    assert.equal(
+      fakes.stripe.records.collection('customer').live().length,
+      before + 1,
+      'the customer was created',
+    )
     const retry = await createCustomer(fakes, 'op-1')
     assert.equal(retry.status, 200)
     assert.equal(retry.headers.get('idempotent-replayed'), 'true')
@@ -144,11 +166,14 @@ describe('injected faults', () => {
 
   it("answers a scripted rate limit in each provider's own way", async (t) => {
     const fakes = await startFakes(t, { ...SMALL, clock: new ManualClock() })
-    for (const fake of [fakes.stripe, fakes.shopify, fakes.github]) fake.inject({ times: 1, action: { kind: 'rate-limited' } })
+    for (const fake of [fakes.stripe, fakes.shopify, fakes.github])
+      fake.inject({ times: 1, action: { kind: 'rate-limited' } })
     const s = await stripe(fakes)('/v1/customers')
     assert.equal(s.status, 429)
     const { github, shopify } = fakes.credentials
-    const g = await fetch(`${github.baseUrl}/repos/acme/widgets/issues`, { headers: { authorization: `token ${github.token}` } })
+    const g = await fetch(`${github.baseUrl}/repos/acme/widgets/issues`, {
+      headers: { authorization: `token ${github.token}` },
+    })
     assert.equal(g.status, 403)
     assert.equal(g.headers.get('retry-after'), '60')
     assert.match(String(((await g.json()) as { message: string }).message), /secondary rate limit/)
@@ -160,7 +185,10 @@ describe('injected faults', () => {
       })
     const first = await query()
     assert.equal(first.status, 200)
-    const body = (await first.json()) as { errors: { extensions: { code: string } }[]; extensions: { cost: { requestedQueryCost: number } } }
+    const body = (await first.json()) as {
+      errors: { extensions: { code: string } }[]
+      extensions: { cost: { requestedQueryCost: number } }
+    }
     assert.equal(body.errors[0]?.extensions.code, 'THROTTLED')
     assert.equal(body.extensions.cost.requestedQueryCost, 12)
     // The scripted throttle emptied the bucket, so the fake stays consistent with what it said.

@@ -83,14 +83,18 @@ describe('Shopify fake', () => {
     }`)
     const newest = (body.data?.['newest'] as { nodes: { id: string; updatedAt: string }[] }).nodes
     assert.equal(newest.length, 5)
-    for (let i = 1; i < newest.length; i++) assert.ok((newest[i - 1]?.updatedAt ?? '') >= (newest[i]?.updatedAt ?? ''))
+    for (let i = 1; i < newest.length; i++)
+      assert.ok((newest[i - 1]?.updatedAt ?? '') >= (newest[i]?.updatedAt ?? ''))
     const tail = body.data?.['tail'] as { nodes: { id: string }[]; pageInfo: Record<string, unknown> }
     const all = fakes.shopify.records.list('customer')
     assert.deepEqual(
       tail.nodes.map((n) => n.id),
       all.slice(-3).map((c) => c.id),
     )
-    assert.deepEqual({ ...tail.pageInfo, startCursor: null }, { hasNextPage: false, hasPreviousPage: true, startCursor: null })
+    assert.deepEqual(
+      { ...tail.pageInfo, startCursor: null },
+      { hasNextPage: false, hasPreviousPage: true, startCursor: null },
+    )
     const before = await query(`query($c: String) { customers(last: 2, before: $c) { nodes { id } } }`, {
       c: tail.pageInfo['startCursor'],
     })
@@ -99,7 +103,9 @@ describe('Shopify fake', () => {
       all.slice(-5, -3).map((c) => c.id),
     )
     const since = all[10]?.updatedAt ?? ''
-    const filtered = await query(`{ customers(first: 250, query: "updated_at:>='${since}'") { nodes { updatedAt } } }`)
+    const filtered = await query(
+      `{ customers(first: 250, query: "updated_at:>='${since}'") { nodes { updatedAt } } }`,
+    )
     const nodes = (filtered.body.data?.['customers'] as { nodes: { updatedAt: string }[] }).nodes
     assert.equal(nodes.length, all.filter((c) => c.updatedAt >= since).length)
     assert.ok(nodes.every((n) => n.updatedAt >= since))
@@ -108,7 +114,9 @@ describe('Shopify fake', () => {
   it('charges the requested cost up front and refunds what the answer did not use', async (t) => {
     const fakes = await startFakes(t, SMALL)
     const query = client(fakes)
-    const { body } = await query(`{ orders(first: 50) { nodes { id customer { id } lineItems(first: 10) { nodes { title } } } } }`)
+    const { body } = await query(
+      `{ orders(first: 50) { nodes { id customer { id } lineItems(first: 10) { nodes { title } } } } }`,
+    )
     const cost = body.extensions?.cost
     // 2 + 50 orders, each with a customer (1) and a line item connection (2 + 10).
     assert.equal(cost?.requestedQueryCost, 2 + 50 + 50 * (1 + 12))
@@ -125,13 +133,18 @@ describe('Shopify fake', () => {
     const fakes = await startFakes(t, { clock })
     const query = client(fakes)
     // 300 products: each page of 250 costs its full 252 points, three fit in the bucket.
-    const answers = await Promise.all(Array.from({ length: 5 }, () => query('{ products(first: 250) { nodes { id title } } }')))
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => query('{ products(first: 250) { nodes { id title } } }')),
+    )
     assert.ok(answers.every((a) => a.res.status === 200))
     const throttled = answers.filter((a) => Array.isArray(a.body.errors))
     assert.equal(throttled.length, 2)
     const one = throttled[0]?.body
     assert.deepEqual(one?.errors, [
-      { message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } },
+      {
+        message: 'Throttled',
+        extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' },
+      },
     ])
     assert.equal(one?.data, undefined)
     assert.equal(one?.extensions?.cost.actualQueryCost, null)
@@ -147,13 +160,18 @@ describe('Shopify fake', () => {
     const fakes = await startFakes(t, SMALL)
     const wrong = await client(fakes, 'shpat_wrong')('{ shop { name } }')
     assert.equal(wrong.res.status, 401)
-    assert.deepEqual(wrong.body, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' })
+    assert.deepEqual(wrong.body, {
+      errors: '[API] Invalid API key or access token (unrecognized login or wrong password)',
+    })
     const query = client(fakes)
     const syntax = await query('{ orders(first: 1) { nodes { id }')
     assert.equal(syntax.res.status, 200)
     assert.ok(Array.isArray(syntax.body.errors) && /Syntax Error/.test(syntax.body.errors[0]?.message ?? ''))
     const unknownField = await query('{ orders(first: 1) { nodes { colour } } }')
-    assert.ok(Array.isArray(unknownField.body.errors) && /Cannot query field "colour"/.test(unknownField.body.errors[0]?.message ?? ''))
+    assert.ok(
+      Array.isArray(unknownField.body.errors) &&
+        /Cannot query field "colour"/.test(unknownField.body.errors[0]?.message ?? ''),
+    )
     const noFirst = await query('{ orders { nodes { id } } }')
     assert.ok(Array.isArray(noFirst.body.errors))
     assert.equal(noFirst.body.errors[0]?.message, 'you must provide one of first or last')
@@ -170,7 +188,10 @@ describe('Shopify fake', () => {
     assert.equal(seen.email, 'changed@example.com')
     assert.ok(seen.updatedAt > before)
     fakes.shopify.records.remove('order', order?.legacyResourceId ?? '')
-    const gone = await query(`query($id: ID!) { order(id: $id) { id } orders(first: 250) { nodes { id } } }`, { id: order?.id })
+    const gone = await query(
+      `query($id: ID!) { order(id: $id) { id } orders(first: 250) { nodes { id } } }`,
+      { id: order?.id },
+    )
     assert.equal(gone.body.data?.['order'], null)
     assert.equal((gone.body.data?.['orders'] as { nodes: unknown[] }).nodes.length, 39)
   })

@@ -28,7 +28,9 @@ describe('Stripe fake', () => {
     const seen: StripeObject[] = []
     let cursor: string | undefined
     for (;;) {
-      const { res, body } = await get(`/v1/customers?limit=100${cursor === undefined ? '' : `&starting_after=${cursor}`}`)
+      const { res, body } = await get(
+        `/v1/customers?limit=100${cursor === undefined ? '' : `&starting_after=${cursor}`}`,
+      )
       assert.equal(res.status, 200)
       const list = body as unknown as StripeList
       assert.equal(list.object, 'list')
@@ -39,12 +41,16 @@ describe('Stripe fake', () => {
     }
     assert.equal(seen.length, 1200)
     assert.equal(new Set(seen.map((c) => c.id)).size, 1200)
-    const expected = fakes.stripe.records.collection('customer').live().map((c) => c.id)
+    const expected = fakes.stripe.records
+      .collection('customer')
+      .live()
+      .map((c) => c.id)
     assert.deepEqual(
       seen.map((c) => c.id),
       expected,
     )
-    for (let i = 1; i < seen.length; i++) assert.ok((seen[i - 1]?.created ?? 0) >= (seen[i]?.created ?? 0), 'newest first')
+    for (let i = 1; i < seen.length; i++)
+      assert.ok((seen[i - 1]?.created ?? 0) >= (seen[i]?.created ?? 0), 'newest first')
     for (const c of seen) {
       assert.match(c.id, /^cus_[0-9A-Za-z]{14}$/)
       assert.equal(c.object, 'customer')
@@ -112,9 +118,13 @@ describe('Stripe fake', () => {
     assert.equal((missing.body['error'] as Record<string, unknown>)['code'], 'resource_missing')
     fakes.stripe.records.remove('customer', second?.id ?? '')
     const deleted = await get(`/v1/customers/${second?.id}`)
-    assert.deepEqual({ ...deleted.body, created: 0 }, { id: second?.id, object: 'customer', deleted: true, created: 0 })
+    assert.deepEqual(
+      { ...deleted.body, created: 0 },
+      { id: second?.id, object: 'customer', deleted: true, created: 0 },
+    )
     // A cursor naming the deleted customer still pages on.
-    const after = (await get(`/v1/customers?limit=1&starting_after=${second?.id}`)).body as unknown as StripeList
+    const after = (await get(`/v1/customers?limit=1&starting_after=${second?.id}`))
+      .body as unknown as StripeList
     assert.equal(after.data[0]?.id, fakes.stripe.records.collection('customer').live()[1]?.id)
   })
 
@@ -126,7 +136,8 @@ describe('Stripe fake', () => {
     const events: StripeObject[] = []
     let cursor: string | undefined
     for (;;) {
-      const page = (await get(`/v1/events?limit=100${cursor ? `&starting_after=${cursor}` : ''}`)).body as unknown as StripeList
+      const page = (await get(`/v1/events?limit=100${cursor ? `&starting_after=${cursor}` : ''}`))
+        .body as unknown as StripeList
       events.push(...page.data)
       if (!page.has_more) break
       cursor = page.data.at(-1)?.id
@@ -135,8 +146,14 @@ describe('Stripe fake', () => {
     assert.ok(events.every((e) => e.created >= cutoff))
     const customer = fakes.stripe.records.collection('customer').live()[0]
     const nameBefore = customer?.['name']
-    fakes.stripe.records.update('customer', customer?.id ?? '', { name: 'Changed' }, { webhookDelivered: false })
-    const failed = (await get('/v1/events?delivery_success=false&types[]=customer.updated&limit=100')).body as unknown as StripeList
+    fakes.stripe.records.update(
+      'customer',
+      customer?.id ?? '',
+      { name: 'Changed' },
+      { webhookDelivered: false },
+    )
+    const failed = (await get('/v1/events?delivery_success=false&types[]=customer.updated&limit=100'))
+      .body as unknown as StripeList
     const mine = failed.data.find((e) => (e['data'] as { object: StripeObject }).object.id === customer?.id)
     assert.ok(mine !== undefined, 'the undelivered update is listed')
     assert.equal(mine['type'], 'customer.updated')
@@ -157,9 +174,14 @@ describe('Stripe fake', () => {
     const noneBody = (await none.json()) as { error: Record<string, unknown> }
     assert.equal(noneBody.error['type'], 'invalid_request_error')
     assert.match(String(noneBody.error['message']), /did not provide an API key/)
-    const wrong = await fetch(`${baseUrl}/v1/customers`, { headers: { authorization: 'Bearer sk_test_wrongwrongwrong1234' } })
+    const wrong = await fetch(`${baseUrl}/v1/customers`, {
+      headers: { authorization: 'Bearer sk_test_wrongwrongwrong1234' },
+    })
     assert.equal(wrong.status, 401)
-    assert.match(String(((await wrong.json()) as { error: Record<string, unknown> }).error['message']), /Invalid API Key provided: sk_test_\*+1234/)
+    assert.match(
+      String(((await wrong.json()) as { error: Record<string, unknown> }).error['message']),
+      /Invalid API Key provided: sk_test_\*+1234/,
+    )
     const basic = await fetch(`${baseUrl}/v1/customers`, {
       headers: { authorization: `Basic ${Buffer.from(`${secretKey}:`).toString('base64')}` },
     })
@@ -206,7 +228,8 @@ describe('Stripe fake', () => {
     assert.deepEqual(limited[0]?.body['error'], {
       type: 'invalid_request_error',
       code: 'rate_limit',
-      message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+      message:
+        'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
       doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
     })
     clock.advance(1000)
