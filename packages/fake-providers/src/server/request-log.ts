@@ -38,7 +38,10 @@ export interface RequestFilter {
   path?: string
 }
 
-/** The requests one fake received, in order of arrival. */
+/** The log keeps this many entries; older ones are dropped so a long-running demo stays small. */
+export const REQUEST_LOG_LIMIT = 100_000
+
+/** The requests one fake received, in order of arrival (the last `REQUEST_LOG_LIMIT`). */
 export class RequestLog {
   private readonly entries: LoggedRequest[] = []
   private seq = 0
@@ -67,6 +70,8 @@ export class RequestLog {
       at,
     }
     this.entries.push(entry)
+    if (this.entries.length > REQUEST_LOG_LIMIT)
+      this.entries.splice(0, this.entries.length - REQUEST_LOG_LIMIT)
     return entry
   }
 

@@ -74,7 +74,11 @@ class StripeApiError extends Error {
 interface StoredAnswer {
   fingerprint: string
   reply: FakeReply
+  at: number
 }
+
+/** Stripe prunes idempotency keys after 24 hours; a key reused later starts a new request. */
+const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600 * 1000
 
 /**
  * The Stripe REST API (v1) over the seeded account: list, retrieve, events, and
@@ -241,6 +245,7 @@ export class StripeHandler implements ProviderHandler {
     const print = `${req.method} ${req.url.pathname} ${fingerprint(params)}`
     const storeKey = `${apiKey}\u0000${idempotencyKey}`
     if (idempotencyKey !== undefined) {
+      this.pruneAnswers()
       const stored = this.answers.get(storeKey)
       if (stored !== undefined && stored.fingerprint !== print) {
         throw new StripeApiError(
@@ -284,7 +289,11 @@ export class StripeHandler implements ProviderHandler {
     // Stripe saves the outcome once the endpoint began executing, so a retry after a dropped
     // connection gets this answer instead of a second customer.
     if (idempotencyKey !== undefined)
-      this.answers.set(storeKey, { fingerprint: print, reply: { ...reply, operation: undefined } })
+      this.answers.set(storeKey, {
+        fingerprint: print,
+        reply: { ...reply, operation: undefined },
+        at: this.clock.now(),
+      })
     return reply
   }
 
@@ -357,6 +366,15 @@ export class StripeHandler implements ProviderHandler {
       checks.push((o) => o['status'] === status)
     }
     return (o) => checks.every((check) => check(o))
+  }
+
+  private pruneAnswers(): void {
+    const oldest = this.clock.now() - IDEMPOTENCY_KEY_TTL_MS
+    // Insertion order is age order, so the expired ones are at the front.
+    for (const [key, answer] of this.answers) {
+      if (answer.at > oldest) break
+      this.answers.delete(key)
+    }
   }
 
   private eventCutoff(): number {

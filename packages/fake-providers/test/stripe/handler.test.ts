@@ -217,6 +217,24 @@ describe('Stripe fake', () => {
     assert.deepEqual((mine?.['request'] as Record<string, unknown>)['idempotency_key'], 'key-1')
   })
 
+  it('forgets idempotency keys after 24 hours, as Stripe prunes them', async (t) => {
+    const clock = new ManualClock()
+    const fakes = await startFakes(t, { ...SMALL, clock })
+    const post = client(fakes)
+    const send = (body: string) =>
+      post('/v1/customers', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': 'old-key' },
+        body,
+      })
+    assert.equal((await send('name=First')).res.status, 200)
+    clock.advance(24 * 3600 * 1000 + 1000)
+    const later = await send('name=Second')
+    assert.equal(later.res.status, 200)
+    assert.equal(later.body['name'], 'Second')
+    assert.equal(fakes.stripe.operations().length, 2)
+  })
+
   it('enforces 25 requests per second in test mode: the 26th in a second gets 429 rate_limit', async (t) => {
     const clock = new ManualClock()
     const fakes = await startFakes(t, { ...SMALL, clock })
