@@ -1,5 +1,5 @@
 import { LedgerError } from '@ledger/core'
-import type { FaultRule } from './faults.js'
+import { z } from 'zod'
 import type { ProviderServer } from './provider-server.js'
 import type { FakeReply, FakeRequest } from './types.js'
 
@@ -21,6 +21,35 @@ import type { FakeReply, FakeRequest } from './types.js'
  *
  * Record changes take `?webhookDelivered=false` to leave the change's webhook undelivered.
  */
+const retryAfter = z.object({
+  seconds: z.number().nonnegative(),
+  format: z.enum(['seconds', 'http-date']).optional(),
+})
+
+/** A `FaultRule` as JSON: `path` is a prefix (a RegExp cannot travel as JSON). */
+const faultRuleSchema = z.strictObject({
+  method: z.string().optional(),
+  path: z.string().optional(),
+  times: z.number().int().positive().optional(),
+  durationMs: z.number().positive().optional(),
+  action: z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('status'),
+      status: z.number().int().min(100).max(599),
+      retryAfter: retryAfter.optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+    }),
+    z.strictObject({ kind: z.literal('rate-limited'), retryAfter: retryAfter.optional() }),
+    z.strictObject({
+      kind: z.literal('delay'),
+      ms: z.number().int().nonnegative(),
+      phase: z.enum(['headers', 'body']).optional(),
+    }),
+    z.strictObject({ kind: z.literal('drop-after-processing') }),
+    z.strictObject({ kind: z.literal('drop-before-processing') }),
+  ]),
+})
+
 export async function handleControl(server: ProviderServer, req: FakeRequest): Promise<FakeReply> {
   try {
     return route(server, req)
@@ -52,7 +81,12 @@ function route(server: ProviderServer, req: FakeRequest): FakeReply {
       server.log.clear()
       return { status: 204 }
     case 'POST faults': {
-      const handle = server.faults.add(parseJson(req) as unknown as FaultRule)
+      const parsed = faultRuleSchema.safeParse(parseJson(req))
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'rule'}: ${i.message}`)
+        return { status: 400, body: { error: `Not a fault rule: ${problems.join('; ')}` } }
+      }
+      const handle = server.faults.add(parsed.data)
       return { status: 201, body: { id: handle.id } }
     }
     case 'DELETE faults':

@@ -59,4 +59,18 @@ describe('control API over HTTP', () => {
     assert.equal(missing.status, 404)
     assert.equal((await fetch(`${baseUrl}/_fake/nothing`)).status, 404)
   })
+
+  it('refuses a malformed fault rule with 400 naming what is wrong', async (t) => {
+    const fakes = await startFakes(t, SMALL)
+    const res = await fetch(`${fakes.stripe.baseUrl}/_fake/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ times: 0, action: { kind: 'status' } }),
+    })
+    assert.equal(res.status, 400)
+    const { error } = (await res.json()) as { error: string }
+    assert.match(error, /^Not a fault rule: /)
+    assert.match(error, /times:/)
+    assert.match(error, /action\.status:/)
+    assert.equal((await fetch(`${fakes.stripe.baseUrl}/v1/customers`)).status, 401, 'no fault was added')
+  })
 })
