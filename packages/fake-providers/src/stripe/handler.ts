@@ -90,6 +90,9 @@ export class StripeHandler implements ProviderHandler {
   private readonly keys: Set<string>
   private readonly limiter: { test: SlidingWindowLimiter; live: SlidingWindowLimiter } | undefined
   private readonly answers = new Map<string, StoredAnswer>()
+  /** Idempotency keys of POSTs received and not yet answered, and the requests that arrived while one was. */
+  private readonly keysInFlight = new Set<string>()
+  private readonly concurrent = new WeakSet<FakeRequest>()
   private readonly random: SeededRandom
 
   constructor(
@@ -137,9 +140,34 @@ export class StripeHandler implements ProviderHandler {
     ).reply()
   }
 
+  /**
+   * A POST whose idempotency key is already held by a request still in progress (held by a slow
+   * answer, say) is refused with 409 `idempotency_key_in_use`, as Stripe refuses it, rather than
+   * run twice.
+   */
+  begin(req: FakeRequest): () => void {
+    const key = headerValue(req, 'idempotency-key')
+    if (req.method !== 'POST' || key === undefined) return () => {}
+    const held = `${headerValue(req, 'authorization') ?? ''}\u0000${key}`
+    if (this.keysInFlight.has(held)) {
+      this.concurrent.add(req)
+      return () => {}
+    }
+    this.keysInFlight.add(held)
+    return () => this.keysInFlight.delete(held)
+  }
+
   handle(req: FakeRequest): FakeReply {
     try {
       const key = this.authenticate(req)
+      if (this.concurrent.has(req)) {
+        throw new StripeApiError(
+          409,
+          'invalid_request_error',
+          'There is currently another in-progress request using this idempotency key (that probably means you submitted twice, and the other request is still going through). Please try again later.',
+          { code: 'idempotency_key_in_use' },
+        )
+      }
       const limiter = key.startsWith('sk_live_') ? this.limiter?.live : this.limiter?.test
       if (limiter !== undefined && !limiter.take('account').allowed) return this.rateLimitedReply()
       return this.route(req, key)

@@ -155,6 +155,21 @@ describe('injected faults', () => {
     )
   })
 
+  it('refuses a retry with 409 idempotency_key_in_use while the first request with that key is still in progress', async (t) => {
+    const fakes = await startFakes(t, SMALL)
+    fakes.stripe.inject({ method: 'POST', times: 1, action: { kind: 'delay', ms: 400, phase: 'headers' } })
+    const first = createCustomer(fakes, 'slow-1')
+    await waitFor(() => fakes.stripe.requests().length === 1)
+    const retry = await createCustomer(fakes, 'slow-1')
+    assert.equal(retry.status, 409)
+    const { error } = (await retry.json()) as { error: { code: string } }
+    assert.equal(error.code, 'idempotency_key_in_use')
+    assert.equal((await first).status, 200)
+    const after = await createCustomer(fakes, 'slow-1')
+    assert.equal(after.headers.get('idempotent-replayed'), 'true')
+    assert.equal(fakes.stripe.operations().length, 1)
+  })
+
   it('drops the connection before processing: nothing happens remotely', async (t) => {
     const fakes = await startFakes(t, SMALL)
     const before = fakes.stripe.records.collection('customer').live().length
