@@ -2,7 +2,14 @@ import { createHmac, randomBytes } from 'node:crypto'
 import type { Clock } from '@ledger/core'
 import { FixedWindowQuota, SlidingWindowLimiter } from '../server/limits.js'
 import type { FakeReply, FakeRequest, ProviderHandler } from '../server/types.js'
-import { type Delivery, type GithubSizes, GithubStore, type RepositoryRef, type Thread } from './store.js'
+import { type DeliveryOutcome, type WebhookTarget, WebhookSender } from '../server/webhook-sender.js'
+import {
+  type DeliveryDraft,
+  type GithubSizes,
+  GithubStore,
+  type RepositoryRef,
+  type Thread,
+} from './store.js'
 import { deliveryItem, issueView, pullView, repositoryView } from './views.js'
 
 /** Options of the GitHub fake. */
@@ -21,10 +28,11 @@ export interface GithubFakeOptions {
    */
   secondaryLimit?: { maxConcurrent: number; pointsPerMinute: number; retryAfterSeconds: number } | false
   /**
-   * Where redeliveries are POSTed, signed with `X-Hub-Signature-256` as GitHub signs them. Without
-   * it a redelivery is recorded as delivered (200) without sending anything.
+   * Where the webhook of every change, and every redelivery, is POSTed, signed with
+   * `X-Hub-Signature-256` as GitHub signs them, its outcome recorded in the deliveries log. Without
+   * it deliveries are recorded as answered 200 and nothing is sent.
    */
-  webhook?: { url: string; secret: string }
+  webhook?: WebhookTarget
   sizes?: GithubSizes
 }
 
@@ -69,8 +77,8 @@ export class GithubHandler implements ProviderHandler {
   private readonly secondary: GithubFakeOptions['secondaryLimit']
   private readonly inFlight = new Map<string, number>()
   private readonly overConcurrency = new WeakSet<FakeRequest>()
-  private readonly pending = new Set<Promise<void>>()
-  private webhook: { url: string; secret: string } | undefined
+  private readonly sender = new WebhookSender()
+  private webhook: WebhookTarget | undefined
   private api = 'http://127.0.0.1'
 
   constructor(
@@ -93,9 +101,9 @@ export class GithubHandler implements ProviderHandler {
       this.secondary === false
         ? undefined
         : new SlidingWindowLimiter(this.secondary.pointsPerMinute, 60_000, clock)
-    this.webhook = options.webhook
     this.records = new GithubStore(seed, options.sizes ?? {}, clock)
     this.records.payloadFor = (thread, action) => this.payload(thread, action)
+    this.setWebhookTarget(options.webhook)
   }
 
   /** Called once the server's origin is known, so that URLs in objects point at the fake. */
@@ -105,13 +113,14 @@ export class GithubHandler implements ProviderHandler {
   }
 
   /** Sends redeliveries to `target` from now on (undefined: record them without sending). */
-  setWebhookTarget(target: { url: string; secret: string } | undefined): void {
+  setWebhookTarget(target: WebhookTarget | undefined): void {
     this.webhook = target
+    this.records.deliver = target === undefined ? undefined : (draft, done) => this.send(draft, done)
   }
 
-  /** Resolves when every redelivery requested so far has been attempted. */
+  /** Resolves when every webhook sent so far (changes and redeliveries) has been answered or given up. */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending])
+    await this.sender.settled()
   }
 
   begin(req: FakeRequest): () => void {
@@ -366,51 +375,26 @@ export class GithubHandler implements ProviderHandler {
   private redeliver(id: string | undefined): FakeReply {
     const original = this.records.deliveries.find((d) => String(d.id) === id)
     if (original === undefined) throw new GithubApiError(404, 'Not Found')
-    const attempt = this.attempt(original).finally(() => this.pending.delete(attempt))
-    this.pending.add(attempt)
+    const draft: DeliveryDraft = {
+      guid: original.guid,
+      event: original.event,
+      action: original.action,
+      payload: original.payload,
+    }
+    if (this.webhook === undefined) this.records.appendDelivery(draft, undefined, true)
+    else this.send(draft, (outcome) => this.records.appendDelivery(draft, outcome, true))
     return { status: 202, body: {}, operation: 'delivery.redeliver' }
   }
 
-  private async attempt(original: Delivery): Promise<void> {
+  private send(draft: DeliveryDraft, done: (outcome: DeliveryOutcome) => void): void {
     const target = this.webhook
-    if (target === undefined) {
-      this.records.appendDelivery(
-        undefined,
-        original.action ?? '',
-        this.records.nowSeconds(),
-        undefined,
-        original,
-      )
-      return
-    }
-    const body = JSON.stringify(original.payload)
-    let outcome: { status: string; statusCode: number }
-    try {
-      const res = await fetch(target.url, {
-        method: 'POST',
-        headers: this.deliveryHeaders(original, body, target.secret),
-        body,
-        signal: AbortSignal.timeout(10_000),
-      })
-      await res.arrayBuffer()
-      outcome =
-        res.status >= 200 && res.status <= 299
-          ? { status: 'OK', statusCode: res.status }
-          : { status: `Invalid HTTP Response: ${res.status}`, statusCode: res.status }
-    } catch {
-      outcome = { status: 'failed to connect to host', statusCode: 0 }
-    }
-    this.records.appendDelivery(
-      undefined,
-      original.action ?? '',
-      this.records.nowSeconds(),
-      outcome,
-      original,
-    )
+    if (target === undefined) return
+    const body = JSON.stringify(draft.payload)
+    this.sender.send(target.url, this.deliveryHeaders(draft, body, target.secret), body, done)
   }
 
   private deliveryHeaders(
-    delivery: Delivery,
+    delivery: DeliveryDraft,
     body: string,
     secret: string | undefined,
   ): Record<string, string> {

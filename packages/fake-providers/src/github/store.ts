@@ -1,6 +1,7 @@
 import { type Clock, PermanentError } from '@ledger/core'
 import { SeededRandom } from '../random.js'
 import type { RecordChangeOptions, RemoteRecords } from '../server/types.js'
+import type { DeliveryOutcome } from '../server/webhook-sender.js'
 
 /** How many records are seeded. */
 export interface GithubSizes {
@@ -33,6 +34,14 @@ export interface Thread {
   headSha: string
   deleted: boolean
   [field: string]: unknown
+}
+
+/** What a delivery sends, before it is attempted. */
+export interface DeliveryDraft {
+  guid: string
+  event: string
+  action: string | null
+  payload: Record<string, unknown>
 }
 
 /** One attempt to deliver a webhook, as the deliveries API lists it. */
@@ -78,6 +87,11 @@ export class GithubStore implements RemoteRecords {
   private nextDeliveryId = 12_077_215_000
   /** Renders a payload for a delivery; set by the handler, which knows the API origin. */
   payloadFor: (thread: Thread, action: string) => Record<string, unknown> = () => ({})
+  /**
+   * Sends a change's webhook and reports the outcome; set by the handler while a webhook target
+   * is configured. Without it a change's delivery is recorded as answered 200.
+   */
+  deliver: ((draft: DeliveryDraft, done: (outcome: DeliveryOutcome) => void) => void) | undefined
 
   constructor(
     seed: number,
@@ -109,12 +123,8 @@ export class GithubStore implements RemoteRecords {
       .slice(0, this.sizes.deliveries ?? 200)
     for (const thread of recent.reverse()) {
       const failure = this.random.chance(0.1) ? this.random.pick(FAILURES) : undefined
-      this.appendDelivery(
-        thread,
-        thread.updatedAt === thread.createdAt ? 'opened' : 'edited',
-        thread.updatedAt,
-        failure,
-      )
+      const draft = this.draft(thread, thread.updatedAt === thread.createdAt ? 'opened' : 'edited')
+      this.appendDelivery(draft, failure, false, thread.updatedAt)
     }
   }
 
@@ -166,25 +176,21 @@ export class GithubStore implements RemoteRecords {
     this.announce(thread, 'deleted', options)
   }
 
-  /** Records one delivery attempt (the first, or a redelivery of `of`); `failure` undefined means 200 OK. */
+  /** Records one delivery attempt; `outcome` undefined means answered 200. */
   appendDelivery(
-    thread: Thread | undefined,
-    action: string,
-    at: number,
-    failure: { status: string; statusCode: number } | undefined,
-    of?: Delivery,
+    draft: DeliveryDraft,
+    outcome: DeliveryOutcome | undefined,
+    redelivery: boolean,
+    at = this.nowSeconds(),
   ): Delivery {
     const delivery: Delivery = {
+      ...draft,
       id: (this.nextDeliveryId += this.random.int(1, 40)),
-      guid: of?.guid ?? uuidFrom(this.random),
       deliveredAt: at,
-      redelivery: of !== undefined,
+      redelivery,
       duration: Math.round(this.random.next() * 500) / 1000,
-      status: failure?.status ?? 'OK',
-      statusCode: failure?.statusCode ?? 200,
-      event: of?.event ?? (thread?.kind === 'pull' ? 'pull_request' : 'issues'),
-      action: of?.action ?? action,
-      payload: of?.payload ?? (thread === undefined ? {} : this.payloadFor(thread, action)),
+      status: outcome?.status ?? 'OK',
+      statusCode: outcome?.statusCode ?? 200,
     }
     this.deliveries.push(delivery)
     return delivery
@@ -194,9 +200,22 @@ export class GithubStore implements RemoteRecords {
     return Math.floor(this.clock.now() / 1000)
   }
 
+  /** The change's delivery: sent when a target is set, failed when told it was not delivered. */
   private announce(thread: Thread, action: string, options: RecordChangeOptions): void {
-    const failure = options.webhookDelivered === false ? FAILURES[0] : undefined
-    this.appendDelivery(thread, action, this.nowSeconds(), failure)
+    const draft = this.draft(thread, action)
+    if (options.webhookDelivered === false) this.appendDelivery(draft, FAILURES[0], false)
+    else if (this.deliver === undefined) this.appendDelivery(draft, undefined, false)
+    else this.deliver(draft, (outcome) => this.appendDelivery(draft, outcome, false))
+  }
+
+  /** The payload is a snapshot taken now, as GitHub's is taken when the event happens. */
+  private draft(thread: Thread, action: string): DeliveryDraft {
+    return {
+      guid: uuidFrom(this.random),
+      event: thread.kind === 'pull' ? 'pull_request' : 'issues',
+      action,
+      payload: this.payloadFor(thread, action),
+    }
   }
 
   private live(type: string, id: string): Thread {

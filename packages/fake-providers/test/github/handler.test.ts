@@ -244,6 +244,37 @@ describe('GitHub fake', () => {
     assert.equal(fakes.github.records.deliveries.at(-1)?.statusCode, 202)
   })
 
+  it('sends the webhook of each change to the target and logs the answer it got', async (t) => {
+    const statuses = [500, 200]
+    const answered = new Map<string, number>()
+    const target = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        const status = statuses.shift() ?? 200
+        answered.set(String(req.headers['x-github-delivery']), status)
+        res.writeHead(status).end()
+      })
+    })
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve))
+    t.after(() => new Promise<void>((resolve) => target.close(() => resolve())))
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook`
+    const fakes = await startFakes(t, SMALL)
+    fakes.github.handler.setWebhookTarget({ url, secret: 's' })
+    const pull = fakes.github.records.threads.find((th) => th.kind === 'pull')
+    fakes.github.records.update('pull', String(pull?.number), { title: 'One' })
+    fakes.github.records.update('pull', String(pull?.number), { title: 'Two' })
+    await fakes.github.handler.settled()
+    const logged = fakes.github.records.deliveries.slice(-2)
+    assert.equal(answered.size, 2)
+    for (const delivery of logged) {
+      assert.equal(delivery.event, 'pull_request')
+      assert.equal(delivery.statusCode, answered.get(delivery.guid))
+      assert.equal(delivery.status, delivery.statusCode === 500 ? 'Invalid HTTP Response: 500' : 'OK')
+    }
+    const titles = logged.map((d) => (d.payload['pull_request'] as Json)['title']).sort()
+    assert.deepEqual(titles, ['One', 'Two'], 'each payload is a snapshot of its change')
+  })
+
   it('answers 401 Bad credentials or Requires authentication, and 410 for a deleted issue', async (t) => {
     const fakes = await startFakes(t, SMALL)
     const { baseUrl } = fakes.credentials.github
