@@ -150,7 +150,7 @@ export async function startFakeProviders(options: FakeProvidersOptions = {}): Pr
       },
     },
     close: async () => {
-      await github.settled()
+      await Promise.all([github.settled(), servers.stripe.handler.settled()])
       await Promise.all(Object.values(servers).map((s) => s.close()))
     },
   }

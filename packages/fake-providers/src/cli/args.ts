@@ -26,8 +26,10 @@ Options:
   --stripe-rate N             Stripe requests per second (default 25 for sk_test_ keys)
   --github-per-hour N         GitHub requests per hour per token (default 5000)
   --no-limits                 enforce no rate limit at all (Stripe, Shopify cost, GitHub primary and secondary)
-  --webhook-url URL           where GitHub redeliveries are POSTed (e.g. http://127.0.0.1:8080/webhooks/repos)
-  --webhook-secret SECRET     the secret they are signed with (X-Hub-Signature-256)
+  --stripe-webhook-url URL    where new Stripe events are POSTed (e.g. http://127.0.0.1:8080/webhooks/billing)
+  --stripe-webhook-secret S   the whsec_... secret they are signed with (Stripe-Signature)
+  --github-webhook-url URL    where GitHub changes and redeliveries are POSTed (e.g. http://127.0.0.1:8080/webhooks/repos)
+  --github-webhook-secret S   the secret they are signed with (X-Hub-Signature-256)
   -h, --help                  this text
 `
 
@@ -66,12 +68,17 @@ const schema = z
     'stripe-rate': count('--stripe-rate'),
     'github-per-hour': count('--github-per-hour'),
     'no-limits': z.boolean().default(false),
-    'webhook-url': z.url('--webhook-url must be a URL').optional(),
-    'webhook-secret': z.string().min(1).optional(),
+    'stripe-webhook-url': z.url('--stripe-webhook-url must be a URL').optional(),
+    'stripe-webhook-secret': z.string().min(1).optional(),
+    'github-webhook-url': z.url('--github-webhook-url must be a URL').optional(),
+    'github-webhook-secret': z.string().min(1).optional(),
     help: z.boolean().default(false),
   })
-  .refine((o) => (o['webhook-url'] === undefined) === (o['webhook-secret'] === undefined), {
-    message: '--webhook-url and --webhook-secret go together',
+  .refine((o) => (o['stripe-webhook-url'] === undefined) === (o['stripe-webhook-secret'] === undefined), {
+    message: '--stripe-webhook-url and --stripe-webhook-secret go together',
+  })
+  .refine((o) => (o['github-webhook-url'] === undefined) === (o['github-webhook-secret'] === undefined), {
+    message: '--github-webhook-url and --github-webhook-secret go together',
   })
 
 /** The parsed command line: options for `startFakeProviders`, or help. */
@@ -105,8 +112,10 @@ export function parseCliArgs(argv: string[]): CliCommand {
           'deliveries',
           'stripe-rate',
           'github-per-hour',
-          'webhook-url',
-          'webhook-secret',
+          'stripe-webhook-url',
+          'stripe-webhook-secret',
+          'github-webhook-url',
+          'github-webhook-secret',
         ].map((name) => [name, { type: 'string' as const }]),
       ),
       'no-limits': { type: 'boolean' },
@@ -120,8 +129,8 @@ export function parseCliArgs(argv: string[]): CliCommand {
   const base = o.port
   const next = (offset: number): number => (base === 0 ? 0 : base + offset)
   const unlimited = o['no-limits']
-  const webhookUrl = o['webhook-url']
-  const webhookSecret = o['webhook-secret']
+  const webhook = (url: string | undefined, secret: string | undefined) =>
+    url !== undefined && secret !== undefined ? { webhook: { url, secret } } : {}
   return {
     help: false,
     options: {
@@ -134,6 +143,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       },
       stripe: {
         rateLimitPerSecond: unlimited ? false : o['stripe-rate'],
+        ...webhook(o['stripe-webhook-url'], o['stripe-webhook-secret']),
         sizes: {
           customers: o.customers,
           subscriptions: o.subscriptions,
@@ -149,9 +159,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
       github: {
         requestsPerHour: unlimited ? false : o['github-per-hour'],
         ...(unlimited ? { secondaryLimit: false as const } : {}),
-        ...(webhookUrl !== undefined && webhookSecret !== undefined
-          ? { webhook: { url: webhookUrl, secret: webhookSecret } }
-          : {}),
+        ...webhook(o['github-webhook-url'], o['github-webhook-secret']),
         sizes: { issues: o.issues, pulls: o.pulls, deliveries: o.deliveries },
       },
     },

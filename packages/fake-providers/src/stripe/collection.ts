@@ -21,7 +21,8 @@ export interface PageRequest {
 }
 
 /**
- * The objects of one type in Stripe's list order: newest first (`created` descending, ties by ID).
+ * The objects of one type in Stripe's list order: newest first (`created` descending; within one
+ * second, the later-created first, since IDs carry no order).
  * Deleted objects stay in the order as tombstones so that a cursor pointing at one still works,
  * as a walk must not break when a record it already passed is deleted.
  */
@@ -29,11 +30,14 @@ export class StripeCollection {
   private readonly ordered: StripeObject[] = []
   private readonly deleted = new Set<string>()
   private positions: Map<string, number> | undefined
+  /** Creation order, which breaks ties between objects created in the same second. */
+  private readonly sequence = new Map<string, number>()
 
-  /** Objects given in any order. */
+  /** Objects given in the order they were created. */
   constructor(objects: StripeObject[] = []) {
+    for (const object of objects) this.sequence.set(object.id, this.sequence.size)
     this.ordered.push(...objects)
-    this.ordered.sort(compareNewestFirst)
+    this.ordered.sort((a, b) => this.compare(a, b))
   }
 
   get(id: string): StripeObject | undefined {
@@ -47,7 +51,8 @@ export class StripeCollection {
 
   /** Adds a new object at its place in the order. */
   insert(object: StripeObject): void {
-    const at = this.ordered.findIndex((other) => compareNewestFirst(object, other) < 0)
+    this.sequence.set(object.id, this.sequence.size)
+    const at = this.ordered.findIndex((other) => this.compare(object, other) < 0)
     if (at === -1) this.ordered.push(object)
     else this.ordered.splice(at, 0, object)
     this.positions = undefined
@@ -113,9 +118,9 @@ export class StripeCollection {
     if (this.positions === undefined) this.positions = new Map(this.ordered.map((o, i) => [o.id, i]))
     return this.positions.get(id)
   }
-}
 
-function compareNewestFirst(a: StripeObject, b: StripeObject): number {
-  if (a.created !== b.created) return b.created - a.created
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0
+  private compare(a: StripeObject, b: StripeObject): number {
+    if (a.created !== b.created) return b.created - a.created
+    return (this.sequence.get(b.id) ?? 0) - (this.sequence.get(a.id) ?? 0)
+  }
 }

@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto'
 import type { Clock } from '@ledger/core'
 import { SeededRandom } from '../random.js'
 import { SlidingWindowLimiter } from '../server/limits.js'
 import type { FakeReply, FakeRequest, ProviderHandler } from '../server/types.js'
+import { type WebhookTarget, WebhookSender } from '../server/webhook-sender.js'
 import type { StripeObject } from './collection.js'
 import { type StripeParam, decodeStripeParams, fingerprint } from './params.js'
 import {
@@ -21,6 +23,13 @@ export interface StripeFakeOptions {
    * `sk_test_` keys (test mode), 100 for `sk_live_` keys
    */
   rateLimitPerSecond?: number | false
+  /**
+   * Where each new event (from a change through the API or the control API) is POSTed, signed
+   * with `Stripe-Signature` (`t=…,v1=…`, HMAC-SHA256 keyed with the `whsec_…` secret). Its
+   * `pending_webhooks` stays 1 until the receiver answers 2xx. Without it nothing is sent and
+   * events count as delivered.
+   */
+  webhook?: WebhookTarget
   sizes?: StripeSizes
 }
 
@@ -94,6 +103,7 @@ export class StripeHandler implements ProviderHandler {
   private readonly keysInFlight = new Set<string>()
   private readonly concurrent = new WeakSet<FakeRequest>()
   private readonly random: SeededRandom
+  private readonly sender = new WebhookSender()
 
   constructor(
     seed: number,
@@ -111,6 +121,32 @@ export class StripeHandler implements ProviderHandler {
             test: new SlidingWindowLimiter(rate ?? 25, 1000, clock),
             live: new SlidingWindowLimiter(rate ?? 100, 1000, clock),
           }
+    this.setWebhookTarget(options.webhook)
+  }
+
+  /** Sends new events to `target` from now on (undefined: send nothing). */
+  setWebhookTarget(target: WebhookTarget | undefined): void {
+    this.records.deliver = target === undefined ? undefined : (event) => this.send(target, event)
+  }
+
+  /** Resolves when every webhook sent so far has been answered or given up. */
+  async settled(): Promise<void> {
+    await this.sender.settled()
+  }
+
+  private send(target: WebhookTarget, event: StripeObject): void {
+    event['pending_webhooks'] = 1
+    const body = JSON.stringify(event)
+    const t = Math.floor(this.clock.now() / 1000)
+    const signature = createHmac('sha256', target.secret).update(`${t}.${body}`).digest('hex')
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+      'stripe-signature': `t=${t},v1=${signature}`,
+    }
+    this.sender.send(target.url, headers, body, (outcome) => {
+      if (outcome.statusCode >= 200 && outcome.statusCode <= 299) event['pending_webhooks'] = 0
+    })
   }
 
   commonHeaders(req: FakeRequest): Record<string, string> {

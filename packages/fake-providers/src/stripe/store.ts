@@ -53,6 +53,11 @@ export class StripeStore implements RemoteRecords {
   readonly events: StripeCollection
   private readonly collections = new Map<StripeType, StripeCollection>()
   private readonly random: SeededRandom
+  /**
+   * Sends a new event's webhook; set by the handler while a webhook target is configured. The
+   * event's `pending_webhooks` says whether it has been delivered.
+   */
+  deliver: ((event: StripeObject) => void) | undefined
 
   constructor(
     seed: number,
@@ -165,17 +170,10 @@ export class StripeStore implements RemoteRecords {
     options: RecordChangeOptions,
     request: ChangeRequest | undefined,
   ): void {
-    this.events.insert(
-      eventFor(
-        this.random,
-        type,
-        this.nowSeconds(),
-        object,
-        previous,
-        options.webhookDelivered ?? true,
-        request,
-      ),
-    )
+    const delivered = options.webhookDelivered ?? true
+    const event = eventFor(this.random, type, this.nowSeconds(), object, previous, delivered, request)
+    this.events.insert(event)
+    if (delivered) this.deliver?.(event)
   }
 
   private references(): References {

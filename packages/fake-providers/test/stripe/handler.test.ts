@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import type { FakeProviders, StripeObject } from '@ledger/fake-providers'
 import { ManualClock, SMALL, startFakes } from '../support.js'
@@ -215,6 +218,58 @@ describe('Stripe fake', () => {
     const events = fakes.stripe.records.events.live().filter((e) => e['type'] === 'customer.created')
     const mine = events.find((e) => (e['data'] as { object: StripeObject }).object.id === first.body['id'])
     assert.deepEqual((mine?.['request'] as Record<string, unknown>)['idempotency_key'], 'key-1')
+  })
+
+  it('sends each new event to the webhook target, signed, and keeps it pending until a 2xx', async (t) => {
+    const secret = 'whsec_fake_test_secret'
+    const statuses = [200, 500]
+    const received: { type: string; valid: boolean; status: number }[] = []
+    const target = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8')
+        const header = String(req.headers['stripe-signature'])
+        const ts = /t=(\d+)/.exec(header)?.[1] ?? ''
+        const v1 = /v1=([0-9a-f]+)/.exec(header)?.[1]
+        const valid = v1 === createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')
+        const status = statuses.shift() ?? 200
+        received.push({ type: (JSON.parse(body) as { type: string }).type, valid, status })
+        res.writeHead(status).end()
+      })
+    })
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve))
+    t.after(() => new Promise<void>((resolve) => target.close(() => resolve())))
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/webhooks/billing`
+    const fakes = await startFakes(t, { ...SMALL, stripe: { ...SMALL.stripe, webhook: { url, secret } } })
+    const created = await client(fakes)('/v1/customers', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=Webhook',
+    })
+    await fakes.stripe.handler.settled()
+    fakes.stripe.records.update('customer', String(created.body['id']), { name: 'Again' })
+    await fakes.stripe.handler.settled()
+    fakes.stripe.records.update(
+      'customer',
+      String(created.body['id']),
+      { name: 'Silent' },
+      { webhookDelivered: false },
+    )
+    await fakes.stripe.handler.settled()
+    assert.deepEqual(received, [
+      { type: 'customer.created', valid: true, status: 200 },
+      { type: 'customer.updated', valid: true, status: 500 },
+    ])
+    const mine = fakes.stripe.records.events
+      .live()
+      .filter((e) => (e['data'] as { object: StripeObject }).object.id === created.body['id'])
+      .map((e) => [e['type'], e['pending_webhooks']])
+    assert.deepEqual(mine, [
+      ['customer.updated', 1],
+      ['customer.updated', 1],
+      ['customer.created', 0],
+    ])
   })
 
   it('forgets idempotency keys after 24 hours, as Stripe prunes them', async (t) => {
