@@ -36,3 +36,10 @@ export { type ShopifyRecord, type ShopifySizes, ShopifyStore } from './shopify/s
 export { shopifySchema } from './shopify/schema.js'
 export { DEFAULT_GITHUB_TOKEN, GithubHandler, type GithubFakeOptions } from './github/handler.js'
 export { type Delivery, type GithubSizes, GithubStore, type Thread } from './github/store.js'
+export {
+  FixedWindowQuota,
+  type LimitDecision,
+  RestoringBucket,
+  SlidingWindowLimiter,
+} from './server/limits.js'
+export type { DeliveryOutcome, WebhookTarget } from './server/webhook-sender.js'
