@@ -24,7 +24,7 @@ export {
   StripeStore,
   type StripeType,
 } from './stripe/store.js'
-export type { StripeObject } from './stripe/collection.js'
+export type { StripeCollection, StripeObject, StripePage } from './stripe/collection.js'
 export {
   DEFAULT_SHOPIFY_ACCESS_TOKEN,
   SINGLE_QUERY_MAX_COST,
@@ -35,7 +35,13 @@ export { MAX_PAGE_SIZE as SHOPIFY_MAX_PAGE_SIZE } from './shopify/connection.js'
 export { type ShopifyRecord, type ShopifySizes, ShopifyStore } from './shopify/store.js'
 export { shopifySchema } from './shopify/schema.js'
 export { DEFAULT_GITHUB_TOKEN, GithubHandler, type GithubFakeOptions } from './github/handler.js'
-export { type Delivery, type GithubSizes, GithubStore, type Thread } from './github/store.js'
+export {
+  type Delivery,
+  type DeliveryDraft,
+  type GithubSizes,
+  GithubStore,
+  type Thread,
+} from './github/store.js'
 export {
   FixedWindowQuota,
   type LimitDecision,
