@@ -11,9 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
-import { createTestDatabase, uniqueName } from '@ledger/testing'
+import { createTestDatabase, signGithub, uniqueName } from '@ledger/testing'
 import autocannon from 'autocannon'
-import { verifiers } from '@ledger/ingest'
 import { ensureStack } from '../../infra/lib/stack.mjs'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -81,7 +80,7 @@ function signedRequest(request: autocannon.Request): autocannon.Request {
       'content-type': 'application/json',
       'x-github-event': 'repository',
       'x-github-delivery': `bench-${process.pid}-${n}`,
-      ...verifiers.signGithub({ body, secret: SECRET }),
+      ...signGithub({ body, secret: SECRET }),
     },
   }
 }

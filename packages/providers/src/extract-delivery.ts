@@ -1,12 +1,8 @@
 import { parseStorableJson } from '@ledger/core'
-import type { RequestHeaders } from '../verifiers/index.js'
-import { extractFailure } from './extraction-result.js'
-import { extractGithub } from './extractors/github.js'
-import { extractHmac } from './extractors/hmac.js'
-import { extractShopify } from './extractors/shopify.js'
-import { extractStandard } from './extractors/standard.js'
-import { extractStripe } from './extractors/stripe.js'
-import type { ExtractResult, SourceConfig } from './types.js'
+import { extractFailure } from './extraction/extraction-result.js'
+import type { ExtractResult } from './extraction/types.js'
+import { type SourceConfig, providerFor } from './registry.js'
+import type { RequestHeaders } from './verification/types.js'
 
 /**
  * Derives the ledger fields of a verified delivery: provider event ID, type, entity type/ID/version
@@ -30,16 +26,10 @@ export function extractDelivery(
   if (json.value === null || typeof json.value !== 'object' || Array.isArray(json.value)) {
     return extractFailure('validation_failed', 'The body must be a JSON object.')
   }
-  switch (source.kind) {
-    case 'stripe':
-      return extractStripe(source, json.value, headers)
-    case 'github':
-      return extractGithub(source, json.value, headers, receivedAtMs)
-    case 'shopify':
-      return extractShopify(source, json.value, headers, receivedAtMs)
-    case 'standard':
-      return extractStandard(source, json.value, headers, receivedAtMs)
-    case 'hmac':
-      return extractHmac(source, json.value, headers, receivedAtMs)
-  }
+  return providerFor(source.kind).extract(
+    source,
+    json.value as Record<string, unknown>,
+    headers,
+    receivedAtMs,
+  )
 }

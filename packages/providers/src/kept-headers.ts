@@ -1,10 +1,6 @@
-import {
-  GITHUB_SIGNATURE_HEADER,
-  type RequestHeaders,
-  SHOPIFY_SIGNATURE_HEADER,
-  STRIPE_SIGNATURE_HEADER,
-} from '../verifiers/index.js'
-import type { SourceConfig, ValueSpec } from './types.js'
+import { headerNameOf } from './extraction/values.js'
+import { type SourceConfig, providerFor } from './registry.js'
+import type { RequestHeaders } from './verification/types.js'
 
 interface HeaderSelection {
   names: ReadonlySet<string>
@@ -12,35 +8,15 @@ interface HeaderSelection {
 }
 
 /**
- * The provider's own headers, as name prefixes: what the verifier and the extractor read (signature,
- * delivery ID, topic, timestamps) and what a provider adds later lands in the ledger too.
+ * What every source keeps (the user agent and the headers its entity mapping reads) and what its
+ * kind keeps: the headers its verifier and extractor read, and the provider's own by prefix, so
+ * what a provider adds later lands in the ledger too.
  */
-const PREFIXES_BY_KIND: Record<SourceConfig['kind'], readonly string[]> = {
-  stripe: [],
-  github: ['x-github-'],
-  shopify: ['x-shopify-'],
-  standard: ['webhook-'],
-  hmac: [],
-}
-
-const HEADER_SPEC = 'header:'
-
-function headerOf(spec: ValueSpec | undefined): string[] {
-  return spec?.startsWith(HEADER_SPEC) ? [spec.slice(HEADER_SPEC.length).toLowerCase()] : []
-}
-
 function selectionFor(source: SourceConfig): HeaderSelection {
   const { entity } = source
-  const names = ['user-agent', ...[entity?.type, entity?.id, entity?.version].flatMap(headerOf)]
-  if (source.kind === 'stripe') names.push(STRIPE_SIGNATURE_HEADER)
-  if (source.kind === 'github') names.push(GITHUB_SIGNATURE_HEADER)
-  if (source.kind === 'shopify') names.push(SHOPIFY_SIGNATURE_HEADER)
-  if (source.kind === 'hmac') {
-    names.push(source.hmac.header.toLowerCase())
-    if (source.hmac.timestampHeader) names.push(source.hmac.timestampHeader.toLowerCase())
-    names.push(...[source.eventId, source.eventType, source.occurredAt].flatMap(headerOf))
-  }
-  return { names: new Set(names), prefixes: PREFIXES_BY_KIND[source.kind] }
+  const rule = providerFor(source.kind).keptHeaders(source)
+  const mapped = [entity?.type, entity?.id, entity?.version].flatMap((spec) => headerNameOf(spec) ?? [])
+  return { names: new Set(['user-agent', ...mapped, ...rule.names]), prefixes: rule.prefixes }
 }
 
 // Keyed by the source object, which the registry replaces (never mutates) on every change.

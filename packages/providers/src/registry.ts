@@ -1,46 +1,53 @@
-import { createGithubVerifier } from './github.js'
-import { createHmacVerifier } from './hmac.js'
-import type { HmacVerifierOptions } from './hmac-options.js'
-import { createShopifyVerifier } from './shopify.js'
-import { type StandardVerifierOptions, createStandardVerifier } from './standard-webhooks.js'
-import { type StripeVerifierOptions, createStripeVerifier } from './stripe.js'
-import type { Verifier } from './types.js'
-
-/** Which signing scheme a verifier checks, with that scheme's options. */
-export type VerifierConfig =
-  | ({ kind: 'stripe' } & StripeVerifierOptions)
-  | { kind: 'github' }
-  | { kind: 'shopify' }
-  | ({ kind: 'standard' } & StandardVerifierOptions)
-  | ({ kind: 'hmac' } & HmacVerifierOptions)
-
-/** The signing schemes that `createVerifier` supports. */
-export type VerifierKind = VerifierConfig['kind']
+import { PermanentError } from '@ledger/core'
+import { githubProvider } from './github/provider.js'
+import { hmacProvider } from './hmac/provider.js'
+import type { ProviderModule } from './provider-module.js'
+import { shopifyProvider } from './shopify/provider.js'
+import { standardProvider } from './standard/provider.js'
+import { stripeProvider } from './stripe/provider.js'
 
 /**
- * Builds the verifier for a config. Options are validated here, once, so a bad config fails at
- * boot or on admin upsert rather than on the first delivery.
- * @throws PermanentError CONFIG_INVALID for invalid options.
+ * Every provider module, in the order their kinds are listed in messages. Adding a provider means
+ * adding its module folder and one entry here; the config schema, verification, extraction and
+ * kept headers all dispatch through this list.
  */
-export function createVerifier(config: VerifierConfig): Verifier {
-  switch (config.kind) {
-    case 'stripe':
-      return createStripeVerifier({ toleranceSeconds: config.toleranceSeconds })
-    case 'github':
-      return createGithubVerifier()
-    case 'shopify':
-      return createShopifyVerifier()
-    case 'standard':
-      return createStandardVerifier({ toleranceSeconds: config.toleranceSeconds })
-    case 'hmac':
-      // Field by field: the options schema is strict and would refuse the `kind` discriminator.
-      return createHmacVerifier({
-        header: config.header,
-        algorithm: config.algorithm,
-        encoding: config.encoding,
-        prefix: config.prefix,
-        timestampHeader: config.timestampHeader,
-        toleranceSeconds: config.toleranceSeconds,
-      })
+export const PROVIDERS = [
+  stripeProvider,
+  githubProvider,
+  shopifyProvider,
+  standardProvider,
+  hmacProvider,
+] as const
+
+type SourceOf<M> = M extends ProviderModule<infer S> ? S : never
+
+/** One configured sender, of any kind; narrow on `kind` to read a kind's own fields. */
+export type SourceConfig = SourceOf<(typeof PROVIDERS)[number]>
+
+/** The kinds of source the ledger knows. */
+export type ProviderKind = SourceConfig['kind']
+
+/** The kinds of source the ledger knows, in `PROVIDERS` order. */
+export const PROVIDER_KINDS = PROVIDERS.map((provider) => provider.kind) as [ProviderKind, ...ProviderKind[]]
+
+// Widened once here: the registry only ever hands a module the sources of its own kind.
+const byKind = new Map<string, ProviderModule<SourceConfig>>(
+  PROVIDERS.map((provider) => [provider.kind, provider as unknown as ProviderModule<SourceConfig>]),
+)
+
+/**
+ * The module of a kind. Pass its functions only sources of that kind: `providerFor(source.kind)`.
+ * @throws PermanentError CONFIG_INVALID for a kind no module implements (a source that bypassed
+ *   `parseSourceConfig`).
+ */
+export function providerFor(kind: string): ProviderModule<SourceConfig> {
+  const provider = byKind.get(kind)
+  if (provider === undefined) {
+    throw new PermanentError(
+      'CONFIG_INVALID',
+      `No provider module for kind "${kind}"; expected one of ${PROVIDER_KINDS.join(', ')}`,
+      { details: { kind } },
+    )
   }
+  return provider
 }

@@ -1,7 +1,7 @@
 import type { LedgerEvent } from '@ledger/core'
-import type { VerifyResult } from '../verifiers/index.js'
+import type { SourceConfig } from './registry.js'
 import { verifierForSource } from './source-verifier.js'
-import type { SourceConfig } from './types.js'
+import type { VerifyResult } from './verification/types.js'
 
 /**
  * Checks a ledger event's signature again from what the ledger kept (byte-exact body and the

@@ -1,6 +1,5 @@
-import { type Verifier, createVerifier } from '../verifiers/index.js'
-import type { SourceConfig } from './types.js'
-import { verifierConfigFor } from './verifier-config.js'
+import { type SourceConfig, providerFor } from './registry.js'
+import type { Verifier } from './verification/types.js'
 
 // Keyed by the source object: the registry replaces a source on upsert/disable instead of
 // mutating it, so a changed source is a new key and stale verifiers are collected with the old one.
@@ -10,7 +9,7 @@ const cache = new WeakMap<SourceConfig, Verifier>()
 export function verifierForSource(source: SourceConfig): Verifier {
   let verifier = cache.get(source)
   if (verifier === undefined) {
-    verifier = createVerifier(verifierConfigFor(source))
+    verifier = providerFor(source.kind).createVerifier(source)
     cache.set(source, verifier)
   }
   return verifier

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { extractDelivery, parseSourceConfig, verifierConfigFor } from '../../src/sources/index.js'
-import { createVerifier, signHmac, signStandard, signStripe } from '../../src/verifiers/index.js'
+import { signHmac, signStandard, signStripe } from '@ledger/testing'
+import { extractDelivery, parseSourceConfig, verifierForSource } from '../src/index.js'
 
 const stripe = parseSourceConfig({ name: 'billing', kind: 'stripe', secrets: ['whsec_x'] }, {})
 
@@ -145,7 +145,7 @@ describe('source → verifier → extraction', () => {
       },
     ]
     for (const { source, body, sign } of cases) {
-      const verifier = createVerifier(verifierConfigFor(source))
+      const verifier = verifierForSource(source)
       const headers = sign(body)
       assert.equal(
         verifier.verify({ rawBody: Buffer.from(body), headers, secrets: source.secrets, nowMs: NOW_MS }).ok,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { keptHeaders } from '../../src/sources/kept-headers.js'
-import { parseSourceConfig } from '../../src/sources/parse-sources-config.js'
+import { parseSourceConfig } from '../src/config/parse-source-config.js'
+import { keptHeaders } from '../src/kept-headers.js'
 
 /** What a reverse proxy and a browser-ish client add on top of a provider's own headers. */
 const NOISE = {

@@ -1,9 +1,12 @@
-import { hmac } from './digest.js'
-import type { HmacVerifierOptions } from './hmac-options.js'
-import { STANDARD_WEBHOOK_HEADERS, decodeStandardSecret } from './standard-webhooks.js'
-import { GITHUB_SIGNATURE_HEADER } from './github.js'
-import { SHOPIFY_SIGNATURE_HEADER } from './shopify.js'
-import { STRIPE_SIGNATURE_HEADER } from './stripe.js'
+import {
+  GITHUB_SIGNATURE_HEADER,
+  type HmacVerifierOptions,
+  SHOPIFY_SIGNATURE_HEADER,
+  STANDARD_WEBHOOK_HEADERS,
+  STRIPE_SIGNATURE_HEADER,
+  decodeStandardSecret,
+  hmac,
+} from '@ledger/providers'
 
 /*
  * Signers produce the headers each provider would send, for tests, fake senders and the benchmark.

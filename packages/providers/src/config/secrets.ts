@@ -1,6 +1,5 @@
-import { decodeStandardSecret } from '../verifiers/index.js'
-import type { ConfigIssue } from './errors.js'
-import { formatPath } from './errors.js'
+import { providerFor } from '../registry.js'
+import { type ConfigIssue, formatPath } from './errors.js'
 
 /** Where config values are read from; usually `process.env`. */
 export type Environment = Readonly<Record<string, string | undefined>>
@@ -35,12 +34,10 @@ export function resolveSecrets(
       }
       value = fromEnv.trim()
     }
-    // Checked here, not on the first delivery: an undecodable key would otherwise reject everything.
-    if (source.kind === 'standard' && decodeStandardSecret(value) === undefined) {
-      issues.push({
-        path: at,
-        message: `not a Standard Webhooks secret (source "${source.name}"); expected "whsec_<base64>"`,
-      })
+    // Checked here, not on the first delivery: an unusable key would otherwise reject everything.
+    const problem = providerFor(source.kind).secretProblem?.(value, source.name)
+    if (problem !== undefined) {
+      issues.push({ path: at, message: problem })
       return
     }
     secrets.push(value)

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { hmacVerifierOptionsSchema } from '../verifiers/index.js'
-import { isValidPointer } from './json-pointer.js'
+import { isValidPointer } from '../extraction/json-pointer.js'
+import { HEADER_NAME } from '../verification/headers.js'
 
 /** Default Kafka topic of a source. */
 export const DEFAULT_TOPIC = 'ledger.events'
@@ -9,10 +9,16 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 // Anything larger is almost certainly a typo (an extra zero), and would defeat the limit's purpose.
 const MAX_BODY_BYTES_CEILING = 64 * 1024 * 1024
 
-const SOURCE_KINDS = ['stripe', 'github', 'shopify', 'standard', 'hmac'] as const
 const HEADER_PREFIX = 'header:'
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/**
+ * Error for a field a kind requires: "required for kind …" when it is absent, zod's own message
+ * for a value of the wrong type.
+ */
+export function requiredFor(kind: string): { error: (issue: { input?: unknown }) => string | undefined } {
+  return { error: (issue) => (issue.input === undefined ? `required for kind "${kind}"` : undefined) }
+}
 
 function checkSpec(spec: string, ctx: z.RefinementCtx, allowLiteral: boolean): void {
   if (spec.startsWith('/')) {
@@ -31,22 +37,42 @@ function checkSpec(spec: string, ctx: z.RefinementCtx, allowLiteral: boolean): v
   }
 }
 
-/** A pointer, `header:Name` or a literal. */
-const valueSpec = z
-  .string()
-  .min(1)
-  .superRefine((spec, ctx) => checkSpec(spec, ctx, true))
-/** A pointer or `header:Name`: values that must differ between events. */
-const lookupSpec = z
-  .string()
-  .min(1)
-  .superRefine((spec, ctx) => checkSpec(spec, ctx, false))
+/** A pointer, `header:Name` or a literal; `requiredBy` names the kind that requires it. */
+export function valueSpec(requiredBy?: string) {
+  return z
+    .string(requiredBy === undefined ? undefined : requiredFor(requiredBy))
+    .min(1)
+    .superRefine((spec, ctx) => checkSpec(spec, ctx, true))
+}
 
-const entitySchema = z.strictObject({
-  type: valueSpec.optional(),
-  id: valueSpec.optional(),
-  version: lookupSpec.optional(),
+/** A pointer or `header:Name`: values that must differ between events. */
+export function lookupSpec(requiredBy?: string) {
+  return z
+    .string(requiredBy === undefined ? undefined : requiredFor(requiredBy))
+    .min(1)
+    .superRefine((spec, ctx) => checkSpec(spec, ctx, false))
+}
+
+/** Overrides of a provider's default entity fields, each optional. */
+export const entitySchema = z.strictObject({
+  type: valueSpec().optional(),
+  id: valueSpec().optional(),
+  /** Must be a pointer or header; resolves to a number, numeric string or ISO date (→ ms). */
+  version: lookupSpec().optional(),
 })
+
+/** The entity mapping of a kind that has no default entity: `type` and `id` are required. */
+export function requiredEntitySchema(kind: string) {
+  return z.strictObject(
+    {
+      type: valueSpec(kind),
+      id: valueSpec(kind),
+      /** Must be a pointer or header; resolves to a number, numeric string or ISO date (→ ms). */
+      version: lookupSpec().optional(),
+    },
+    requiredFor(kind),
+  )
+}
 
 const secretRef = z
   .string()
@@ -60,84 +86,55 @@ const secretRef = z
     }
   })
 
-const rawSourceSchema = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9_-]{0,62}$/,
-        'must be 1-63 lower-case letters, digits, "-" or "_" (it is used in the URL)',
-      ),
-    kind: z.enum(SOURCE_KINDS),
-    secrets: z.array(secretRef).min(1, 'at least one secret is required'),
-    topic: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, ".", "_", "-")')
-      .default(DEFAULT_TOPIC),
-    enabled: z.boolean().default(true),
-    maxBodyBytes: z.number().int().positive().max(MAX_BODY_BYTES_CEILING).default(DEFAULT_MAX_BODY_BYTES),
-    rateLimit: z
-      .strictObject({ max: z.number().int().positive(), windowMs: z.number().int().positive() })
-      .optional(),
-    toleranceSeconds: z.number().int().positive().optional(),
-    hmac: hmacVerifierOptionsSchema.omit({ toleranceSeconds: true }).optional(),
-    eventId: lookupSpec.optional(),
-    eventType: valueSpec.optional(),
-    occurredAt: lookupSpec.optional(),
-    entity: entitySchema.optional(),
-  })
-  .superRefine((source, ctx) => {
-    const required = (path: PropertyKey[]): void =>
-      ctx.addIssue({ code: 'custom', path, message: `required for kind "${source.kind}"` })
-    const forbidden = (path: PropertyKey[], why: string): void =>
-      ctx.addIssue({ code: 'custom', path, message: why })
+/** Per-source request budget. */
+export const rateLimitSchema = z.strictObject({
+  /** Requests allowed per window. */
+  max: z.number().int().positive(),
+  windowMs: z.number().int().positive(),
+})
 
-    if (source.kind === 'standard' || source.kind === 'hmac') {
-      if (source.entity === undefined) required(['entity'])
-      else {
-        if (source.entity.type === undefined) required(['entity', 'type'])
-        if (source.entity.id === undefined) required(['entity', 'id'])
-      }
-    }
-    if (source.kind === 'hmac') {
-      if (source.hmac === undefined) required(['hmac'])
-      if (source.eventId === undefined) required(['eventId'])
-      if (source.eventType === undefined) required(['eventType'])
-      if (source.toleranceSeconds !== undefined && source.hmac?.timestampHeader === undefined) {
-        forbidden(
-          ['toleranceSeconds'],
-          'needs hmac.timestampHeader; without a signed timestamp there is nothing to check',
-        )
-      }
-    } else {
-      for (const field of ['hmac', 'eventId', 'eventType', 'occurredAt'] as const) {
-        if (source[field] !== undefined) forbidden([field], `only valid for kind "hmac"`)
-      }
-    }
-    if ((source.kind === 'github' || source.kind === 'shopify') && source.toleranceSeconds !== undefined) {
-      forbidden(['toleranceSeconds'], `kind "${source.kind}" signs no timestamp; remove this field`)
-    }
-  })
+/** Signed timestamp tolerance of the kinds that sign one. @default 300 */
+export const toleranceSecondsSchema = z.number().int().positive()
 
-/** Schema of one source as written in the file (secrets still as references). */
-export const rawSourceConfigSchema = rawSourceSchema
+const nameSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1-63 lower-case letters, digits, "-" or "_" (it is used in the URL)',
+  )
 
-/** One source as written, after defaults, before secret resolution. */
-export type RawSourceConfig = z.output<typeof rawSourceSchema>
+/** The fields every source has besides `kind`, in the order problems are reported. */
+export const sharedSourceFields = {
+  /** URL-safe name: POST /webhooks/:name. */
+  name: nameSchema,
+  /**
+   * Secrets in configured order (several during a rotation): as declared, values or `env:NAME`
+   * references; once parsed, the resolved values. Never log these.
+   */
+  secrets: z.array(secretRef).min(1, 'at least one secret is required').readonly(),
+  /** @default 'ledger.events' */
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name (letters, digits, ".", "_", "-")')
+    .default(DEFAULT_TOPIC),
+  /** @default true */
+  enabled: z.boolean().default(true),
+  /** Largest accepted body in bytes. @default 1048576 (1 MiB) */
+  maxBodyBytes: z.number().int().positive().max(MAX_BODY_BYTES_CEILING).default(DEFAULT_MAX_BODY_BYTES),
+  rateLimit: rateLimitSchema.optional(),
+}
 
-/** Schema of the whole sources file. */
-export const sourcesFileSchema = z
-  .strictObject({ sources: z.array(rawSourceSchema) })
-  .superRefine((file, ctx) => {
-    const firstIndex = new Map<string, number>()
-    file.sources.forEach((source, index) => {
-      const first = firstIndex.get(source.name)
-      if (first === undefined) firstIndex.set(source.name, index)
-      else
-        ctx.addIssue({
-          code: 'custom',
-          path: ['sources', index, 'name'],
-          message: `duplicate of sources[${first}].name "${source.name}"`,
-        })
-    })
-  })
+/**
+ * Schema of one source of `kind`: the shared fields, then the kind's own. Strict, so a misspelt
+ * field is refused rather than ignored.
+ */
+export function sourceSchema<K extends string, Own extends z.ZodRawShape>(kind: K, own: Own) {
+  const { name, ...rest } = sharedSourceFields
+  return z.strictObject({ name, kind: z.literal(kind), ...rest, ...own })
+}
+
+/** Schema of what any source has in common, whatever its kind; explains an unknown kind. */
+export function anySourceSchema(kinds: readonly [string, ...string[]]) {
+  const { name, ...rest } = sharedSourceFields
+  return z.looseObject({ name, kind: z.enum(kinds), ...rest })
+}

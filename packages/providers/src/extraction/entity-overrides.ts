@@ -1,4 +1,4 @@
-import type { RequestHeaders } from '../verifiers/index.js'
+import type { RequestHeaders } from '../verification/types.js'
 import type { DeliveryDraft, Located } from './extraction-result.js'
 import type { EntityMapping } from './types.js'
 import { resolveSpec } from './values.js'

@@ -1,7 +1,7 @@
 import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, isEntityVersion } from '@ledger/core'
 import type { z } from 'zod'
 import type { Delivery, ExtractFailureReason, ExtractResult } from './types.js'
-import { formatPath } from './errors.js'
+import { formatPath } from '../config/errors.js'
 import { coerceVersion, readId } from './values.js'
 
 /** A failed extraction; kept in one place so every extractor produces the same shape. */

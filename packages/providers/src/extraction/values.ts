@@ -1,5 +1,5 @@
-import { readHeader } from '../verifiers/index.js'
-import type { RequestHeaders } from '../verifiers/index.js'
+import { readHeader } from '../verification/headers.js'
+import type { RequestHeaders } from '../verification/types.js'
 import { resolvePointer } from './json-pointer.js'
 import type { ValueSpec } from './types.js'
 
@@ -8,6 +8,11 @@ const HEADER_PREFIX = 'header:'
 // also accept "1" or "March 7", which must not silently become a version.
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i
 const NUMERIC = /^-?\d+(?:\.\d+)?$/
+
+/** The header a value spec reads (lower-cased), if it is `header:Name`. */
+export function headerNameOf(spec: ValueSpec | undefined): string | undefined {
+  return spec?.startsWith(HEADER_PREFIX) ? spec.slice(HEADER_PREFIX.length).toLowerCase() : undefined
+}
 
 /** Resolves a value spec: `header:Name` reads a header, `/pointer` the body, anything else is literal. */
 export function resolveSpec(spec: ValueSpec, body: unknown, headers: RequestHeaders): unknown {

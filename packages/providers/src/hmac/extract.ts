@@ -1,8 +1,9 @@
-import type { RequestHeaders } from '../../verifiers/index.js'
-import { applyEntityMapping } from '../entity-overrides.js'
-import { type DeliveryDraft, completeDelivery, extractFailure } from '../extraction-result.js'
-import type { ExtractResult, HmacSource } from '../types.js'
-import { coerceInstantMs, readId, resolveSpec } from '../values.js'
+import type { RequestHeaders } from '../verification/types.js'
+import { applyEntityMapping } from '../extraction/entity-overrides.js'
+import { type DeliveryDraft, completeDelivery, extractFailure } from '../extraction/extraction-result.js'
+import type { ExtractResult } from '../extraction/types.js'
+import type { HmacSource } from './config.js'
+import { coerceInstantMs, readId, resolveSpec } from '../extraction/values.js'
 
 /**
  * A delivery from a generic HMAC sender: every field comes from the source's configuration

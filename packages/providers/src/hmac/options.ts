@@ -1,8 +1,6 @@
 import { PermanentError } from '@ledger/core'
 import { z } from 'zod'
-
-// RFC 9110 token characters: what a header name may contain.
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+import { HEADER_NAME } from '../verification/headers.js'
 
 /**
  * Schema of the generic HMAC verifier's options. Exported so the sources config validates the

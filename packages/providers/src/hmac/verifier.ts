@@ -1,13 +1,18 @@
-import { DIGEST_BYTES, hmac } from './digest.js'
-import { decodeBase64, decodeHex } from './encoding.js'
-import { readHeader } from './headers.js'
-import { type HmacVerifierOptions, parseHmacVerifierOptions } from './hmac-options.js'
-import { reject } from './result.js'
-import { assertSecrets } from './secrets.js'
-import { decodeSignatureList } from './signature-list.js'
-import { findMatchingSecret } from './timing-safe.js'
-import { isWithinTolerance, parseUnixSeconds, resolveTolerance, toleranceMessage } from './tolerance.js'
-import type { Verifier, VerifyInput, VerifyResult } from './types.js'
+import { DIGEST_BYTES, hmac } from '../verification/digest.js'
+import { decodeBase64, decodeHex } from '../verification/encoding.js'
+import { readHeader } from '../verification/headers.js'
+import { type HmacVerifierOptions, parseHmacVerifierOptions } from './options.js'
+import { reject } from '../verification/result.js'
+import { assertSecrets } from '../verification/secrets.js'
+import { decodeSignatureList } from '../verification/signature-list.js'
+import { findMatchingSecret } from '../verification/timing-safe.js'
+import {
+  isWithinTolerance,
+  parseUnixSeconds,
+  resolveTolerance,
+  toleranceMessage,
+} from '../verification/tolerance.js'
+import type { Verifier, VerifyInput, VerifyResult } from '../verification/types.js'
 
 /**
  * Verifies senders that sign with a plain HMAC of the body (or of `${timestamp}.${body}` when a

@@ -1,9 +1,16 @@
 import { z } from 'zod'
-import { type RequestHeaders, readHeader } from '../../verifiers/index.js'
-import { applyEntityMapping } from '../entity-overrides.js'
-import { type DeliveryDraft, completeDelivery, extractFailure, payloadInvalid } from '../extraction-result.js'
-import type { ExtractResult, StandardSource } from '../types.js'
-import { parseIsoMs } from '../values.js'
+import { readHeader } from '../verification/headers.js'
+import type { RequestHeaders } from '../verification/types.js'
+import { applyEntityMapping } from '../extraction/entity-overrides.js'
+import {
+  type DeliveryDraft,
+  completeDelivery,
+  extractFailure,
+  payloadInvalid,
+} from '../extraction/extraction-result.js'
+import type { ExtractResult } from '../extraction/types.js'
+import type { StandardSource } from './config.js'
+import { parseIsoMs } from '../extraction/values.js'
 
 // The payload structure the Standard Webhooks spec recommends: { type, timestamp, data }.
 const standardPayloadSchema = z.object({

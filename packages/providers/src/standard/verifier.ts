@@ -1,12 +1,17 @@
 import { PermanentError } from '@ledger/core'
-import { DIGEST_BYTES, hmac } from './digest.js'
-import { decodeBase64 } from './encoding.js'
-import { readHeader } from './headers.js'
-import { reject } from './result.js'
-import { assertSecrets } from './secrets.js'
-import { MAX_SIGNATURES, findMatchingSecret } from './timing-safe.js'
-import { isWithinTolerance, parseUnixSeconds, resolveTolerance, toleranceMessage } from './tolerance.js'
-import type { Verifier, VerifyInput, VerifyResult } from './types.js'
+import { DIGEST_BYTES, hmac } from '../verification/digest.js'
+import { decodeBase64 } from '../verification/encoding.js'
+import { readHeader } from '../verification/headers.js'
+import { reject } from '../verification/result.js'
+import { assertSecrets } from '../verification/secrets.js'
+import { MAX_SIGNATURES, findMatchingSecret } from '../verification/timing-safe.js'
+import {
+  isWithinTolerance,
+  parseUnixSeconds,
+  resolveTolerance,
+  toleranceMessage,
+} from '../verification/tolerance.js'
+import type { Verifier, VerifyInput, VerifyResult } from '../verification/types.js'
 
 /** Headers defined by the Standard Webhooks specification. */
 export const STANDARD_WEBHOOK_HEADERS = {

@@ -1,8 +1,9 @@
 import { z } from 'zod'
-import type { RequestHeaders } from '../../verifiers/index.js'
-import { applyEntityMapping } from '../entity-overrides.js'
-import { type DeliveryDraft, completeDelivery, payloadInvalid } from '../extraction-result.js'
-import type { ExtractResult, StripeSource } from '../types.js'
+import type { RequestHeaders } from '../verification/types.js'
+import { applyEntityMapping } from '../extraction/entity-overrides.js'
+import { type DeliveryDraft, completeDelivery, payloadInvalid } from '../extraction/extraction-result.js'
+import type { ExtractResult } from '../extraction/types.js'
+import type { StripeSource } from './config.js'
 
 // Only what extraction reads; other fields pass through untouched (the raw body is stored anyway).
 const stripeEventSchema = z.object({

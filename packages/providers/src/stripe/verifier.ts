@@ -1,11 +1,16 @@
-import { DIGEST_BYTES, hmac } from './digest.js'
-import { decodeHex } from './encoding.js'
-import { readHeader } from './headers.js'
-import { reject } from './result.js'
-import { assertSecrets } from './secrets.js'
-import { MAX_SIGNATURES, findMatchingSecret } from './timing-safe.js'
-import { isWithinTolerance, parseUnixSeconds, resolveTolerance, toleranceMessage } from './tolerance.js'
-import type { Verifier, VerifyInput, VerifyResult } from './types.js'
+import { DIGEST_BYTES, hmac } from '../verification/digest.js'
+import { decodeHex } from '../verification/encoding.js'
+import { readHeader } from '../verification/headers.js'
+import { reject } from '../verification/result.js'
+import { assertSecrets } from '../verification/secrets.js'
+import { MAX_SIGNATURES, findMatchingSecret } from '../verification/timing-safe.js'
+import {
+  isWithinTolerance,
+  parseUnixSeconds,
+  resolveTolerance,
+  toleranceMessage,
+} from '../verification/tolerance.js'
+import type { Verifier, VerifyInput, VerifyResult } from '../verification/types.js'
 
 /** Header Stripe signs deliveries in (lower-cased, as node presents it). */
 export const STRIPE_SIGNATURE_HEADER = 'stripe-signature'

@@ -1,5 +1,8 @@
 import type { RequestHeaders } from './types.js'
 
+/** RFC 9110 token characters: what a header name may contain. */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
 /** One header's value, or why there is no single usable value. */
 export type HeaderRead = { status: 'missing' } | { status: 'repeated' } | { status: 'present'; value: string }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { isValidPointer, resolvePointer } from '../../src/sources/index.js'
+import { isValidPointer, resolvePointer } from '../../src/extraction/json-pointer.js'
 
 // The example document of RFC 6901, section 5.
 const rfc = {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createGithubVerifier, signGithub } from '../../src/verifiers/index.js'
+import { signGithub } from '@ledger/testing'
+import { createGithubVerifier } from '../../src/index.js'
 
 const NOW_MS = 1_700_000_000_000
 const verifier = createGithubVerifier()

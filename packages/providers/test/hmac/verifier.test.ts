@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
-import {
-  type HmacVerifierOptions,
-  createHmacVerifier,
-  createVerifier,
-  signHmac,
-} from '../../src/verifiers/index.js'
+import { signHmac } from '@ledger/testing'
+import { type HmacVerifierOptions, createHmacVerifier } from '../../src/index.js'
 
 const NOW_MS = 1_700_000_000_000
 const NOW_S = NOW_MS / 1000
@@ -46,7 +42,7 @@ describe('generic hmac verifier', () => {
     const sig = createHmac('sha512', 'k').update(`${NOW_S}.`).update(body).digest('base64')
     const headers = { 'x-sig': sig, 'x-sig-timestamp': String(NOW_S) }
     assert.deepEqual(
-      createVerifier({ kind: 'hmac', ...timed }).verify({
+      createHmacVerifier(timed).verify({
         rawBody: body,
         headers,
         secrets: ['k'],

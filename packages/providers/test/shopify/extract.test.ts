@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { entityTypeFromTopic, extractDelivery, parseSourceConfig } from '../../../src/sources/index.js'
+import { entityTypeFromTopic, extractDelivery, parseSourceConfig } from '../../src/index.js'
 
 const source = parseSourceConfig({ name: 'shop', kind: 'shopify', secrets: ['x'] }, {})
 const RECEIVED = 1_700_000_000_000

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { createShopifyVerifier, signShopify } from '../../src/verifiers/index.js'
+import { signShopify } from '@ledger/testing'
+import { createShopifyVerifier } from '../../src/index.js'
 
 const NOW_MS = 1_700_000_000_000
 const verifier = createShopifyVerifier()

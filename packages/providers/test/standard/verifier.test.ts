@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createStandardVerifier, decodeStandardSecret, signStandard } from '../../src/verifiers/index.js'
+import { signStandard } from '@ledger/testing'
+import { createStandardVerifier, decodeStandardSecret } from '../../src/index.js'
 
 // Published test vector of the Standard Webhooks reference libraries.
 const VECTOR = {

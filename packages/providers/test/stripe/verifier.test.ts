@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createStripeVerifier, createVerifier, signStripe } from '../../src/verifiers/index.js'
+import { signStripe } from '@ledger/testing'
+import { createStripeVerifier } from '../../src/index.js'
 
 const NOW_MS = 1_700_000_000_000
 const NOW_S = NOW_MS / 1000
@@ -95,7 +96,7 @@ describe('stripe verifier', () => {
   })
 
   it('honours a configured tolerance', () => {
-    const strict = createVerifier({ kind: 'stripe', toleranceSeconds: 10 })
+    const strict = createStripeVerifier({ toleranceSeconds: 10 })
     const headers = signStripe({ body, secret: NEW, timestampSec: NOW_S - 11 })
     const result = strict.verify({ rawBody: body, headers, secrets: [NEW], nowMs: NOW_MS })
     assert.equal(!result.ok && result.reason, 'timestamp_outside_tolerance')

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { decodeBase64, decodeHex } from '../../src/verifiers/encoding.js'
+import { decodeBase64, decodeHex } from '../../src/verification/encoding.js'
 
 describe('strict decoding', () => {
   it('refuses hex that Buffer.from would silently truncate', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { readHeader } from '../../src/verifiers/index.js'
+import { readHeader } from '../../src/verification/headers.js'
 
 describe('readHeader', () => {
   it('reads by lower-cased name and trims', () => {

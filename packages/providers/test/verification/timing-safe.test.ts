@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { findMatchingSecret, safeEqual } from '../../src/verifiers/timing-safe.js'
+import { findMatchingSecret, safeEqual } from '../../src/verification/timing-safe.js'
 
 const a = Buffer.from('aaaa')
 const b = Buffer.from('bbbb')

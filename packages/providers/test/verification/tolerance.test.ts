@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { isWithinTolerance, parseUnixSeconds, resolveTolerance } from '../../src/verifiers/tolerance.js'
+import { isWithinTolerance, parseUnixSeconds, resolveTolerance } from '../../src/verification/tolerance.js'
 
 describe('tolerance', () => {
   it('is inclusive at the edges and clamped on both sides', () => {

@@ -1,6 +1,6 @@
 import { TransientError } from '@ledger/core'
+import type { SourceConfig } from '@ledger/providers'
 import type { FastifyInstance } from 'fastify'
-import type { SourceConfig } from '../sources/index.js'
 import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { eventRoutes } from './events.js'
