@@ -26,10 +26,7 @@ export function extractDelivery(
   if (json.value === null || typeof json.value !== 'object' || Array.isArray(json.value)) {
     return extractFailure('validation_failed', 'The body must be a JSON object.')
   }
-  return providerFor(source.kind).extract(
-    source,
-    json.value as Record<string, unknown>,
-    headers,
-    receivedAtMs,
-  )
+  // Checked just above: a JSON object, whose keys are strings.
+  const object = json.value as Record<string, unknown>
+  return providerFor(source.kind).extract(source, object, headers, receivedAtMs)
 }

@@ -1,5 +1,5 @@
 // Module contract and registry: one module per provider, listed once.
-export type { KeptHeaderRule, ProviderModule, SourceFields } from './provider-module.js'
+export type { KeptHeaderRule, ProviderModule } from './provider-module.js'
 export { PROVIDERS, PROVIDER_KINDS, type ProviderKind, type SourceConfig, providerFor } from './registry.js'
 
 // Source configuration: the schema admin and ingest validate sources with.
@@ -7,7 +7,12 @@ export { sourceConfigSchema } from './config/source-config-schema.js'
 export { configIssues, parseSourceConfig, resolveSourceConfig } from './config/parse-source-config.js'
 export { type ConfigIssue, SourcesConfigError, formatPath } from './config/errors.js'
 export type { Environment } from './config/secrets.js'
-export { DEFAULT_MAX_BODY_BYTES, DEFAULT_TOPIC } from './config/source-fields.js'
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TOPIC,
+  type EntityMapping,
+  type SourceFields,
+} from './config/source-fields.js'
 
 // Operations on a source of any kind.
 export { verifierForSource } from './source-verifier.js'
@@ -71,11 +76,5 @@ export { MAX_SIGNATURES, findMatchingSecret, safeEqual } from './verification/ti
 export { DEFAULT_TOLERANCE_SECONDS, isWithinTolerance, parseUnixSeconds } from './verification/tolerance.js'
 
 // Extraction helpers shared by the modules.
-export type {
-  Delivery,
-  EntityMapping,
-  ExtractFailureReason,
-  ExtractResult,
-  ValueSpec,
-} from './extraction/types.js'
+export type { Delivery, ExtractFailureReason, ExtractResult, ValueSpec } from './extraction/types.js'
 export { isValidPointer, resolvePointer } from './extraction/json-pointer.js'

@@ -1,23 +1,7 @@
 import type { z } from 'zod'
-import type { EntityMapping, ExtractResult } from './extraction/types.js'
+import type { SourceFields } from './config/source-fields.js'
+import type { ExtractResult } from './extraction/types.js'
 import type { RequestHeaders, Verifier } from './verification/types.js'
-
-/** What every parsed source has, whatever its kind (the shared fields of `sourceSchema`). */
-export interface SourceFields {
-  kind: string
-  /** URL-safe name: POST /webhooks/:name. */
-  name: string
-  /** Resolved secret values, in configured order (several during a rotation). Never log these. */
-  secrets: readonly string[]
-  /** @default 'ledger.events' */
-  topic: string
-  /** @default true */
-  enabled: boolean
-  /** @default 1048576 (1 MiB) */
-  maxBodyBytes: number
-  rateLimit?: { max: number; windowMs: number } | undefined
-  entity?: EntityMapping | undefined
-}
 
 /** The request headers a kind's events keep, besides the ones every source keeps. */
 export interface KeptHeaderRule {

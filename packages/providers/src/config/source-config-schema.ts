@@ -3,8 +3,11 @@ import type { ProviderModule } from '../provider-module.js'
 import { PROVIDERS, PROVIDER_KINDS, type SourceConfig } from '../registry.js'
 import { anySourceSchema } from './source-fields.js'
 
-// Checks that run even when a field failed, so one pass reports every problem of a source.
-const ALWAYS = { when: () => true }
+// Checks that run even when a field failed, so one pass reports every problem of a source; only
+// never on what is not an object at all.
+const ALWAYS = {
+  when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null,
+}
 
 /** Each field some module declares, with the kinds that declare it, in `PROVIDERS` order. */
 function declaringKinds(): Map<string, string[]> {

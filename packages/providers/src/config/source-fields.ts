@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { isValidPointer } from '../extraction/json-pointer.js'
+import { HEADER_PREFIX } from '../extraction/values.js'
 import { HEADER_NAME } from '../verification/headers.js'
 
 /** Default Kafka topic of a source. */
@@ -9,7 +10,6 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 // Anything larger is almost certainly a typo (an extra zero), and would defeat the limit's purpose.
 const MAX_BODY_BYTES_CEILING = 64 * 1024 * 1024
 
-const HEADER_PREFIX = 'header:'
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /**
@@ -60,6 +60,9 @@ export const entitySchema = z.strictObject({
   /** Must be a pointer or header; resolves to a number, numeric string or ISO date (→ ms). */
   version: lookupSpec().optional(),
 })
+
+/** Mapping from a delivery to the entity it changes (value specs, see `ValueSpec`). */
+export type EntityMapping = z.output<typeof entitySchema>
 
 /** The entity mapping of a kind that has no default entity: `type` and `id` are required. */
 export function requiredEntitySchema(kind: string) {
@@ -122,6 +125,12 @@ export const sharedSourceFields = {
   /** Largest accepted body in bytes. @default 1048576 (1 MiB) */
   maxBodyBytes: z.number().int().positive().max(MAX_BODY_BYTES_CEILING).default(DEFAULT_MAX_BODY_BYTES),
   rateLimit: rateLimitSchema.optional(),
+}
+
+/** What every parsed source has, whatever its kind. */
+export type SourceFields = z.output<z.ZodObject<typeof sharedSourceFields>> & {
+  kind: string
+  entity?: EntityMapping | undefined
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { RequestHeaders } from '../verification/types.js'
 import type { DeliveryDraft, Located } from './extraction-result.js'
-import type { EntityMapping } from './types.js'
+import type { EntityMapping } from '../config/source-fields.js'
 import { resolveSpec } from './values.js'
 
 function describe(spec: string): string {

@@ -4,14 +4,6 @@
  */
 export type ValueSpec = string
 
-/** Mapping from a delivery to the entity it changes. */
-export interface EntityMapping {
-  type?: ValueSpec | undefined
-  id?: ValueSpec | undefined
-  /** Must be a pointer or header; resolves to a number, numeric string or ISO date (→ ms). */
-  version?: ValueSpec | undefined
-}
-
 /** What ingest needs from a delivery to build a ledger event. */
 export interface Delivery {
   providerEventId: string

@@ -3,7 +3,8 @@ import type { RequestHeaders } from '../verification/types.js'
 import { resolvePointer } from './json-pointer.js'
 import type { ValueSpec } from './types.js'
 
-const HEADER_PREFIX = 'header:'
+/** Prefix of a value spec that reads a request header: `header:X-Event-Id`. */
+export const HEADER_PREFIX = 'header:'
 // Calendar date and time, optional fraction and zone: what providers send. Date.parse alone would
 // also accept "1" or "March 7", which must not silently become a version.
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i

@@ -14,22 +14,30 @@ export interface SourcesFile {
   sources: SourceConfig[]
 }
 
-/** Schema of the whole sources file: each entry a source as `@ledger/providers` declares it. */
-const sourcesFileSchema = z
-  .strictObject({ sources: z.array(sourceConfigSchema) })
-  .superRefine((file, ctx) => {
+/**
+ * Schema of the whole sources file: each entry a source as `@ledger/providers` declares it. Names
+ * are checked for duplicates even when an entry failed, so one pass reports every problem; the
+ * entries are then as far as they parsed, hence the defensive reads.
+ */
+const sourcesFileSchema = z.strictObject({ sources: z.array(sourceConfigSchema) }).superRefine(
+  (file, ctx) => {
     const firstIndex = new Map<string, number>()
-    file.sources.forEach((source, index) => {
-      const first = firstIndex.get(source.name)
-      if (first === undefined) firstIndex.set(source.name, index)
+    const entries: readonly unknown[] = Array.isArray(file.sources) ? file.sources : []
+    entries.forEach((source, index) => {
+      const name = (source as { name?: unknown } | null)?.name
+      if (typeof name !== 'string') return
+      const first = firstIndex.get(name)
+      if (first === undefined) firstIndex.set(name, index)
       else
         ctx.addIssue({
           code: 'custom',
           path: ['sources', index, 'name'],
-          message: `duplicate of sources[${first}].name "${source.name}"`,
+          message: `duplicate of sources[${first}].name "${name}"`,
         })
     })
-  })
+  },
+  { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+)
 
 /**
  * Validates a parsed sources document (the object form of the YAML file), applies defaults and
