@@ -38,6 +38,8 @@ listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=${logDirs}
 # Topics are created on purpose by the apps and tests, never by a typo.
 auto.create.topics.enable=false
+# No message.max.bytes here: every ledger topic carries its own max.message.bytes, declared once
+# in packages/kafka/src/limits.ts and set by declareTopology(), so any broker takes ledger records.
 num.partitions=1
 default.replication.factor=1
 # One broker: every internal topic must make do with one replica.

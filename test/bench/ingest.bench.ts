@@ -5,8 +5,13 @@
 //     send() per request, and through the ledger's batching producer (both acks=all);
 //   - "hello world": fastify answering a constant, the HTTP ceiling.
 // Each target runs in its own process; autocannon (this process) sends every request as a distinct,
-// freshly signed delivery over loopback. Environment: BENCH_SECONDS (default 10),
-// BENCH_CONNECTIONS (default 50). Starts the stack when it is not running.
+// freshly signed delivery over loopback. Two payload profiles, reported side by side:
+//   - small: a ~120-byte `repository` body per request;
+//   - realistic: bodies cycled from a pool drawn from real providers' sizes (payloads.ts: a few KB
+//     typical, 3 % of 100–400 KB), each request a distinct delivery ID; the full path also runs
+//     with INGEST_PRODUCE_COMPRESSION=gzip.
+// Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_PAYLOADS
+// (default "small,realistic"). Starts the stack when it is not running.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -14,15 +19,18 @@ import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
 import { createTestDatabase, signGithub, uniqueName } from '@ledger/testing'
 import autocannon from 'autocannon'
 import { ensureStack } from '../../infra/lib/stack.mjs'
+import { realisticBodies } from './payloads.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const profiles = (process.env.BENCH_PAYLOADS ?? 'small,realistic').split(',')
 const SECRET = 'bench-github-secret-0123456789'
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
 const hooks: (() => Promise<void> | void)[] = []
 const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
 
 interface Row {
+  profile: string
   name: string
   rps: number
   p50: number
@@ -70,7 +78,7 @@ async function stopTarget(child: ChildProcess): Promise<void> {
 
 let delivery = 0
 /** A distinct, freshly signed GitHub delivery per request, so dedup never short-cuts the path. */
-function signedRequest(request: autocannon.Request): autocannon.Request {
+function smallRequest(request: autocannon.Request): autocannon.Request {
   const n = delivery++
   const body = `{"action":"edited","repository":{"id":${n % 1000},"full_name":"bench/r${n % 1000}"},"sender":{"login":"bench"}}`
   return {
@@ -85,21 +93,62 @@ function signedRequest(request: autocannon.Request): autocannon.Request {
   }
 }
 
-async function load(port: number, duration: number): Promise<autocannon.Result> {
+/** Signed once per body: the signature covers the body only, the delivery ID differs per request. */
+const realisticPool = profiles.includes('realistic')
+  ? realisticBodies(500).map((body) => ({ body, headers: signGithub({ body, secret: SECRET }) }))
+  : []
+/** A realistic-sized GitHub push per request (cycling the pool), each a distinct delivery. */
+function realisticRequest(request: autocannon.Request): autocannon.Request {
+  const n = delivery++
+  const pick = realisticPool[n % realisticPool.length]
+  return {
+    ...request,
+    body: pick?.body ?? '{}',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': `bench-${process.pid}-${n}`,
+      ...pick?.headers,
+    },
+  }
+}
+
+/** Mean body bytes per profile, for the MB/s column (autocannon counts response bytes only). */
+const meanBodyBytes: Record<string, number> = {
+  small: Buffer.byteLength(smallRequest({}).body as string),
+  realistic:
+    realisticPool.reduce((sum, p) => sum + Buffer.byteLength(p.body), 0) / (realisticPool.length || 1),
+}
+
+const setupRequest: Record<string, (request: autocannon.Request) => autocannon.Request> = {
+  small: smallRequest,
+  realistic: realisticRequest,
+}
+
+async function load(port: number, duration: number, profile: string): Promise<autocannon.Result> {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration,
-    requests: [{ method: 'POST', path: '/webhooks/bench', setupRequest: signedRequest }],
+    requests: [
+      { method: 'POST', path: '/webhooks/bench', setupRequest: setupRequest[profile] ?? smallRequest },
+    ],
   })
 }
 
-async function measure(name: string, mode: string, topic: string, env: NodeJS.ProcessEnv): Promise<Row> {
+async function measure(
+  profile: string,
+  name: string,
+  mode: string,
+  topic: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Row> {
   const { port, child } = await startTarget(mode, topic, env)
   try {
-    await load(port, 2) // warm-up: JIT, connections, schema registration
-    const result = await load(port, seconds)
+    await load(port, 2, profile) // warm-up: JIT, connections, schema registration
+    const result = await load(port, seconds, profile)
     const row = {
+      profile,
       name,
       rps: Math.round(result.requests.average),
       p50: result.latency.p50,
@@ -107,7 +156,7 @@ async function measure(name: string, mode: string, topic: string, env: NodeJS.Pr
       ok: result['2xx'],
       failed: result.non2xx + result.errors + result.timeouts,
     }
-    log(`${name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.failed} failed`)
+    log(`${profile} / ${name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.failed} failed`)
     return row
   } finally {
     await stopTarget(child)
@@ -129,20 +178,51 @@ try {
   })
   const env = { ...process.env, ...stack.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }
 
-  const rows = [
-    await measure('full ingest path (verify + dedup + acks=all)', 'full', topic, env),
-    await measure('bare route → Kafka, one kafkajs send() per request (acks=all)', 'send', topic, env),
-    await measure('bare route → Kafka through the batching producer (acks=all)', 'bare', topic, env),
-    await measure('fastify hello world', 'hello', topic, env),
-  ]
-  const [fullRow, sendRow, bareRow] = rows
+  const rows: Row[] = []
+  for (const profile of profiles) {
+    rows.push(await measure(profile, 'full ingest path (verify + dedup + acks=all)', 'full', topic, env))
+    if (profile === 'realistic') {
+      const gzip = { ...env, INGEST_PRODUCE_COMPRESSION: 'gzip' }
+      rows.push(await measure(profile, 'full ingest path, gzip-compressed batches', 'full', topic, gzip))
+    }
+    rows.push(
+      await measure(
+        profile,
+        'bare route → Kafka, one kafkajs send() per request (acks=all)',
+        'send',
+        topic,
+        env,
+      ),
+    )
+    rows.push(
+      await measure(
+        profile,
+        'bare route → Kafka through the batching producer (acks=all)',
+        'bare',
+        topic,
+        env,
+      ),
+    )
+    rows.push(await measure(profile, 'fastify hello world', 'hello', topic, env))
+  }
   console.log(`\nIngest benchmark: ${seconds} s per target, ${connections} connections, loopback\n`)
-  console.log('| target | req/s | p50 ms | p99 ms | 2xx | failed |')
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
-  for (const r of rows) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} |`)
-  if (fullRow && sendRow && bareRow) {
-    console.log(`\nfull / bare (send per request) = ${(fullRow.rps / sendRow.rps).toFixed(2)}`)
-    console.log(`full / bare (batching producer) = ${(fullRow.rps / bareRow.rps).toFixed(2)}`)
+  console.log('| payloads | target | req/s | MiB/s of bodies | p50 ms | p99 ms | 2xx | failed |')
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const r of rows) {
+    const mib = ((r.rps * (meanBodyBytes[r.profile] ?? 0)) / 1024 / 1024).toFixed(1)
+    console.log(
+      `| ${r.profile} | ${r.name} | ${r.rps} | ${mib} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} |`,
+    )
+  }
+  for (const profile of profiles) {
+    const of = (mode: string) => rows.find((r) => r.profile === profile && r.name.startsWith(mode))
+    const full = of('full ingest path (')
+    const sendRow = of('bare route → Kafka, one')
+    const bareRow = of('bare route → Kafka through')
+    if (full && sendRow && bareRow) {
+      console.log(`\n${profile}: full / bare (send per request) = ${(full.rps / sendRow.rps).toFixed(2)}`)
+      console.log(`${profile}: full / bare (batching producer) = ${(full.rps / bareRow.rps).toFixed(2)}`)
+    }
   }
 } finally {
   for (const hook of hooks.reverse()) await hook()

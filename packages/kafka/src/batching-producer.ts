@@ -1,5 +1,7 @@
-import { TransientError, defer } from '@ledger/core'
-import type { OutgoingRecord, ProducerTransport } from './types.js'
+import { type LedgerError, TransientError, defer, findLedgerError } from '@ledger/core'
+import { recordTooLargeError } from './errors.js'
+import { MAX_RECORD_BATCH_BYTES, batchBytes, recordBytes } from './limits.js'
+import type { OutgoingRecord, ProducerTransport, RecordOutcome } from './types.js'
 
 export interface BatchingProducerOptions {
   /**
@@ -12,8 +14,25 @@ export interface BatchingProducerOptions {
   lingerMs?: number
   /** Most records in one produce request. @default 1000 */
   maxBatchRecords?: number
-  /** Told about every produce request, for metrics. */
-  onBatch?: (info: { records: number; durationMs: number; ok: boolean }) => void
+  /**
+   * Most bytes in one produce request (records as `recordBytes` counts them, plus the batch
+   * header). A partition's record batch is part of one request, so this bounds every partition's
+   * batch too, which the broker refuses above the topic's `max.message.bytes`; a record that alone
+   * exceeds it is refused at once (`RECORD_TOO_LARGE`), never sent.
+   * @default MAX_RECORD_BATCH_BYTES (8 MiB, the ledger topics' max.message.bytes)
+   */
+  maxBatchBytes?: number
+  /**
+   * Told about every produce request, for metrics: `ok` when the broker answered it (records it
+   * refused count in `refused`), false when the producer closed before it did.
+   */
+  onBatch?: (info: {
+    records: number
+    bytes: number
+    refused: number
+    durationMs: number
+    ok: boolean
+  }) => void
   /**
    * How long `close()` waits for records already sent (a broker that is down never answers)
    * before it disconnects and reports their outcome as `unknown`.
@@ -23,10 +42,10 @@ export interface BatchingProducerOptions {
 }
 
 /**
- * What finally became of a record: `acked` (stored, acks=all), `failed` (the broker refused the
- * request holding it), `withdrawn` (its caller's timeout passed while it was still queued: never
- * sent) or `unknown` (sent, but the producer was closed before the broker answered: it may be
- * stored or not).
+ * What finally became of a record: `acked` (stored, acks=all), `failed` (refused for good: by the
+ * broker, or too large to ever be stored), `withdrawn` (its caller's timeout passed while it was
+ * still queued: never sent) or `unknown` (sent, but the producer was closed before the broker
+ * answered: it may be stored or not).
  */
 export type ProduceOutcome = 'acked' | 'failed' | 'withdrawn' | 'unknown'
 
@@ -39,36 +58,46 @@ export interface ProduceOptions {
   /**
    * Called exactly once with the record's final outcome, even after `timeoutMs` rejected the
    * promise: a record already sent when its caller gave up may still be acknowledged, and whoever
-   * tracks delivery state (deduplication) must learn that rather than guess.
+   * tracks delivery state (deduplication) must learn that rather than guess. `error` says why a
+   * record was not acked.
    */
-  onOutcome?: (outcome: ProduceOutcome) => void
+  onOutcome?: (outcome: ProduceOutcome, error?: LedgerError) => void
 }
 
 interface Pending {
   record: OutgoingRecord
+  /** `recordBytes(record)`, counted once. */
+  bytes: number
   resolve(): void
   reject(err: Error): void
   /** The caller's promise has been settled (ack, failure or timeout). */
   settled: boolean
   /** Sent in a request: the timeout can no longer withdraw it. */
   sent: boolean
-  onOutcome: ((outcome: ProduceOutcome) => void) | undefined
+  onOutcome: ProduceOptions['onOutcome']
 }
 
 /**
  * Collects concurrent `produce` calls into one produce request, so throughput does not collapse to
  * one broker round trip per record. Each caller's promise resolves only after the batch holding
  * its own record is acknowledged (acks=all by the transport). One request is in flight at a time,
- * which is what the idempotent producer needs to keep its sequence numbers ordered.
+ * which is what the idempotent producer needs to keep its sequence numbers ordered. Requests are
+ * bounded by record count and by bytes; a record the broker refuses fails alone, its batch-mates
+ * are stored (the transport's `sendEach`).
  */
 export class BatchingProducer {
   readonly #transport: ProducerTransport
   readonly #lingerMs: number
   readonly #maxBatchRecords: number
+  readonly #maxBatchBytes: number
   readonly #onBatch: BatchingProducerOptions['onBatch']
   readonly #closeTimeoutMs: number
   #queue: Pending[] = []
+  /** Bytes of the records in `#queue`. */
+  #queuedBytes = 0
   #inFlight: Promise<void> | undefined
+  /** When the request in flight was sent (`performance.now()`). */
+  #sentAt: number | undefined
   #cancelLinger: (() => void) | undefined
   #lastSendOk = true
   #closed = false
@@ -79,17 +108,27 @@ export class BatchingProducer {
     this.#transport = transport
     this.#lingerMs = options.lingerMs ?? 0
     this.#maxBatchRecords = options.maxBatchRecords ?? 1000
+    this.#maxBatchBytes = options.maxBatchBytes ?? MAX_RECORD_BATCH_BYTES
     this.#onBatch = options.onBatch
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000
   }
 
   /**
-   * Whether the last produce request succeeded. The transport resends what the broker may have
-   * stored, so a failure here means the broker refused the records (too large, topic missing), not
-   * that it is down: ask the broker (a metadata probe) for that.
+   * Whether the broker answered the last produce request (storing or refusing its records). The
+   * transport resends through outages, so this turns false only when the producer was closed
+   * before an answer came: ask the broker (a metadata probe) whether it is up.
    */
   get brokerAvailable(): boolean {
     return this.#lastSendOk
+  }
+
+  /**
+   * How long the request in flight has waited for the broker (0 when none is). Everything queued
+   * waits behind it, so a request that stays unanswered (a partition that takes no writes) holds
+   * up every record: whoever reports readiness should say so.
+   */
+  get unansweredMs(): number {
+    return this.#sentAt === undefined ? 0 : performance.now() - this.#sentAt
   }
 
   /** Records waiting for a produce request (not yet sent). */
@@ -107,9 +146,16 @@ export class BatchingProducer {
         ),
       )
     }
+    const bytes = recordBytes(record)
+    if (batchBytes(bytes) > this.#maxBatchBytes) {
+      const err = recordTooLargeError(record.topic, batchBytes(bytes), this.#maxBatchBytes)
+      options.onOutcome?.('failed', err)
+      return Promise.reject(err)
+    }
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = {
         record,
+        bytes,
         resolve,
         reject,
         settled: false,
@@ -131,6 +177,7 @@ export class BatchingProducer {
             return
           }
           this.#queue = this.#queue.filter((p) => p !== pending)
+          this.#queuedBytes -= pending.bytes
           this.#withdraw(pending, err)
         }, options.timeoutMs)
         pending.resolve = () => {
@@ -143,6 +190,7 @@ export class BatchingProducer {
         }
       }
       this.#queue.push(pending)
+      this.#queuedBytes += bytes
       this.#schedule()
     })
   }
@@ -177,7 +225,7 @@ export class BatchingProducer {
 
   #schedule(): void {
     if (this.#inFlight || this.#cancelLinger) return
-    if (this.#queue.length >= this.#maxBatchRecords) {
+    if (this.#queue.length >= this.#maxBatchRecords || batchBytes(this.#queuedBytes) >= this.#maxBatchBytes) {
       this.#sendNext()
       return
     }
@@ -196,45 +244,82 @@ export class BatchingProducer {
         'The producer closed before this record was sent; retry against another instance.',
       )
       for (const pending of this.#queue.splice(0)) this.#withdraw(pending, err)
+      this.#queuedBytes = 0
       return
     }
-    const batch = this.#queue.splice(0, this.#maxBatchRecords).filter((p) => !p.settled)
+    const batch = this.#takeBatch()
     if (batch.length === 0) return
     for (const p of batch) p.sent = true
+    const bytes = batchBytes(batch.reduce((sum, p) => sum + p.bytes, 0))
     const started = performance.now()
+    this.#sentAt = started
     this.#inFlight = this.#transport
-      .send(batch.map((p) => p.record))
+      .sendEach(batch.map((p) => p.record))
       .then(
-        () => {
+        (outcomes) => {
           this.#lastSendOk = true
-          this.#onBatch?.({ records: batch.length, durationMs: performance.now() - started, ok: true })
-          for (const p of batch) this.#settle(p, null)
+          const refused = outcomes.filter((o) => o.status === 'refused').length
+          const durationMs = performance.now() - started
+          this.#onBatch?.({ records: batch.length, bytes, refused, durationMs, ok: true })
+          batch.forEach((p, i) => this.#settle(p, outcomes[i]))
         },
         (err: unknown) => {
           this.#lastSendOk = false
-          this.#onBatch?.({ records: batch.length, durationMs: performance.now() - started, ok: false })
-          for (const p of batch) this.#settle(p, err)
+          const durationMs = performance.now() - started
+          this.#onBatch?.({ records: batch.length, bytes, refused: 0, durationMs, ok: false })
+          const error =
+            findLedgerError(err) ??
+            new TransientError('BROKER_UNAVAILABLE', 'Kafka produce failed; retry later.', { cause: err })
+          for (const p of batch) this.#settle(p, { status: 'unknown', error })
         },
       )
       .finally(() => {
         this.#inFlight = undefined
+        this.#sentAt = undefined
         // Whatever queued up meanwhile goes out at once: it has already waited one round trip.
         if (this.#queue.length > 0) this.#sendNext()
       })
   }
 
+  /**
+   * The next request's records, in queue order: up to `maxBatchRecords` and `maxBatchBytes`
+   * (always at least one; produce() refused any record that alone is over the byte bound).
+   */
+  #takeBatch(): Pending[] {
+    let count = 0
+    let bytes = 0
+    for (const p of this.#queue) {
+      if (count === this.#maxBatchRecords || (count > 0 && batchBytes(bytes + p.bytes) > this.#maxBatchBytes))
+        break
+      count++
+      bytes += p.bytes
+    }
+    this.#queuedBytes -= bytes
+    return this.#queue.splice(0, count).filter((p) => !p.settled)
+  }
+
   /** Tells the caller of a record taken out of the queue, never sent, why it was. */
-  #withdraw(pending: Pending, err: Error): void {
+  #withdraw(pending: Pending, err: LedgerError): void {
     pending.settled = true
-    pending.onOutcome?.('withdrawn')
+    pending.onOutcome?.('withdrawn', err)
     pending.reject(err)
   }
 
-  #settle(pending: Pending, err: unknown): void {
-    pending.onOutcome?.(err === null ? 'acked' : this.#abandoned ? 'unknown' : 'failed')
+  #settle(pending: Pending, outcome: RecordOutcome | undefined): void {
+    if (outcome?.status === 'stored') {
+      pending.onOutcome?.('acked')
+      if (pending.settled) return
+      pending.settled = true
+      pending.resolve()
+      return
+    }
+    const error =
+      outcome?.error ??
+      new TransientError('BROKER_UNAVAILABLE', 'Kafka gave no answer for this record; retry later.')
+    // Refused is certain (not stored); anything else without an answer may be stored or not.
+    pending.onOutcome?.(outcome?.status === 'refused' ? 'failed' : 'unknown', error)
     if (pending.settled) return
     pending.settled = true
-    if (err === null) pending.resolve()
-    else pending.reject(err instanceof Error ? err : new Error('produce failed', { cause: err }))
+    pending.reject(error)
   }
 }

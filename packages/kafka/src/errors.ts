@@ -1,4 +1,5 @@
-import { LedgerError, TransientError } from '@ledger/core'
+import { LedgerError, PermanentError, TransientError } from '@ledger/core'
+import { MAX_RECORD_BATCH_BYTES } from './limits.js'
 
 /**
  * Wraps a client error as a ledger error. Broker-side and connection failures are transient; the
@@ -18,5 +19,28 @@ export function toBrokerError(err: unknown, action: string): LedgerError {
     {
       cause: err,
     },
+  )
+}
+
+/**
+ * A record that can never be stored: larger than the topic takes. Permanent: sending it again
+ * cannot succeed.
+ * @param limit the limit it was measured against; undefined when the broker refused it (the
+ *   topic's own setting, below the declared one), which the answer does not hold.
+ */
+export function recordTooLargeError(
+  topic: string,
+  bytes: number,
+  limit: number | undefined,
+  cause?: unknown,
+): PermanentError {
+  const against =
+    limit === undefined
+      ? `the broker refused it as larger than topic ${topic} takes (its max.message.bytes; the ledger declares ${MAX_RECORD_BATCH_BYTES})`
+      : `topic ${topic} takes record batches of at most ${limit} bytes`
+  return new PermanentError(
+    'RECORD_TOO_LARGE',
+    `The record is about ${bytes} bytes and ${against}. It was not stored, and sending it again cannot succeed: send a smaller one.`,
+    { cause, details: { topic, bytes, ...(limit === undefined ? {} : { limit }) } },
   )
 }

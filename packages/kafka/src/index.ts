@@ -5,6 +5,7 @@ export {
   type ProduceOutcome,
 } from './batching-producer.js'
 export { toBrokerError } from './errors.js'
+export { MAX_RECORD_BATCH_BYTES, batchBytes, recordBytes } from './limits.js'
 export { createKafkajsTransport } from './kafkajs/transport.js'
 export { type KafkaTransportOptions, kafkaTransportOptionsSchema } from './options.js'
 export type {
@@ -20,6 +21,7 @@ export type {
   PartitionOffsets,
   ProduceAck,
   ProducerTransport,
+  RecordOutcome,
   TopicPartitionOffset,
   TopicPartitions,
   TopicSpec,

@@ -16,6 +16,14 @@ export const kafkaTransportOptionsSchema = z.object({
    * @default 1000
    */
   maxRetryTimeMs: z.number().int().positive().default(1000),
+  /**
+   * Compression of produced record batches (`gzip` is built into kafkajs). Off by default: see
+   * test/bench/BENCHMARKS.md (compression) for what it saves and costs. With it the broker checks
+   * `max.message.bytes` against the compressed batch, so the byte bounds, which count uncompressed
+   * bytes, stay on the safe side.
+   * @default 'none'
+   */
+  compression: z.enum(['none', 'gzip']).default('none'),
 })
 
 export type KafkaTransportOptions = z.input<typeof kafkaTransportOptionsSchema>

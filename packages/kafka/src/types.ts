@@ -1,3 +1,5 @@
+import type { LedgerError } from '@ledger/core'
+
 /**
  * The transport seam. Everything above this file speaks these types only, so the Kafka client
  * (kafkajs today, in maintenance mode since 2023) can be measured against another and swapped
@@ -65,9 +67,29 @@ export interface TopicSpec {
   config: Record<string, string>
 }
 
+/**
+ * What became of one record of `sendEach`: `stored` (acks=all) at `offset`; `refused` for good by
+ * the broker (too large, topic missing, invalid): it is not stored and sending it again cannot
+ * succeed; `unknown`: the producer was closed before the broker answered, it may be stored or not.
+ */
+export type RecordOutcome =
+  | { status: 'stored'; topic: string; partition: number; offset: string }
+  | { status: 'refused'; error: LedgerError }
+  | { status: 'unknown'; error: LedgerError }
+
 export interface ProducerTransport {
   connect(): Promise<void>
-  /** Produces all records in one request per broker, acks=all; resolves once every record is acknowledged. */
+  /**
+   * Produces the records, acks=all, and resolves with each one's outcome, in the records' order,
+   * once all are known. A record the broker refuses never fails or holds back the others: they are
+   * stored (each exactly once) and only the refused one is answered `refused`. Rejects only when
+   * the producer was closed before sending.
+   */
+  sendEach(records: readonly OutgoingRecord[]): Promise<RecordOutcome[]>
+  /**
+   * `sendEach` for callers that want all or nothing: resolves with where each topic-partition's
+   * records went, rejects with the first refusal (the other records may be stored).
+   */
   send(records: readonly OutgoingRecord[]): Promise<ProduceAck[]>
   disconnect(): Promise<void>
 }

@@ -3,30 +3,11 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LedgerError } from '@ledger/core'
 import { createKafkajsTransport, type IncomingRecord, type TopicSpec } from '@ledger/kafka'
-import { type CleanupHost, cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
+import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
 import { startKafkaBroker } from '../../../infra/lib/stack.mjs'
+import { producerOnFreshTopic, topicSpec } from './helpers.js'
 
-const spec = (topic: string): TopicSpec => ({
-  topic,
-  partitions: 3,
-  replicationFactor: 1,
-  config: { 'retention.ms': '-1' },
-})
-
-/** A transport on the shared broker, a fresh topic (deleted afterwards) and a connected producer. */
-async function producerOnFreshTopic(t: CleanupHost, name: string) {
-  const transport = createKafkajsTransport({ brokers: stackEnv().kafkaBrokers })
-  const admin = transport.admin()
-  await admin.connect()
-  t.after(() => admin.disconnect())
-  const topic = uniqueName(name)
-  await admin.ensureTopics([spec(topic)])
-  t.after(() => admin.deleteTopics([topic]))
-  const producer = transport.producer()
-  await producer.connect()
-  t.after(() => producer.disconnect())
-  return { transport, admin, topic, producer }
-}
+const spec = (topic: string): TopicSpec => topicSpec(topic)
 
 describe('kafkajs transport against the real broker', () => {
   it('creates declared topics once and reports nothing to create the second time', async (test) => {

@@ -27,6 +27,8 @@ export {
   DEFAULT_EVENTS_TOPIC,
   DEFAULT_QUARANTINE_TOPIC,
   DEFAULT_RETRY_TIERS,
+  ENVELOPE_OVERHEAD_BYTES,
+  MAX_RAW_BODY_BYTES,
   type RetryTier,
   type TopologyOptions,
   consumerGroupTopics,
@@ -35,7 +37,7 @@ export {
   retryTopicName,
 } from './topology.js'
 export { EnvelopeCodec } from '@ledger/registry'
-export { createKafkajsTransport, type KafkaTransport } from '@ledger/kafka'
+export { MAX_RECORD_BATCH_BYTES, createKafkajsTransport, type KafkaTransport } from '@ledger/kafka'
 export { DlqOperations, type DlqOperationsOptions, REPLAYED_FROM_HEADER } from './dlq/operations.js'
 export { refKey } from './dlq/action-store.js'
 export type { CatchUpOptions } from './dlq/indexer.js'

@@ -1,4 +1,4 @@
-import type { TopicSpec } from '@ledger/kafka'
+import { MAX_RECORD_BATCH_BYTES, type TopicSpec } from '@ledger/kafka'
 
 /** A delayed-retry tier: records wait here at least `delayMs` before they are tried again. */
 export interface RetryTier {
@@ -42,12 +42,30 @@ export interface TopologyOptions {
   replicationFactor?: number
 }
 
+/**
+ * Room an event's record needs besides its raw body: the envelope's other fields, the headers it
+ * keeps (an HTTP server takes 16 KiB of headers by default), Kafka's record headers (a retried or
+ * dead-lettered record carries a few more) and Kafka's own per-record bytes. 64 KiB.
+ */
+export const ENVELOPE_OVERHEAD_BYTES = 64 * 1024
+
+/**
+ * The largest raw body an event may carry so its record always fits the topics' size limit
+ * (`MAX_RECORD_BATCH_BYTES`, the topics' `max.message.bytes`): what a source's `maxBodyBytes` may
+ * be at most. 8 MiB - 64 KiB = 8,323,072 bytes.
+ */
+export const MAX_RAW_BODY_BYTES = MAX_RECORD_BATCH_BYTES - ENVELOPE_OVERHEAD_BYTES
+
+/** What every topic's records may weigh: the one declaration of the limit, see `MAX_RECORD_BATCH_BYTES`. */
+const SIZE_LIMIT = { 'max.message.bytes': String(MAX_RECORD_BATCH_BYTES) }
+
 /** Events are the ledger itself: they are kept until someone decides otherwise. */
 const KEEP_FOREVER = '-1'
 const SEVEN_DAYS_MS = String(7 * 24 * 3600 * 1000)
 
 /**
- * The one declaration of every topic the ledger uses, with partitions and retention. Services
+ * The one declaration of every topic the ledger uses, with partitions, retention and the record
+ * size limit (`max.message.bytes`, raised on existing topics that have less). Services
  * create it idempotently at start-up (`ensureTopics`); broker auto-creation stays off so a typo
  * in a topic name fails loudly instead of creating a stray topic.
  */
@@ -62,6 +80,7 @@ export function declareTopology(options: TopologyOptions = {}): TopicSpec[] {
     config: {
       'retention.ms': KEEP_FOREVER,
       'min.insync.replicas': String(Math.min(2, replicationFactor)),
+      ...SIZE_LIMIT,
       ...config,
     },
   })
@@ -89,7 +108,11 @@ export function consumerGroupTopics(
     topic,
     partitions,
     replicationFactor,
-    config: { 'retention.ms': retentionMs, 'min.insync.replicas': String(Math.min(2, replicationFactor)) },
+    config: {
+      'retention.ms': retentionMs,
+      'min.insync.replicas': String(Math.min(2, replicationFactor)),
+      ...SIZE_LIMIT,
+    },
   })
   return [
     ...(options.retryTiers ?? DEFAULT_RETRY_TIERS).map((tier) =>

@@ -34,6 +34,7 @@ const ANSWERS: Record<ErrorCode, ErrorAnswer> = {
   NOT_FOUND: { status: 404 },
   CONFLICT: { status: 409 },
   BODY_TOO_LARGE: { status: 413 },
+  RECORD_TOO_LARGE: { status: 413 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415 },
   RATE_LIMITED: { status: 429 },
   PROVIDER_RATE_LIMITED: { status: 429 },
@@ -59,6 +60,16 @@ const ANSWERS: Record<ErrorCode, ErrorAnswer> = {
   PROVIDER_REJECTED: {
     status: 502,
     publicMessage: 'A service this request depends on refused it; report the correlation ID to an operator.',
+  },
+  PROVIDER_CREDENTIALS_INVALID: {
+    status: 502,
+    publicMessage:
+      'A service this request depends on refused our credentials; an operator must renew them (the service log names the provider).',
+  },
+  PROVIDER_OUTCOME_UNKNOWN: {
+    status: 502,
+    publicMessage:
+      'A service this request depends on did not confirm whether it carried the request out; check its state before repeating the request.',
   },
   BROKER_UNAVAILABLE: { status: 503, publicMessage: `Kafka could not store the event now; ${RETRY_SAME}.` },
   BROKER_TIMEOUT: {

@@ -11,12 +11,21 @@ export interface BrokerHealthOptions {
   logger: Logger
   /** Told every change, for the broker availability gauge. */
   onChange?: (available: boolean) => void
+  /** How long the producer's request in flight has waited for the broker (0 when none is). */
+  producerWaitMs?: () => number
+  /**
+   * A produce request unanswered this long counts as Kafka unavailable, even while metadata
+   * answers: everything queued waits behind it (a partition that takes no writes, such as one
+   * short of in-sync replicas), so nothing can be accepted meanwhile. @default 5000
+   */
+  maxProducerWaitMs?: number
 }
 
 /**
  * Whether Kafka is usable, as /readyz and the fast-fail path see it. Probed on a timer, so an
  * outage is noticed within a probe interval and readiness recovers when the broker returns even
- * with no traffic; an acknowledged produce request also reports it back.
+ * with no traffic; an acknowledged produce request also reports it back. A broker that answers
+ * metadata but leaves the producer's request unanswered counts as unavailable too.
  */
 export class BrokerHealth {
   readonly #options: BrokerHealthOptions
@@ -64,6 +73,12 @@ export class BrokerHealth {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
         }),
       ])
+      const waitedMs = this.#options.producerWaitMs?.() ?? 0
+      if (waitedMs > (this.#options.maxProducerWaitMs ?? 5000)) {
+        throw new Error(
+          `Kafka answers metadata but has left a produce request unanswered for ${Math.round(waitedMs)} ms (a partition taking no writes?)`,
+        )
+      }
       this.report(true)
     } catch (err) {
       if (this.#available)

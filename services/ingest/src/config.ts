@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_BODY_BYTES } from '@ledger/providers'
 import { type StackConfig, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import { z } from 'zod'
 import { type EventClient, buildEventClients, parseEventGrants, parseEventTokens } from './event-clients.js'
 
@@ -47,8 +48,20 @@ const ingestEnvSchema = stackEnvSchema.extend({
   INGEST_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(2000),
   /** Event-loop lag before answering 503. @default 1000 */
   INGEST_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(1000),
-  /** Body limit of the HTTP server; per-source limits apply below it. @default 1048576 */
-  INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
+  /**
+   * Body limit of the HTTP server (and of POST /events); per-source limits apply below it. At most
+   * `MAX_RAW_BODY_BYTES` (8,323,072): a larger body's event could never be stored in Kafka.
+   * @default 1048576
+   */
+  INGEST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(
+      MAX_RAW_BODY_BYTES,
+      `can never be stored: a Kafka record of the ledger takes at most ${MAX_RAW_BODY_BYTES} bytes of body`,
+    )
+    .default(DEFAULT_MAX_BODY_BYTES),
   /** How often admin-created sources are re-read, besides LISTEN/NOTIFY. @default 30000 */
   INGEST_SOURCES_POLL_MS: z.coerce.number().int().positive().default(30_000),
   /** Bearer tokens for POST /events, `client=token,…`. Unset: POST /events answers 404. */
@@ -65,6 +78,13 @@ const ingestEnvSchema = stackEnvSchema.extend({
     .default('ledger.events'),
   /** Producer linger: how long a record waits for others to share its produce request. @default 0 */
   INGEST_PRODUCE_LINGER_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * Compression of the record batches ingest produces: `none` or `gzip`. Events keep the raw body,
+   * and JSON compresses to a fifth or less (test/bench/BENCHMARKS.md); the byte bounds count
+   * uncompressed bytes, so either way a body within its source's limit is stored.
+   * @default 'none'
+   */
+  INGEST_PRODUCE_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   /** PostgreSQL connections. @default 8 */
   INGEST_DB_POOL_SIZE: z.coerce.number().int().positive().default(8),
 })
@@ -101,6 +121,7 @@ export interface IngestConfig extends StackConfig {
   explicitlyGrantedClients: ReadonlySet<string>
   eventsTopic: string
   produceLingerMs: number
+  produceCompression: 'none' | 'gzip'
   dbPoolSize: number
 }
 
@@ -127,6 +148,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     explicitlyGrantedClients: new Set(parsed.INGEST_EVENT_GRANTS?.keys()),
     eventsTopic: parsed.INGEST_EVENTS_TOPIC,
     produceLingerMs: parsed.INGEST_PRODUCE_LINGER_MS,
+    produceCompression: parsed.INGEST_PRODUCE_COMPRESSION,
     dbPoolSize: parsed.INGEST_DB_POOL_SIZE,
   }
 }

@@ -66,7 +66,7 @@ export async function startIngest(
   }
 
   const transport = createKafkajsTransport(
-    { brokers: config.kafkaBrokers, clientId: 'ledger-ingest' },
+    { brokers: config.kafkaBrokers, clientId: 'ledger-ingest', compression: config.produceCompression },
     logger,
   )
   const admin = transport.admin()
@@ -81,8 +81,11 @@ export async function startIngest(
     intervalMs: config.brokerProbeIntervalMs,
     logger,
     onChange: (available) => metrics.brokerAvailable.set(available ? 1 : 0),
+    // Read only once started, after the publisher exists.
+    producerWaitMs: () => publisher.unansweredMs,
+    // Longer than callers wait: each of them is answered 503 already.
+    maxProducerWaitMs: config.produceTimeoutMs,
   })
-  broker.start()
   const codec = new EnvelopeCodec({ url: config.schemaRegistryUrl })
   const publisher = await LedgerPublisher.connect({
     transport,
@@ -91,13 +94,15 @@ export async function startIngest(
       lingerMs: config.produceLingerMs,
       onBatch: ({ records, ok }) => {
         metrics.batchRecords.observe(records)
-        // An ack proves the broker is back before the next probe does. A failure does not prove it
-        // down: the transport resends through outages, so what fails was refused (a missing
-        // topic), and one source's bad topic must not answer 503 for every source.
+        // An answer proves the broker is back before the next probe does. A refused record does
+        // not prove it down (the transport resends through outages, so what fails was refused: a
+        // missing topic, a record too large), and one source's bad record must not answer 503
+        // for every source.
         if (ok) broker.report(true)
       },
     },
   })
+  broker.start()
   for (const topic of topics) await codec.register(topic)
 
   const deliveries = new DeliveryStore({ pool, leaseMs: config.dedupLeaseMs })

@@ -35,3 +35,12 @@ export function produceVerdict(err: unknown): ProduceVerdict {
   }
   return 'resend'
 }
+
+/** The broker's error code (kafkajs' `type`) behind a refusal, if it names one. */
+export function refusalType(err: unknown): string | undefined {
+  for (const link of errorChain(err)) {
+    const { type } = link as { type?: unknown }
+    if (typeof type === 'string') return type
+  }
+  return undefined
+}

@@ -1,10 +1,11 @@
 import { silentLogger, type Logger } from '@ledger/core'
-import { Kafka, Partitioners } from 'kafkajs'
+import { CompressionTypes, Kafka } from 'kafkajs'
 import { kafkaTransportOptionsSchema, type KafkaTransportOptions } from '../options.js'
 import type { ConsumerOptions, KafkaTransport } from '../types.js'
 import { createKafkajsAdmin } from './admin.js'
 import { createKafkajsConsumer } from './consumer.js'
 import { kafkajsLogCreator } from './log-creator.js'
+import { pinningPartitioner } from './partitioner.js'
 import { createKafkajsProducer } from './producer.js'
 
 /** The kafkajs implementation of the transport seam. */
@@ -31,18 +32,18 @@ export function createKafkajsTransport(
       // own retries are few: the seam resends what kafkajs gives up (same records, same sequence
       // numbers, see producer.ts) and decides what is final, such as a missing topic, which
       // unlimited kafkajs retries would wait on forever. Callers bound their own wait.
-      const producer = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // murmur2 on the key, as the Java client does: a key lands on the same partition whichever
-        // client produced it, so an entity's events stay in order across producers.
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: false,
-        retry: { initialRetryTime: 100, maxRetryTime: resolved.maxRetryTimeMs, retries: 5 },
-      })
-      return createKafkajsProducer(producer, {
+      const newProducer = () =>
+        kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          createPartitioner: pinningPartitioner,
+          allowAutoTopicCreation: false,
+          retry: { initialRetryTime: 100, maxRetryTime: resolved.maxRetryTimeMs, retries: 5 },
+        })
+      return createKafkajsProducer(newProducer, {
         requestTimeoutMs: resolved.requestTimeoutMs,
         maxRetryTimeMs: resolved.maxRetryTimeMs,
+        compression: resolved.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
         logger: logger.child({ component: 'producer' }),
       })
     },
@@ -65,7 +66,7 @@ export function createKafkajsTransport(
     },
 
     admin() {
-      return createKafkajsAdmin(kafka.admin())
+      return createKafkajsAdmin(kafka.admin(), logger.child({ component: 'admin' }))
     },
   }
 }

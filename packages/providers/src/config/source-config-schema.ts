@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { ProviderModule } from '../provider-module.js'
 import { PROVIDERS, PROVIDER_KINDS, type SourceConfig } from '../registry.js'
-import { anySourceSchema } from './source-fields.js'
+import { anySourceSchema, refineSharedFields } from './source-fields.js'
 
 // Checks that run even when a field failed, so one pass reports every problem of a source; only
 // never on what is not an object at all.
@@ -28,8 +28,9 @@ function onlyValidFor(kinds: readonly string[]): string {
 }
 
 /**
- * A module's schema as an option of the union: fields of other kinds are known (so they are not
- * just "unrecognized") and refused with a reason, then the module's own rules and defaults apply.
+ * A module's schema as an option of the union: the shared rules apply, fields of other kinds are
+ * known (so they are not just "unrecognized") and refused with a reason, then the module's own
+ * rules and defaults apply.
  */
 function unionOption(provider: ProviderModule, declaredBy: Map<string, string[]>) {
   const own = provider.configSchema.shape
@@ -49,6 +50,7 @@ function unionOption(provider: ProviderModule, declaredBy: Map<string, string[]>
   return provider.configSchema
     .extend(known)
     .superRefine((declared, ctx) => {
+      refineSharedFields(declared, ctx)
       for (const field of foreign) refuse(declared, ctx, field, onlyValidFor(declaredBy.get(field) ?? []))
       for (const [field, message] of Object.entries(refused)) refuse(declared, ctx, field, message)
     }, ALWAYS)

@@ -1,3 +1,4 @@
+import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import { z } from 'zod'
 import { isValidPointer } from '../extraction/json-pointer.js'
 import { HEADER_PREFIX } from '../extraction/values.js'
@@ -7,8 +8,15 @@ import { HEADER_NAME } from '../verification/headers.js'
 export const DEFAULT_TOPIC = 'ledger.events'
 /** Default largest accepted body: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-// Anything larger is almost certainly a typo (an extra zero), and would defeat the limit's purpose.
-const MAX_BODY_BYTES_CEILING = 64 * 1024 * 1024
+
+/**
+ * Why a body limit above `MAX_RAW_BODY_BYTES` is refused, naming who set it: such a body's event
+ * could never be stored in Kafka, so the limit would promise what intake cannot keep.
+ */
+export function bodyLimitProblem(owner: string, maxBodyBytes: number): string | undefined {
+  if (maxBodyBytes <= MAX_RAW_BODY_BYTES) return undefined
+  return `${owner}: maxBodyBytes ${maxBodyBytes} can never be stored: a Kafka record of the ledger takes at most ${MAX_RAW_BODY_BYTES} bytes of body (the topics' max.message.bytes less the envelope's room); set ${MAX_RAW_BODY_BYTES} or less`
+}
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
@@ -122,9 +130,17 @@ export const sharedSourceFields = {
     .default(DEFAULT_TOPIC),
   /** @default true */
   enabled: z.boolean().default(true),
-  /** Largest accepted body in bytes. @default 1048576 (1 MiB) */
-  maxBodyBytes: z.number().int().positive().max(MAX_BODY_BYTES_CEILING).default(DEFAULT_MAX_BODY_BYTES),
+  /** Largest accepted body in bytes, at most `MAX_RAW_BODY_BYTES`. @default 1048576 (1 MiB) */
+  maxBodyBytes: z.number().int().positive().default(DEFAULT_MAX_BODY_BYTES),
   rateLimit: rateLimitSchema.optional(),
+}
+
+/** Rules on the shared fields that need the source's name; run for every kind. */
+export function refineSharedFields(declared: Readonly<Record<string, unknown>>, ctx: z.RefinementCtx): void {
+  const { name, maxBodyBytes } = declared
+  if (typeof maxBodyBytes !== 'number') return
+  const tooLarge = bodyLimitProblem(`source "${String(name)}"`, maxBodyBytes)
+  if (tooLarge !== undefined) ctx.addIssue({ code: 'custom', path: ['maxBodyBytes'], message: tooLarge })
 }
 
 /** What every parsed source has, whatever its kind. */

@@ -59,6 +59,11 @@ export class LedgerPublisher {
     return this.#producer.brokerAvailable
   }
 
+  /** How long the produce request in flight has waited for the broker (0 when none is). */
+  get unansweredMs(): number {
+    return this.#producer.unansweredMs
+  }
+
   /** Resolves once the broker has acknowledged the event (acks=all). */
   async publish(event: LedgerEvent, options: PublishOptions = {}): Promise<void> {
     const topic = options.topic ?? this.#defaultTopic

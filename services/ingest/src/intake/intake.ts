@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { PermanentError, TransientError, type LedgerError, type LedgerEvent, type Logger } from '@ledger/core'
+import {
+  PermanentError,
+  TransientError,
+  findLedgerError,
+  type LedgerError,
+  type LedgerEvent,
+  type Logger,
+} from '@ledger/core'
 import type { LedgerPublisher } from '@ledger/sdk'
 import type { BrokerHealth } from '../broker-health.js'
 import type { DeliveryKey, DeliveryStore } from '../dedup/delivery-store.js'
@@ -118,7 +125,7 @@ export class Intake {
     if (!this.#options.broker.available) {
       throw new TransientError(
         'BROKER_UNAVAILABLE',
-        'Kafka is unreachable, so nothing can be accepted now; the delivery was not accepted, retry later.',
+        'Kafka is unreachable or takes no writes, so nothing can be accepted now; the delivery was not accepted, retry later.',
         { retryAfterMs: this.#options.retryAfterMs },
       )
     }
@@ -174,12 +181,12 @@ export class Intake {
     const published = publisher.publish(request.event, {
       topic: request.topic,
       timeoutMs: this.#options.produceTimeoutMs,
-      onOutcome: (outcome) => {
+      onOutcome: (outcome, error) => {
         const acked = outcome === 'acked'
         // Kafka's verdict is final, so whoever joined this flight learns it now; the flight itself
         // stays (answering this process's duplicates, its lease renewed) until PostgreSQL knows.
         if (acked) resolveDone({ eventId: request.event.eventId, duplicate: false })
-        else rejectDone(lostError(outcome))
+        else rejectDone(lostError(outcome, error))
         if (outcome === 'unknown') {
           // Shutting down with the record sent but unanswered: releasing the claim would invite a
           // second copy; leaving it lets the lease run out first, so a redelivery publishes again
@@ -196,6 +203,8 @@ export class Intake {
     })
     try {
       await published
+    } catch (err) {
+      throw refusedError(err) ?? err
     } finally {
       metrics.produceSeconds.observe((performance.now() - started) / 1000)
     }
@@ -278,7 +287,29 @@ function assertSameBody(storedHash: string | null, request: IntakeRequest): void
   }
 }
 
-function lostError(outcome: string): LedgerError {
+/**
+ * A record Kafka refused for good, as the sender is told: permanent (never 503 with Retry-After for
+ * what can never succeed), naming the limit but not the topic.
+ */
+function refusedError(err: unknown): LedgerError | undefined {
+  const refusal = findLedgerError(err)
+  if (refusal?.code !== 'RECORD_TOO_LARGE') return undefined
+  const { bytes, limit } = refusal.details as { bytes?: number; limit?: number }
+  const against =
+    limit === undefined
+      ? 'more than the Kafka topic takes per record (its max.message.bytes was set below the ledger declaration)'
+      : `more than Kafka takes per record (${limit} bytes)`
+  return new PermanentError(
+    'RECORD_TOO_LARGE',
+    `The event is about ${bytes ?? '?'} bytes, ${against}; it was not accepted, and sending it again cannot succeed.`,
+    { cause: err, details: refusal.details },
+  )
+}
+
+function lostError(outcome: string, error: LedgerError | undefined): LedgerError {
+  const refused = refusedError(error)
+  if (refused) return refused
+  if (error && !error.retryable && outcome === 'failed') return error
   return new TransientError(
     'BROKER_UNAVAILABLE',
     outcome === 'unknown'

@@ -23,7 +23,7 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
         '    rateLimit: { max: 3, windowMs: 3600000 }',
       ],
       // The server-wide limit is far above the source's, as with one source allowing large bodies.
-      env: { INGEST_MAX_BODY_BYTES: String(8 * 1024 * 1024) },
+      env: { INGEST_MAX_BODY_BYTES: String(4 * 1024 * 1024) },
     })
     const port = Number(new URL(await h.app.listen({ host: '127.0.0.1', port: 0 })).port)
     const signed = (n: number) => {

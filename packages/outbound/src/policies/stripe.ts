@@ -1,0 +1,31 @@
+import { defineProviderPolicy, type ProviderLimits } from '../policy.js'
+
+/**
+ * Stripe's basic rate limiter, per account: 100 read and 100 write operations per second in live
+ * mode, 25 of each in test mode (sandboxes) — https://docs.stripe.com/rate-limits. Stripe sends no
+ * remaining-quota headers, so the bucket runs on these figures alone, and a 429 is the only signal.
+ */
+export const STRIPE_LIMITS: Readonly<Record<'live' | 'test', ProviderLimits>> = {
+  live: { capacity: 100, refillPerSecond: 100 },
+  test: { capacity: 25, refillPerSecond: 25 },
+}
+
+/**
+ * Stripe's API (https://api.stripe.com), live-mode limits; for test keys use
+ * `derivePolicy(stripePolicy, { limits: STRIPE_LIMITS.test })`.
+ *
+ * - Secret key sent as a bearer token.
+ * - `Idempotency-Key` on every POST: Stripe stores the first answer of a key once the endpoint
+ *   starts executing, so a retry with the same key returns that answer instead of repeating the
+ *   operation (https://docs.stripe.com/api/idempotent_requests).
+ * - `Stripe-Should-Retry: true|false` overrides the status-based decision
+ *   (https://docs.stripe.com/error-low-level), e.g. a 409 lock timeout that may be retried.
+ */
+export const stripePolicy = defineProviderPolicy({
+  name: 'stripe',
+  baseUrl: 'https://api.stripe.com',
+  limits: STRIPE_LIMITS.live,
+  authorize: (secret) => ({ authorization: `Bearer ${secret}` }),
+  idempotencyKeyHeader: 'idempotency-key',
+  shouldRetryHeader: 'stripe-should-retry',
+})
