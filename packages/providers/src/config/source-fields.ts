@@ -104,7 +104,7 @@ export const rateLimitSchema = z.strictObject({
   windowMs: z.number().int().positive(),
 })
 
-/** Signed timestamp tolerance of the kinds that sign one. @default 300 */
+/** Accepted distance in seconds of a signed timestamp, for the kinds that sign one (each sets its default). */
 export const toleranceSecondsSchema = z.number().int().positive()
 
 const nameSchema = z
