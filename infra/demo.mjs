@@ -2,8 +2,11 @@
 // `npm run demo`: with `npm start` running, signs a delivery the way a Standard Webhooks sender
 // does (secret from infra/sources.dev.yaml), posts it to ingest, and shows the projection the
 // projector wrote. Run it twice to see a duplicate; pass --stale to send an older version.
-import { createHmac, randomUUID } from 'node:crypto'
+// It signs with the test signers of @ledger/testing, the ones the tests sign with; `npm run demo`
+// loads them from source (tsx), a plain `node infra/demo.mjs` from the build `npm start` made.
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { signStandard } from '@ledger/testing'
 
 const DEV_SECRET = 'whsec_ZGV2LW9ubHktc2VjcmV0LWRvLW5vdC11c2UtaW4tcHJvZA=='
 const ingestUrl = process.env.INGEST_URL ?? 'http://127.0.0.1:8080'
@@ -23,19 +26,11 @@ const body = JSON.stringify({
   data: { object: 'customer', id: entityId, version: Date.now(), name: 'Ada Lovelace' },
 })
 const msgId = `msg_${randomUUID()}`
-const timestamp = Math.floor(Date.now() / 1000)
-const key = Buffer.from(DEV_SECRET.slice('whsec_'.length), 'base64')
-const signature = createHmac('sha256', key).update(`${msgId}.${timestamp}.${body}`).digest('base64')
 
 console.log(`POST ${ingestUrl}/webhooks/demo  (webhook-id ${msgId}, entity customer/${entityId})`)
 const res = await fetch(`${ingestUrl}/webhooks/demo`, {
   method: 'POST',
-  headers: {
-    'content-type': 'application/json',
-    'webhook-id': msgId,
-    'webhook-timestamp': String(timestamp),
-    'webhook-signature': `v1,${signature}`,
-  },
+  headers: { 'content-type': 'application/json', ...signStandard({ body, secret: DEV_SECRET, msgId }) },
   body,
 }).catch((err) => {
   console.error(

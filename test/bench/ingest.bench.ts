@@ -16,9 +16,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
-import { createTestDatabase, uniqueName } from '@ledger/testing'
+import { createTestDatabase, signGithub, uniqueName } from '@ledger/testing'
 import autocannon from 'autocannon'
-import { verifiers } from '@ledger/ingest'
 import { ensureStack } from '../../infra/lib/stack.mjs'
 import { realisticBodies } from './payloads.js'
 
@@ -89,14 +88,14 @@ function smallRequest(request: autocannon.Request): autocannon.Request {
       'content-type': 'application/json',
       'x-github-event': 'repository',
       'x-github-delivery': `bench-${process.pid}-${n}`,
-      ...verifiers.signGithub({ body, secret: SECRET }),
+      ...signGithub({ body, secret: SECRET }),
     },
   }
 }
 
 /** Signed once per body: the signature covers the body only, the delivery ID differs per request. */
 const realisticPool = profiles.includes('realistic')
-  ? realisticBodies(500).map((body) => ({ body, headers: verifiers.signGithub({ body, secret: SECRET }) }))
+  ? realisticBodies(500).map((body) => ({ body, headers: signGithub({ body, secret: SECRET }) }))
   : []
 /** A realistic-sized GitHub push per request (cycling the pool), each a distinct delivery. */
 function realisticRequest(request: autocannon.Request): autocannon.Request {

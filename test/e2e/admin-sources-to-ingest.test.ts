@@ -2,8 +2,16 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { loadAdminConfig, startAdmin } from '@ledger/admin'
-import { loadIngestConfig, startIngest, verifiers } from '@ledger/ingest'
-import { cleanupScope, createTestDatabase, serviceEnv, stackEnv, uniqueName, waitFor } from '@ledger/testing'
+import { loadIngestConfig, startIngest } from '@ledger/ingest'
+import {
+  cleanupScope,
+  createTestDatabase,
+  serviceEnv,
+  signGithub,
+  stackEnv,
+  uniqueName,
+  waitFor,
+} from '@ledger/testing'
 import pg from 'pg'
 
 const TOKEN = 'admin-token-0123456789abcdef'
@@ -39,7 +47,7 @@ describe('sources through the admin API, served by ingest', () => {
           'content-type': 'application/json',
           'x-github-event': 'issues',
           'x-github-delivery': `d-${delivery++}`,
-          ...verifiers.signGithub({ body, secret }),
+          ...signGithub({ body, secret }),
         },
         payload: body,
       })

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
-import { loadIngestConfig, startIngest, verifiers } from '@ledger/ingest'
+import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
 import {
   cleanupScope,
   createTestDatabase,
   serviceEnv,
+  signStandard,
   stackEnv,
   uniqueName,
   waitFor,
@@ -47,7 +48,7 @@ describe('signed deliveries: what ingest accepts the projector stores, the rest 
         url: '/webhooks/acme',
         headers: {
           'content-type': 'application/json',
-          ...verifiers.signStandard({ secret: SECRET, msgId, body: body.toString() }),
+          ...signStandard({ secret: SECRET, msgId, body: body.toString() }),
         },
         payload: body,
       })

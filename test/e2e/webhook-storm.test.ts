@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { eventIdFor } from '@ledger/core'
-import { loadIngestConfig, startIngest, verifiers } from '@ledger/ingest'
+import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
 import {
   cleanupScope,
   createTestPool,
   serviceEnv,
+  signStripe,
   stackEnv,
   uniqueName,
   waitFor,
@@ -85,7 +86,7 @@ describe('a storm of duplicate and out-of-order Stripe deliveries through HTTP',
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            ...verifiers.signStripe({ body: d.body, secret: SECRET }),
+            ...signStripe({ body: d.body, secret: SECRET }),
           },
           body: d.body,
         })

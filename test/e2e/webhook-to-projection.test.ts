@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Kafka } from 'kafkajs'
-import { loadIngestConfig, startIngest, verifiers } from '@ledger/ingest'
+import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
 import {
   cleanupScope,
   createTestDatabase,
   serviceEnv,
+  signStandard,
   stackEnv,
   uniqueName,
   waitFor,
@@ -49,7 +50,7 @@ describe('walking skeleton: signed webhook → ingest → Kafka → projector �
       type: 'customer.updated',
       data: { object: 'customer', id: 'cus_42', version: 7, name: 'Ada' },
     })
-    const headers = verifiers.signStandard({
+    const headers = signStandard({
       secret: SECRET,
       msgId: 'msg_e2e_1',
       body,

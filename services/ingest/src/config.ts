@@ -1,8 +1,8 @@
+import { DEFAULT_MAX_BODY_BYTES } from '@ledger/providers'
 import { type StackConfig, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
 import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import { z } from 'zod'
 import { type EventClient, buildEventClients, parseEventGrants, parseEventTokens } from './event-clients.js'
-import { DEFAULT_MAX_BODY_BYTES } from './sources/index.js'
 
 /** An optional variable read by one of the event-clients parsers, failing with the problem it names. */
 function parsedWith<T>(parse: (value: string) => { ok: true; value: T } | { ok: false; problem: string }) {

@@ -1,5 +1,3 @@
 export { type IngestAppOptions, buildIngestApp } from './app.js'
 export { type IngestConfig, loadIngestConfig } from './config.js'
 export { startIngest } from './start.js'
-export * as sources from './sources/index.js'
-export * as verifiers from './verifiers/index.js'

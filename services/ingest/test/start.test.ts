@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { LedgerError } from '@ledger/core'
-import { loadIngestConfig, sources } from '@ledger/ingest'
+import { loadIngestConfig } from '@ledger/ingest'
+import { parseSourceConfig } from '@ledger/providers'
 import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import { cleanupScope } from '@ledger/testing'
 import { startHarness } from './helpers/harness.js'
@@ -36,7 +37,7 @@ describe('start-up refuses body limits that can never be stored', () => {
   it('refuses the same for one source, as the admin API validates it', () => {
     assert.throws(
       () =>
-        sources.parseSourceConfig(
+        parseSourceConfig(
           { name: 'big', kind: 'github', secrets: [SECRET], maxBodyBytes: 64 * 1024 * 1024 },
           {},
         ),

@@ -1,5 +1,5 @@
 import { LedgerError, PermanentError, findLedgerError } from '@ledger/core'
-import { sources as ingestSources } from '@ledger/ingest'
+import { parseSourceConfig } from '@ledger/providers'
 import { declareTopology } from '@ledger/sdk'
 import { Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
 import type { FastifyInstance } from 'fastify'
@@ -8,9 +8,9 @@ import type { AdminDeps } from '../app.js'
 type Body = Record<string, unknown>
 
 /**
- * Validates a source declaration exactly as ingest will (same schema as the sources file) and
- * splits off its secrets. Only literal secrets: `env:` references would name the admin's
- * environment, not ingest's.
+ * Validates a source declaration exactly as ingest will (with `parseSourceConfig` of
+ * `@ledger/providers`, the schema the sources file uses too) and splits off its secrets. Only
+ * literal secrets: `env:` references would name the admin's environment, not ingest's.
  */
 function validate(body: unknown): {
   config: Body
@@ -30,7 +30,7 @@ function validate(body: unknown): {
     )
   }
   try {
-    const parsed = ingestSources.parseSourceConfig(body, {}, 'source')
+    const parsed = parseSourceConfig(body, {}, 'source')
     return { config, secrets: [...parsed.secrets], name: parsed.name, kind: parsed.kind, topic: parsed.topic }
   } catch (err) {
     // The config error lists paths and problems, never secret values.

@@ -1,7 +1,7 @@
 import { TransientError } from '@ledger/core'
+import type { SourceConfig } from '@ledger/providers'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { meterBody } from '../guards/body-limit.js'
-import type { SourceConfig } from '../sources/index.js'
 import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { eventRoutes } from './events.js'

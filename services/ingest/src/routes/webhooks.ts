@@ -1,14 +1,14 @@
 import { PermanentError, newCorrelationId } from '@ledger/core'
-import { DEFAULT_QUARANTINE_TOPIC, buildEvent } from '@ledger/sdk'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import {
   type Delivery,
   type SourceConfig,
   extractDelivery,
   keptHeaders,
   verifierForSource,
-} from '../sources/index.js'
+} from '@ledger/providers'
+import { DEFAULT_QUARANTINE_TOPIC, buildEvent } from '@ledger/sdk'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { limitBody } from '../guards/body-limit.js'
 import { assertWithinBudget, closeUnreadBody, countFailure } from './outcomes.js'

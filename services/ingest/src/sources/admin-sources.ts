@@ -1,10 +1,9 @@
 import type { Logger } from '@ledger/core'
+import { type SourceConfig, parseSourceConfig } from '@ledger/providers'
 import { SOURCES_CHANNEL, type SourceStore } from '@ledger/source-store'
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel'
 import pg from 'pg'
-import { parseSourceConfig } from './parse-sources-config.js'
 import type { SourceRegistry } from './registry.js'
-import type { SourceConfig } from './types.js'
 
 /** First and longest wait between attempts to LISTEN again; decorrelated jitter in between. */
 const LISTEN_BACKOFF = { initialDelay: 500, maxDelay: 15_000 }

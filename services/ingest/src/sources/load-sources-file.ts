@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises'
+import { type Environment, SourcesConfigError } from '@ledger/providers'
 import { parseDocument } from 'yaml'
-import { SourcesConfigError } from './errors.js'
-import { parseSourcesConfig } from './parse-sources-config.js'
-import type { Environment } from './secrets.js'
-import type { SourcesFile } from './types.js'
+import { type SourcesFile, parseSourcesConfig } from './parse-sources-config.js'
 
 /**
  * Reads, parses and validates a YAML (or JSON) sources file. Meant for boot: every failure is a

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { verifiers } from '@ledger/ingest'
 import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
-import { cleanupScope, waitFor } from '@ledger/testing'
+import { cleanupScope, signGithub, waitFor } from '@ledger/testing'
 import { OverloadGuard } from '../../src/guards/overload-guard.js'
 import { startHarness } from '../helpers/harness.js'
 import { openRawRequest } from '../helpers/raw-http.js'
@@ -192,7 +191,7 @@ describe('ingest against senders of many large bodies at once (real Kafka and Po
         'content-type': 'application/json',
         'x-github-event': 'repository',
         'x-github-delivery': 'bytes-budget-small',
-        ...verifiers.signGithub({ body, secret }),
+        ...signGithub({ body, secret }),
       },
     })
     assert.equal(small.status, 202)

@@ -1,8 +1,9 @@
-import { loadIngestConfig, startIngest, verifiers } from '@ledger/ingest'
+import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import {
   type CleanupHost,
   createTestDatabase,
   serviceEnv,
+  signGithub,
   stackEnv,
   uniqueName,
   writeSourcesFile,
@@ -120,7 +121,7 @@ export function postGithubDelivery(
       'content-type': 'application/json',
       'x-github-event': 'repository',
       'x-github-delivery': `delivery-${n}`,
-      ...verifiers.signGithub({ body, secret: options.secret }),
+      ...signGithub({ body, secret: options.secret }),
     },
     payload: body,
   })

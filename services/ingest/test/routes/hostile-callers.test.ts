@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { verifiers } from '@ledger/ingest'
-import { cleanupScope } from '@ledger/testing'
+import { cleanupScope, signGithub } from '@ledger/testing'
 import { startHarness } from '../helpers/harness.js'
 import { openRawRequest } from '../helpers/raw-http.js'
 
@@ -35,7 +34,7 @@ describe('POST /webhooks/:source against hostile callers (real Kafka and Postgre
           'content-type': 'application/json',
           'x-github-event': 'repository',
           'x-github-delivery': `hostile-${n}`,
-          ...verifiers.signGithub({ body, secret: SECRET }),
+          ...signGithub({ body, secret: SECRET }),
         },
       }
     }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { verifiers } from '@ledger/ingest'
-import { cleanupScope, stackEnv, waitFor } from '@ledger/testing'
+import { cleanupScope, signGithub, stackEnv, waitFor } from '@ledger/testing'
 import { Kafka, logLevel } from 'kafkajs'
 import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
 import type { FastifyInstance } from 'fastify'
@@ -50,7 +49,7 @@ function postPush(app: FastifyInstance, source: string, n: number, bytes: number
       'content-type': 'application/json',
       'x-github-event': 'push',
       'x-github-delivery': `push-${n}`,
-      ...verifiers.signGithub({ body, secret: SECRET }),
+      ...signGithub({ body, secret: SECRET }),
     },
     payload: body,
   })

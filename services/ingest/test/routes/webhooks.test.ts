@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { sources, verifiers } from '@ledger/ingest'
-import { cleanupScope } from '@ledger/testing'
+import { parseSourceConfig, reverifyEvent } from '@ledger/providers'
+import { cleanupScope, signGithub, signStandard, signStripe } from '@ledger/testing'
 import { startHarness } from '../helpers/harness.js'
 
 const STRIPE_OLD = 'whsec_stripe_old_0123456789'
@@ -66,7 +66,7 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
           type: 'customer.updated',
           data: { object: 'customer', id: 'cus_mixed', version: 1 },
         })
-        const signed = verifiers.signStandard({ secret: STANDARD, msgId: 'msg_mixed_entries', body })
+        const signed = signStandard({ secret: STANDARD, msgId: 'msg_mixed_entries', body })
         const res = await post('acme', body, {
           ...signed,
           'webhook-signature': `v1,not*base64 v1,aGVsbG8= ${signed['webhook-signature']}`,
@@ -77,7 +77,7 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
 
     await test.test('accepts a freshly signed Stripe delivery with 202 and its event ID', async () => {
       const body = stripeBody('evt_fresh')
-      const res = await post('billing', body, verifiers.signStripe({ body, secret: STRIPE_NEW }))
+      const res = await post('billing', body, signStripe({ body, secret: STRIPE_NEW }))
       assert.equal(res.statusCode, 202, res.body)
       assert.deepEqual(Object.keys(res.json<object>()).sort(), ['duplicate', 'eventId'])
       assert.equal(res.json<{ duplicate: boolean }>().duplicate, false)
@@ -88,7 +88,7 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
       async () => {
         const body = stripeBody('evt_recheck')
         const res = await post('billing', body, {
-          ...verifiers.signStripe({ body, secret: STRIPE_NEW }),
+          ...signStripe({ body, secret: STRIPE_NEW }),
           'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
           authorization: 'Bearer not-for-the-ledger',
           cookie: 'session=not-for-the-ledger',
@@ -100,20 +100,20 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
         assert.deepEqual(Object.keys(event.headers).sort(), ['stripe-signature', 'user-agent'])
         assert.equal(event.rawBody.toString(), body, 'byte-exact')
 
-        const billing = sources.parseSourceConfig(
+        const billing = parseSourceConfig(
           { name: 'billing', kind: 'stripe', secrets: [STRIPE_NEW, STRIPE_OLD] },
           {},
         )
-        const again = sources.reverifyEvent(event, billing)
+        const again = reverifyEvent(event, billing)
         assert.ok(again.ok && again.secretIndex === 0, JSON.stringify(again))
         const tampered = { ...event, rawBody: Buffer.from(body.replace('cus_1', 'cus_2')) }
-        assert.equal(sources.reverifyEvent(tampered, billing).ok, false)
+        assert.equal(reverifyEvent(tampered, billing).ok, false)
       },
     )
 
     await test.test('accepts the old secret during a rotation', async () => {
       const body = stripeBody('evt_rotated')
-      const res = await post('billing', body, verifiers.signStripe({ body, secret: STRIPE_OLD }))
+      const res = await post('billing', body, signStripe({ body, secret: STRIPE_OLD }))
       assert.equal(res.statusCode, 202, res.body)
     })
 
@@ -121,11 +121,11 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
       'refuses a tampered body, a wrong secret and missing headers with 401 and a reason',
       async () => {
         const body = stripeBody('evt_tampered')
-        const signed = verifiers.signStripe({ body, secret: STRIPE_NEW })
+        const signed = signStripe({ body, secret: STRIPE_NEW })
         const tampered = await post('billing', body.replace('cus_1', 'cus_2'), signed)
         assert.equal(tampered.statusCode, 401)
         assert.equal(reason(tampered), 'bad_signature')
-        const wrong = await post('billing', body, verifiers.signStripe({ body, secret: 'whsec_attacker' }))
+        const wrong = await post('billing', body, signStripe({ body, secret: 'whsec_attacker' }))
         assert.equal(wrong.statusCode, 401)
         assert.equal(reason(wrong), 'bad_signature')
         assert.ok(
@@ -146,18 +146,14 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
       const now = Math.floor(Date.now() / 1000)
       for (const timestampSec of [now - 310, now + 310]) {
         const body = stripeBody(`evt_ts_${timestampSec}`)
-        const res = await post(
-          'billing',
-          body,
-          verifiers.signStripe({ body, secret: STRIPE_NEW, timestampSec }),
-        )
+        const res = await post('billing', body, signStripe({ body, secret: STRIPE_NEW, timestampSec }))
         assert.equal(res.statusCode, 401)
         assert.equal(reason(res), 'timestamp_outside_tolerance')
         const std = JSON.stringify({ data: { object: 'order', id: 'o1', version: 1 } })
         const stdRes = await post(
           'acme',
           std,
-          verifiers.signStandard({ body: std, secret: STANDARD, msgId: 'm', timestampSec }),
+          signStandard({ body: std, secret: STANDARD, msgId: 'm', timestampSec }),
         )
         assert.equal(stdRes.statusCode, 401)
         assert.equal(reason(stdRes), 'timestamp_outside_tolerance')
@@ -167,12 +163,12 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
     await test.test('answers 404 for unknown and disabled sources', async () => {
       assert.equal((await post('nope', '{}', {})).statusCode, 404)
       const body = '{}'
-      assert.equal((await post('off', body, verifiers.signGithub({ body, secret: GITHUB }))).statusCode, 404)
+      assert.equal((await post('off', body, signGithub({ body, secret: GITHUB }))).statusCode, 404)
     })
 
     await test.test("answers 413 above the source's body limit", async () => {
       const body = JSON.stringify({ pad: 'x'.repeat(4096) })
-      const res = await post('code', body, verifiers.signGithub({ body, secret: GITHUB }))
+      const res = await post('code', body, signGithub({ body, secret: GITHUB }))
       assert.equal(res.statusCode, 413)
     })
 
@@ -180,7 +176,7 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
       'quarantines a signed delivery without an entity, answering 202 with the reason',
       async () => {
         const body = JSON.stringify({ data: { object: 'order' } })
-        const res = await post('acme', body, verifiers.signStandard({ body, secret: STANDARD, msgId: 'm_q' }))
+        const res = await post('acme', body, signStandard({ body, secret: STANDARD, msgId: 'm_q' }))
         assert.equal(res.statusCode, 202)
         assert.equal(res.json<{ quarantined: boolean }>().quarantined, true)
       },
@@ -189,7 +185,7 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
     await test.test('publishes the same delivery sent 20 times at once exactly once', async () => {
       const before = await h.countRecords()
       const body = stripeBody('evt_twenty', 'cus_twenty')
-      const headers = verifiers.signStripe({ body, secret: STRIPE_NEW })
+      const headers = signStripe({ body, secret: STRIPE_NEW })
       const answers = await Promise.all(Array.from({ length: 20 }, () => post('billing', body, headers)))
       const statuses = answers.map((a) => a.statusCode).sort()
       assert.deepEqual(statuses, [200, ...Array<number>(18).fill(200), 202].sort(), statuses.join(','))
@@ -198,7 +194,7 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
       assert.equal(bodies.filter((b) => !b.duplicate).length, 1)
       assert.equal((await h.countRecords()) - before, 1, 'exactly one record in Kafka')
       // A later redelivery (new signature, same event) is a duplicate too, and still not published.
-      const again = await post('billing', body, verifiers.signStripe({ body, secret: STRIPE_OLD }))
+      const again = await post('billing', body, signStripe({ body, secret: STRIPE_OLD }))
       assert.equal(again.statusCode, 200)
       assert.equal(again.json<{ duplicate: boolean }>().duplicate, true)
       assert.equal((await h.countRecords()) - before, 1)
@@ -209,7 +205,7 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
       let retryAfter: string | undefined
       for (let i = 0; i < 5; i++) {
         const body = JSON.stringify({ i })
-        const res = await post('limited', body, verifiers.signGithub({ body, secret: GITHUB }))
+        const res = await post('limited', body, signGithub({ body, secret: GITHUB }))
         statuses.push(res.statusCode)
         if (res.statusCode === 429) retryAfter = String(res.headers['retry-after'])
       }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { SourcesConfigError, parseSourceConfig, parseSourcesConfig } from '../../src/sources/index.js'
+import { SourcesConfigError, parseSourceConfig } from '@ledger/providers'
+import { parseSourcesConfig } from '../../src/sources/index.js'
 
 const STANDARD_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { SourceRegistry, parseSourceConfig, verifierForSource } from '../../src/sources/index.js'
+import { parseSourceConfig } from '@ledger/providers'
+import { SourceRegistry } from '../../src/sources/index.js'
 
 const github = parseSourceConfig({ name: 'gh', kind: 'github', secrets: ['x'] }, {})
 const stripe = parseSourceConfig({ name: 'billing', kind: 'stripe', secrets: ['y'] }, {})
@@ -23,15 +24,5 @@ describe('SourceRegistry', () => {
     assert.equal(registry.get('gh')?.enabled, false)
     assert.equal(github.enabled, true, 'the previous object is replaced, not mutated')
     assert.equal(registry.disable('nope'), false)
-  })
-})
-
-describe('verifierForSource', () => {
-  it('reuses the verifier of a source until the source is replaced', () => {
-    const registry = new SourceRegistry([github])
-    const first = verifierForSource(registry.get('gh') as typeof github)
-    assert.equal(verifierForSource(registry.get('gh') as typeof github), first)
-    registry.upsert({ ...github })
-    assert.notEqual(verifierForSource(registry.get('gh') as typeof github), first)
   })
 })

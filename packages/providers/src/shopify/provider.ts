@@ -1,0 +1,14 @@
+import type { ProviderModule } from '../provider-module.js'
+import { type ShopifySource, shopifyConfigSchema } from './config.js'
+import { extractShopify } from './extract.js'
+import { SHOPIFY_SIGNATURE_HEADER, createShopifyVerifier } from './verifier.js'
+
+/** Shopify: base64 `X-Shopify-Hmac-Sha256` over the body, no signed timestamp; entity from the topic. */
+export const shopifyProvider: ProviderModule<ShopifySource> = {
+  kind: 'shopify',
+  configSchema: shopifyConfigSchema,
+  refusedFields: { toleranceSeconds: 'kind "shopify" signs no timestamp; remove this field' },
+  createVerifier: () => createShopifyVerifier(),
+  extract: extractShopify,
+  keptHeaders: () => ({ names: [SHOPIFY_SIGNATURE_HEADER], prefixes: ['x-shopify-'] }),
+}
