@@ -4,6 +4,8 @@
 // large Shopify orders 100 KB and more (GitHub caps payloads at 25 MB). The bodies are GitHub
 // push-shaped JSON (URLs, hex IDs, file lists), so they compress as real ones do, not as padding.
 
+import { seededRandom } from '@ledger/testing'
+
 /** Share of deliveries per size band, smallest first; each band's sizes are uniform within it. */
 export const REALISTIC_SIZE_BANDS: readonly { share: number; minBytes: number; maxBytes: number }[] = [
   { share: 0.55, minBytes: 1_000, maxBytes: 4_000 },
@@ -11,18 +13,6 @@ export const REALISTIC_SIZE_BANDS: readonly { share: number; minBytes: number; m
   { share: 0.12, minBytes: 16_000, maxBytes: 64_000 },
   { share: 0.03, minBytes: 100_000, maxBytes: 400_000 },
 ]
-
-/** A small deterministic PRNG (mulberry32), so every run benchmarks the same bodies. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const hex = (next: () => number, length: number) =>
   Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join('')
@@ -47,7 +37,7 @@ function repository(n: number, urls: number) {
 
 /** A GitHub push body of about `bytes` bytes (within a few hundred), delivery number `n`. */
 export function pushBody(n: number, bytes: number): string {
-  const next = random(n + 1)
+  const next = seededRandom(n + 1)
   const body = {
     ref: 'refs/heads/main',
     before: hex(next, 40),
@@ -77,7 +67,7 @@ export function pushBody(n: number, bytes: number): string {
 
 /** `count` body sizes drawn from `REALISTIC_SIZE_BANDS`, deterministic. */
 export function realisticSizes(count: number, seed = 7): number[] {
-  const next = random(seed)
+  const next = seededRandom(seed)
   return Array.from({ length: count }, () => {
     let pick = next()
     for (const band of REALISTIC_SIZE_BANDS) {

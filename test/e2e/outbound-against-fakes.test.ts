@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { type TestContext, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startFakeProviders } from '@ledger/fake-providers'
 import { OutboundClient, derivePolicy, githubPolicy, stripePolicy } from '@ledger/outbound'
@@ -10,18 +10,24 @@ import { Registry } from 'prom-client'
  * The outbound client against the fake providers, which speak the providers' wire formats: what
  * issue 8 asks the client to show, over real HTTP, with the fakes' own request logs as witnesses.
  */
+/** Fake providers and a client of the real Stripe policy pointed at the fake, both closed after the test. */
+async function stripeAgainstFake(test: TestContext, seed: number) {
+  const t = cleanupScope(test)
+  const fakes = await startFakeProviders({ seed })
+  t.after(() => fakes.close())
+  const { baseUrl, secretKey } = fakes.credentials.stripe
+  const client = new OutboundClient({
+    policy: derivePolicy(stripePolicy, { baseUrl }),
+    credentials: () => secretKey,
+    registry: new Registry(),
+  })
+  t.after(() => client.close())
+  return { fakes, client }
+}
+
 describe('outbound client against the fake providers (real HTTP on loopback)', () => {
   it('waits out a 429 with Retry-After: 2 for at least 2 s, by the recorded wait', async (test) => {
-    const t = cleanupScope(test)
-    const fakes = await startFakeProviders({ seed: 7 })
-    t.after(() => fakes.close())
-    const { baseUrl, secretKey } = fakes.credentials.stripe
-    const client = new OutboundClient({
-      policy: derivePolicy(stripePolicy, { baseUrl }),
-      credentials: () => secretKey,
-      registry: new Registry(),
-    })
-    t.after(() => client.close())
+    const { fakes, client } = await stripeAgainstFake(test, 7)
     fakes.stripe.inject({
       path: '/v1/customers',
       times: 1,
@@ -79,16 +85,7 @@ describe('outbound client against the fake providers (real HTTP on loopback)', (
   })
 
   it('reports a POST dropped after processing as ambiguous and retries it with the same idempotency key: one operation', async (test) => {
-    const t = cleanupScope(test)
-    const fakes = await startFakeProviders({ seed: 9 })
-    t.after(() => fakes.close())
-    const { baseUrl, secretKey } = fakes.credentials.stripe
-    const client = new OutboundClient({
-      policy: derivePolicy(stripePolicy, { baseUrl }),
-      credentials: () => secretKey,
-      registry: new Registry(),
-    })
-    t.after(() => client.close())
+    const { fakes, client } = await stripeAgainstFake(test, 9)
     fakes.stripe.inject({
       method: 'POST',
       path: '/v1/customers',
@@ -118,16 +115,7 @@ describe('outbound client against the fake providers (real HTTP on loopback)', (
   })
 
   it('never retries a 400', async (test) => {
-    const t = cleanupScope(test)
-    const fakes = await startFakeProviders({ seed: 10 })
-    t.after(() => fakes.close())
-    const { baseUrl, secretKey } = fakes.credentials.stripe
-    const client = new OutboundClient({
-      policy: derivePolicy(stripePolicy, { baseUrl }),
-      credentials: () => secretKey,
-      registry: new Registry(),
-    })
-    t.after(() => client.close())
+    const { fakes, client } = await stripeAgainstFake(test, 10)
 
     // limit=1000 is out of Stripe's range: the fake answers 400 invalid_request_error.
     const result = await client.send({

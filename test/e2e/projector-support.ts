@@ -14,6 +14,7 @@ import {
 } from '@ledger/sdk'
 import {
   createTestDatabase,
+  seededRandom,
   serviceEnv,
   stackEnv,
   uniqueName,
@@ -41,21 +42,9 @@ export interface Storm {
   distinctEventIds: Set<string>
 }
 
-/** mulberry32: a seeded generator, so a failing storm can be replayed exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Builds `entities × versions` distinct events plus re-sends, shuffled, and the oracle. */
 export function makeStorm(options: StormOptions): Storm {
-  const rand = random(options.seed ?? 42)
+  const rand = seededRandom(options.seed ?? 42)
   const distinct: LedgerEvent[] = []
   const oracle = new Map<string, LedgerEvent>()
   for (let e = 0; e < options.entities; e++) {

@@ -15,6 +15,7 @@ export {
   signStandard,
   signStripe,
 } from './signers.js'
+export { seededRandom } from './seeded-random.js'
 export { serviceEnv, writeSourcesFile } from './service-env.js'
 export { type StackEnv, stackEnv } from './stack-env.js'
 export { type WaitForOptions, waitFor } from './wait-for.js'
