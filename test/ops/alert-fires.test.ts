@@ -14,7 +14,7 @@ import {
   writeSourcesFile,
 } from '@ledger/testing'
 import { DEFAULT_RULE_FILES, DEFAULT_TARGETS, renderConfig, startPrometheus } from '../../infra/lib/stack.mjs'
-import { root, ruleFiles, runPromtool } from './metric-inventory.js'
+import { exportedMetrics, root, ruleFiles, runPromtool } from './metric-inventory.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 /** What a sender holding a rotated-away or guessed secret signs with. */
@@ -88,6 +88,14 @@ describe('alert rules loaded by Prometheus, against running services', () => {
     )
     t.after(() => ingest.close())
     const address = new URL(await ingest.listen({ host: '127.0.0.1', port: 0 })).host
+
+    // The inventory the rule and dashboard checks use agrees with what a running service serves.
+    const served = (await (await fetch(`http://${address}/metrics`)).text())
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.slice(0, l.search(/[{ ]/)))
+    const inventory = await exportedMetrics()
+    assert.deepEqual([...new Set(served.filter((n) => !inventory.has(n)))], [])
 
     const dir = mkdtempSync(join(tmpdir(), 'alert-rules-'))
     t.after(() => rmSync(dir, { recursive: true, force: true }))
