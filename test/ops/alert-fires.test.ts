@@ -64,6 +64,18 @@ describe('alert rules loaded by Prometheus, against running services', () => {
     }
   })
 
+  it('a Prometheus started with the defaults (what npm start runs) serves every rule group', async (test) => {
+    const t = cleanupScope(test)
+    const prometheus = await startPrometheus({ targets: [], throwaway: true })
+    t.after(() => prometheus.kill())
+    const res = await fetch(`${prometheus.url}/api/v1/rules`)
+    const { groups } = ((await res.json()) as { data: { groups: PromRuleGroup[] } }).data
+    const names = groups.map((g) => g.name).sort()
+    for (const name of ['ledger-dlq', 'ledger-ingest', 'ledger-reconciliation', 'ledger-recording']) {
+      assert.ok(names.includes(name), `rule groups: ${names.join(', ')}`)
+    }
+  })
+
   it('fires LedgerSignatureFailuresSpiking for a source sent only bad signatures, not for a healthy one', async (test) => {
     const t = cleanupScope(test)
     const stack = stackEnv()
