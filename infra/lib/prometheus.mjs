@@ -18,13 +18,25 @@ export const DEFAULT_TARGETS = [
   { job: 'projector', address: '127.0.0.1:8082' },
 ]
 
+/** The alert and recording rules `npm start` and `npm test` load: infra/prometheus/rules/*.yml. */
+export const DEFAULT_RULE_FILES = [join(infraDir, 'prometheus', 'rules', '*.yml')]
+
 /**
- * The template's global section plus one scrape job per target.
+ * The template's global section (with the intervals given, if any), the rule files, and one
+ * scrape job per target.
  * @param {{ job: string, address: string }[]} targets
+ * @param {{ ruleFiles?: string[], scrapeInterval?: string, evaluationInterval?: string }} [options]
+ *   @default ruleFiles DEFAULT_RULE_FILES (absolute: the config is written into the run dir)
  */
-export function renderConfig(targets) {
+export function renderConfig(targets, options = {}) {
+  const { ruleFiles = DEFAULT_RULE_FILES, scrapeInterval, evaluationInterval } = options
   const template = readFileSync(join(infraDir, 'prometheus', 'prometheus.yml'), 'utf8')
-  const head = template.slice(0, template.search(/^scrape_configs:/m))
+  let head = template.slice(0, template.search(/^scrape_configs:/m))
+  if (scrapeInterval) head = head.replace(/^(\s+scrape_interval:).*$/m, `$1 ${scrapeInterval}`)
+  if (evaluationInterval) head = head.replace(/^(\s+evaluation_interval:).*$/m, `$1 ${evaluationInterval}`)
+  const rules = ruleFiles.length
+    ? `rule_files:\n${ruleFiles.map((f) => `  - ${JSON.stringify(f)}`).join('\n')}\n\n`
+    : ''
   const jobs = targets.map(({ job, address }) =>
     [
       `  - job_name: ${JSON.stringify(job)}`,
@@ -33,7 +45,7 @@ export function renderConfig(targets) {
       `      - targets: [${JSON.stringify(address)}]`,
     ].join('\n'),
   )
-  return `${head}scrape_configs:\n${jobs.join('\n')}\n`
+  return `${head}${rules}scrape_configs:\n${jobs.join('\n')}\n`
 }
 
 /** $PROMETHEUS_BIN, else prometheus on PATH, else /usr/bin/prometheus; undefined when none. */
@@ -45,11 +57,14 @@ export async function findPrometheus() {
 }
 
 /**
- * Starts Prometheus on 127.0.0.1:`port` scraping `targets` every 5 s.
- * Throws InfraError MISSING_TOOL when Prometheus is not installed.
+ * Starts Prometheus on 127.0.0.1:`port` scraping `targets` every 5 s and evaluating the rule
+ * files every 5 s. Throws InfraError MISSING_TOOL when Prometheus is not installed.
  * @param {{ targets?: { job: string, address: string }[], port?: number, throwaway?: boolean,
- *   log?: (line: string) => void, name?: string }} options
+ *   log?: (line: string) => void, name?: string, ruleFiles?: string[], scrapeInterval?: string,
+ *   evaluationInterval?: string }} options
  *   @default targets DEFAULT_TARGETS
+ *   @default ruleFiles DEFAULT_RULE_FILES
+ *   scrapeInterval, evaluationInterval: Prometheus durations (`1s`) replacing the template's 5s
  *   throwaway: a free port unless given, and a fresh directory under the system's temp dir that
  *   kill() deletes (what a test wants)
  * @returns {Promise<{ url: string, logFile: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
@@ -83,7 +98,8 @@ export async function startPrometheus(options) {
     )
   }
   mkdirSync(join(dir, 'data'), { recursive: true })
-  writeFileSync(configFile, renderConfig(targets))
+  const { ruleFiles, scrapeInterval, evaluationInterval } = options
+  writeFileSync(configFile, renderConfig(targets, { ruleFiles, scrapeInterval, evaluationInterval }))
   const t0 = Date.now()
   const daemon = await startDaemon({
     name,
@@ -93,6 +109,8 @@ export async function startPrometheus(options) {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       '--storage.tsdb.retention.time=1d',
       `--web.listen-address=${HOST}:${port}`,
+      // POST /-/reload picks up edited rule files (docs/runbook.md) without a restart.
+      '--web.enable-lifecycle',
     ],
     match: configFile,
     endpoint: url,

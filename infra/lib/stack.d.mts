@@ -62,15 +62,32 @@ export interface ScrapeTarget {
 
 export const DEFAULT_TARGETS: ScrapeTarget[]
 
-export function startPrometheus(options: {
-  targets?: ScrapeTarget[]
-  /** Required unless `throwaway`. */
-  port?: number
-  /** A free port unless given, and a fresh directory under the system's temp dir that `kill()` deletes. */
-  throwaway?: boolean
-  name?: string
-  log?: (line: string) => void
-}): Promise<{ url: string; logFile: string; stop(): Promise<void>; kill(): Promise<void> }>
+/** infra/prometheus/rules/*.yml (absolute): the rules `npm start` and `npm test` load. */
+export const DEFAULT_RULE_FILES: string[]
+
+export interface PrometheusConfigOptions {
+  /** Rule files (absolute paths or globs). @default DEFAULT_RULE_FILES */
+  ruleFiles?: string[]
+  /** Prometheus duration replacing the template's 5s. */
+  scrapeInterval?: string
+  /** Prometheus duration replacing the template's 5s. */
+  evaluationInterval?: string
+}
+
+/** The prometheus.yml startPrometheus writes: the template's global section, rule files, one job per target. */
+export function renderConfig(targets: ScrapeTarget[], options?: PrometheusConfigOptions): string
+
+export function startPrometheus(
+  options: PrometheusConfigOptions & {
+    targets?: ScrapeTarget[]
+    /** Required unless `throwaway`. */
+    port?: number
+    /** A free port unless given, and a fresh directory under the system's temp dir that `kill()` deletes. */
+    throwaway?: boolean
+    name?: string
+    log?: (line: string) => void
+  },
+): Promise<{ url: string; logFile: string; stop(): Promise<void>; kill(): Promise<void> }>
 
 /** `count` distinct TCP ports nobody listens on right now. */
 export function freeTcpPorts(count: number): Promise<number[]>

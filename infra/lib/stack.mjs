@@ -4,14 +4,27 @@
 // otherwise; stop() undoes only what this call started.
 import { ensureKafka, startKafkaBroker } from './kafka.mjs'
 import { ensurePostgres, startPostgresCluster } from './postgres.mjs'
-import { DEFAULT_TARGETS, ensurePrometheus, startPrometheus } from './prometheus.mjs'
+import {
+  DEFAULT_RULE_FILES,
+  DEFAULT_TARGETS,
+  ensurePrometheus,
+  renderConfig,
+  startPrometheus,
+} from './prometheus.mjs'
 import { ensureRegistry } from './registry.mjs'
 import { httpStatus, kafkaAnswers, postgresAnswers } from './probes.mjs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { exists, listPidfiles, ownedPid, readPidfile, removePidfile, stopPid } from './process.mjs'
 import { since, stderrLog } from './progress.mjs'
 
-export { startKafkaBroker, startPostgresCluster, startPrometheus, DEFAULT_TARGETS }
+export {
+  startKafkaBroker,
+  startPostgresCluster,
+  startPrometheus,
+  renderConfig,
+  DEFAULT_RULE_FILES,
+  DEFAULT_TARGETS,
+}
 export { freeTcpPorts, postgresAnswers } from './probes.mjs'
 
 /**

@@ -52,6 +52,12 @@ export async function buildIngestApp(options: IngestAppOptions): Promise<Fastify
     bodyLimit: config.maxBodyBytes,
   })
   installErrorHandler(app)
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics.httpResponses.inc({
+      route: request.routeOptions.url ?? '(unmatched)',
+      code: String(reply.statusCode),
+    })
+  })
   registerHealthRoutes(app, {
     registry: options.registry,
     checks: [

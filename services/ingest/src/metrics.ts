@@ -22,6 +22,8 @@ export class IngestMetrics {
   readonly batchRecords: Histogram
   readonly brokerAvailable: Gauge
   readonly sourcesListening: Gauge
+  readonly lastAccepted: Gauge<'source'>
+  readonly httpResponses: Counter<'route' | 'code'>
 
   constructor(registry: Registry) {
     const registers = [registry]
@@ -95,5 +97,23 @@ export class IngestMetrics {
       help: '1 while ingest LISTENs for admin source changes; 0 while it reconnects (polling meanwhile) or when LEDGER_MASTER_KEYS is unset.',
       registers,
     })
+    this.lastAccepted = new Gauge({
+      name: 'ledger_ingest_last_accepted_timestamp_seconds',
+      help: 'Unix time of the last delivery Kafka acknowledged, per source (absent until the first one since start).',
+      labelNames: ['source'],
+      registers,
+    })
+    this.httpResponses = new Counter({
+      name: 'ledger_ingest_http_responses_total',
+      help: 'HTTP answers by route pattern ("(unmatched)" for unknown URLs) and status code.',
+      labelNames: ['route', 'code'],
+      registers,
+    })
+  }
+
+  /** Counts a delivery Kafka acknowledged and stamps the source's last-accepted time (silent-source alerts read it). */
+  accept(source: string, nowMs = Date.now()): void {
+    this.accepted.inc({ source })
+    this.lastAccepted.set({ source }, nowMs / 1000)
   }
 }

@@ -109,7 +109,9 @@ export class BatchProcessor {
     const next = stopAt ?? (last ? (BigInt(last.offset) + 1n).toString() : undefined)
     if (next !== undefined && BigInt(next) > BigInt(first.offset)) {
       await this.#d.consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: next }])
-      this.#d.metrics?.lag(batch.topic, batch.partition, batch.highWatermark, next)
+      const committed = (BigInt(next) - 1n).toString()
+      const lastCommitted = batch.records.find((r) => r.offset === committed)
+      this.#d.metrics?.lag(batch.topic, batch.partition, batch.highWatermark, next, lastCommitted?.timestamp)
     }
     if (result.sinkDownAt) this.#trip(batch, result.sinkDownAt.offset, result.sinkDownAt.err)
     else {

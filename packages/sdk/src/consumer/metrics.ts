@@ -60,6 +60,7 @@ function registerDlqDepth(registry: Registry, group: string, source: DlqSource):
 export class ConsumerMetrics {
   readonly #group: string
   readonly #lag: Gauge
+  readonly #committedTimestamp: Gauge
   readonly #events: Counter
   readonly #retries: Counter
   readonly #batchSize: Histogram
@@ -79,6 +80,17 @@ export class ConsumerMetrics {
         new Gauge({
           name: 'ledger_consumer_lag',
           help: 'Records behind the end of the partition (high watermark minus committed offset).',
+          labelNames: ['group', 'topic', 'partition'],
+          registers,
+        }),
+    )
+    this.#committedTimestamp = metric(
+      registry,
+      'ledger_consumer_committed_record_timestamp_seconds',
+      () =>
+        new Gauge({
+          name: 'ledger_consumer_committed_record_timestamp_seconds',
+          help: 'Kafka timestamp of the last record committed per partition; while lag > 0, now minus it bounds the age of the oldest unprocessed record.',
           labelNames: ['group', 'topic', 'partition'],
           registers,
         }),
@@ -191,9 +203,18 @@ export class ConsumerMetrics {
     this.#retries.inc({ group: this.#group, tier })
   }
 
-  lag(topic: string, partition: number, highWatermark: string, nextOffset: string): void {
+  /** Records a commit: the lag behind the high watermark and the Kafka timestamp (ms) of the last committed record. */
+  lag(
+    topic: string,
+    partition: number,
+    highWatermark: string,
+    nextOffset: string,
+    committedTimestampMs?: number,
+  ): void {
     const lag = BigInt(highWatermark) - BigInt(nextOffset)
-    this.#lag.set({ group: this.#group, topic, partition: String(partition) }, Number(lag > 0n ? lag : 0n))
+    const labels = { group: this.#group, topic, partition: String(partition) }
+    this.#lag.set(labels, Number(lag > 0n ? lag : 0n))
+    if (committedTimestampMs !== undefined) this.#committedTimestamp.set(labels, committedTimestampMs / 1000)
   }
 
   paused(counts: Record<HoldReason, number>): void {

@@ -59,6 +59,8 @@ export class DlqOperations {
   readonly #indexer: DlqIndexer
   readonly #pending: Gauge | undefined
   readonly #oldest: Gauge | undefined
+  /** Per group, when the oldest pending record was dead-lettered (epoch ms), or null when none is. */
+  readonly #oldestAt = new Map<string, number | null>()
   readonly #logger: Logger
 
   constructor(options: DlqOperationsOptions) {
@@ -75,11 +77,17 @@ export class DlqOperations {
         labelNames: ['group'],
         registers,
       })
+      const oldestAt = this.#oldestAt
       this.#oldest = new Gauge({
         name: 'ledger_dlq_oldest_pending_age_seconds',
-        help: 'Age of the oldest pending DLQ record, as of the last list, replay or discard.',
+        help: 'Age of the oldest pending DLQ record (which one, as of the last list, replay or discard), computed at each scrape.',
         labelNames: ['group'],
         registers,
+        // The age grows between reads: an alert on it must fire even when nobody lists the DLQ.
+        collect() {
+          const now = Date.now()
+          for (const [group, at] of oldestAt) this.set({ group }, at === null ? 0 : (now - at) / 1000)
+        },
       })
     }
   }
@@ -284,7 +292,7 @@ export class DlqOperations {
     if (!this.#pending && !this.#oldest) return
     const { count, oldest } = await this.#index.pending(group)
     this.#pending?.set({ group }, count)
-    this.#oldest?.set({ group }, oldest ? (Date.now() - oldest.getTime()) / 1000 : 0)
+    this.#oldestAt.set(group, oldest ? oldest.getTime() : null)
   }
 }
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { PermanentError, type LedgerEvent } from '@ledger/core'
 import { createTestPool, stackEnv, waitFor } from '@ledger/testing'
 import { DlqOperations, REPLAYED_FROM_HEADER, connectRawProducer } from '@ledger/sdk'
+import { Registry } from 'prom-client'
 import { consumerFixture, testEvent, type ConsumerFixture } from '../consumer/helpers.js'
 
 /** A "legacy" wire format the first consumer cannot read: JSON instead of registry Avro. */
@@ -145,5 +147,35 @@ describe('DLQ operations', () => {
       `SELECT count(*) AS n FROM dlq_actions WHERE action = 'discard' AND reason = 'test data'`,
     )
     assert.equal(rows[0]?.n, '2')
+  })
+})
+
+describe('DLQ operations: metrics', () => {
+  it('ages the oldest pending record between reads, so an alert on its age fires without a list', async (t) => {
+    const f = await consumerFixture(t)
+    const { pool } = await createTestPool(f.cleanup, stackEnv().databaseUrl, { max: 2 })
+    const sink = await connectRawProducer(f.transport)
+    f.cleanup.after(() => sink.close())
+    const registry = new Registry()
+    const dlq = new DlqOperations({ transport: f.transport, codec: f.codec, pool, sink, metrics: registry })
+    await dlq.migrate()
+    await f.subscribe({ handleEvent: async () => {} })
+    await f.produceRaw(Buffer.from('not an envelope'), 'poison-age')
+    await waitForDlq(dlq, f, 1)
+    const age = async () => {
+      const metric = await registry.getSingleMetric('ledger_dlq_oldest_pending_age_seconds')?.get()
+      return metric?.values.find((v) => v.labels.group === f.group)?.value ?? Number.NaN
+    }
+    const first = await age()
+    await sleep(1_100)
+    // No list, replay or discard in between: only the scrape.
+    const second = await age()
+    assert.ok(second >= first + 1, `age ${first}s, then ${second}s a second later`)
+    assert.equal(
+      (await registry.getSingleMetric('ledger_dlq_pending_records')?.get())?.values.find(
+        (v) => v.labels.group === f.group,
+      )?.value,
+      1,
+    )
   })
 })

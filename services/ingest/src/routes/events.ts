@@ -109,7 +109,7 @@ export async function eventRoutes(app: FastifyInstance, deps: IntakeRouteDeps): 
       if (result.duplicate) {
         deps.metrics.duplicates.inc({ source: label })
         void reply.header('idempotent-replayed', 'true')
-      } else deps.metrics.accepted.inc({ source: label })
+      } else deps.metrics.accept(label)
       return reply.status(202).send({ eventId: result.eventId })
     } catch (err) {
       return countFailure(deps.metrics, label, err)

@@ -152,7 +152,7 @@ async function accept(
     deps.metrics.duplicates.inc({ source: source.name })
     return reply.status(200).send(result)
   }
-  deps.metrics.accepted.inc({ source: source.name })
+  deps.metrics.accept(source.name)
   return reply.status(202).send(result)
 }
 
