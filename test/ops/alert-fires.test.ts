@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { describe, it } from 'node:test'
-import { loadIngestConfig, startIngest, verifiers } from '@ledger/ingest'
+import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import {
   cleanupScope,
   createTestDatabase,
   serviceEnv,
+  signStandard,
   stackEnv,
   uniqueName,
   waitFor,
@@ -135,7 +136,7 @@ describe('alert rules loaded by Prometheus, against running services', () => {
       n++
       const body = JSON.stringify({ type: 'customer.updated', data: { id: `cus_${n}`, version: n } })
       const secret = good ? SECRET : OTHER_SECRET
-      const signed = verifiers.signStandard({ secret, msgId: `msg_alert_${n}`, body })
+      const signed = signStandard({ secret, msgId: `msg_alert_${n}`, body })
       const res = await fetch(`http://${address}/webhooks/${name}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...signed },

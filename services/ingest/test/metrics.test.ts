@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { verifiers } from '@ledger/ingest'
-import { cleanupScope } from '@ledger/testing'
+import { cleanupScope, signStandard } from '@ledger/testing'
 import { startHarness } from './helpers/harness.js'
 
 const STANDARD = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -34,7 +33,7 @@ describe('ingest metrics the alert rules read (real Kafka and PostgreSQL)', () =
       })
     const metrics = async () => (await h.app.inject({ url: '/metrics' })).body
 
-    const signed = verifiers.signStandard({ secret: STANDARD, msgId: 'msg_metrics_1', body: body(1) })
+    const signed = signStandard({ secret: STANDARD, msgId: 'msg_metrics_1', body: body(1) })
     const bad = await post(body(1), { ...signed, 'webhook-signature': 'v1,aGVsbG8=' })
     assert.equal(bad.statusCode, 401, bad.body)
     // Nothing accepted yet: no timestamp, so a silent-source alert cannot mistake it for recent traffic.
@@ -46,7 +45,7 @@ describe('ingest metrics the alert rules read (real Kafka and PostgreSQL)', () =
     const before = Date.now() / 1000
     const good = await post(
       body(2),
-      verifiers.signStandard({ secret: STANDARD, msgId: 'msg_metrics_2', body: body(2) }),
+      signStandard({ secret: STANDARD, msgId: 'msg_metrics_2', body: body(2) }),
     )
     assert.equal(good.statusCode, 202, good.body)
     const text = await metrics()
