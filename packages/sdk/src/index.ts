@@ -3,6 +3,8 @@ export type {
   BatchContext,
   ConsumedEvent,
   ConsumerState,
+  ContractHandlers,
+  EventHandlers,
   FatalCrashPolicy,
   RawRecordSink,
   RecordOrigin,
@@ -10,7 +12,20 @@ export type {
   SinkBreakerOptions,
   SubscribeOptions,
   Subscription,
+  SubscriptionSettings,
+  TypedConsumedEvent,
+  TypedSubscribeOptions,
 } from './consumer/types.js'
+export {
+  type ContractEvent,
+  EventContract,
+  type EventInput,
+  type EventPayload,
+  type EventSchemas,
+  type EventType,
+  defineEvents,
+} from './contract/contract.js'
+export type { PayloadIssue } from './contract/issues.js'
 export { defaultIsSinkDown } from './consumer/options.js'
 export { type OwnedRawProducer, connectRawProducer } from './consumer/raw-producer.js'
 export { type FailureKind, RETRY_HEADERS, type RetryState, readRetryState } from './consumer/retry-headers.js'
