@@ -87,7 +87,7 @@ export class EventContract<S extends EventSchemas> {
       )
     }
     this.#validate(type, json.value)
-    return { ...envelope, type, contentType: 'application/json', rawBody: Buffer.from(text as string) }
+    return { ...envelope, type, contentType: 'application/json', rawBody: Buffer.from(json.text) }
   }
 
   #validate<T extends keyof S & string>(type: T, value: unknown): z.output<S[T]> {
@@ -100,7 +100,7 @@ export class EventContract<S extends EventSchemas> {
       )
     }
     const parsed = schema.safeParse(value)
-    if (parsed.success) return parsed.data as z.output<S[T]>
+    if (parsed.success) return parsed.data
     const issues: PayloadIssue[] = describeIssues(parsed.error.issues, value)
     throw new PermanentError(
       'VALIDATION_FAILED',

@@ -30,7 +30,7 @@ function leafTexts(value: unknown): string[] {
       const text = String(next)
       if (text.length >= 6) out.add(text)
     } else if (next !== null && typeof next === 'object') {
-      stack.push(...Object.values(next))
+      stack.push(...(Object.values(next) as unknown[]))
     }
   }
   // Longest first, so a value that contains another is replaced whole.

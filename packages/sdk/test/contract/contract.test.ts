@@ -146,11 +146,13 @@ describe('defineEvents: one contract for producers and consumers', () => {
         'customer.updated': async ({ payload, event }) => {
           expectType<Equal<typeof payload, { id: string; email: string; plan: 'free' | 'pro' }>>()
           expectType<Equal<typeof event, ConsumedEvent['event']>>()
+          void event
           // @ts-expect-error no such field on the payload
           void payload.amountCents
         },
         'invoice.paid': async ({ payload, type }) => {
           expectType<Equal<typeof type, 'invoice.paid'>>()
+          void type
           const cents: number = payload.amountCents
           void cents
         },
