@@ -1,9 +1,21 @@
 import { LedgerError } from '@ledger/core'
 import type { EventSchemas } from '../contract/contract.js'
-import type { BatchContext, ConsumedEvent, SubscribeOptions, TypedSubscribeOptions } from './types.js'
+import type {
+  BatchContext,
+  ConsumedEvent,
+  ContractHandlers,
+  SubscribeOptions,
+  SubscriptionSettings,
+  TypedSubscribeOptions,
+} from './types.js'
 
 /** Either form of `subscribe`'s options. */
 export type AnySubscribeOptions = SubscribeOptions | TypedSubscribeOptions<EventSchemas>
+
+/** Both forms' fields, as a caller without the type check (JavaScript) may mix them. */
+type MixedOptions = SubscriptionSettings &
+  Partial<Pick<ContractHandlers<EventSchemas>, 'events' | 'handlers' | 'fallback'>> &
+  Pick<SubscribeOptions, 'handleBatch' | 'handleEvent'>
 
 /**
  * Turns the typed form of the options into the untyped one: one `handleEvent` that dispatches on
@@ -22,7 +34,7 @@ export function toUntypedOptions(options: AnySubscribeOptions): SubscribeOptions
     handleBatch,
     handleEvent: givenHandleEvent,
     ...settings
-  } = options as Partial<TypedSubscribeOptions<EventSchemas>> & SubscribeOptions
+  } = options as MixedOptions
   if (handleBatch || givenHandleEvent) {
     throw new LedgerError(
       'CONFIG_INVALID',

@@ -2,7 +2,7 @@ import { silentLogger } from '@ledger/core'
 import { consumerGroupTopics, dlqTopicName, retryTopicName } from '../topology.js'
 import type { EventSchemas } from '../contract/contract.js'
 import { BatchProcessor } from './batch-processor.js'
-import { type AnySubscribeOptions, toUntypedOptions } from './contract-handler.js'
+import { toUntypedOptions } from './contract-handler.js'
 import { DueScheduler } from './due-scheduler.js'
 import { ManagedConsumer } from './managed-consumer.js'
 import { ConsumerMetrics } from './metrics.js'
@@ -23,9 +23,9 @@ import type { RawRecordSink, SubscribeOptions, Subscription, TypedSubscribeOptio
  * that fails its schema as a permanent `VALIDATION_FAILED` failure.
  * See packages/sdk/ARCHITECTURE.md.
  */
-export function subscribe(options: SubscribeOptions): Promise<Subscription>
-export function subscribe<S extends EventSchemas>(options: TypedSubscribeOptions<S>): Promise<Subscription>
-export async function subscribe(given: AnySubscribeOptions): Promise<Subscription> {
+export async function subscribe<S extends EventSchemas = EventSchemas>(
+  given: SubscribeOptions | TypedSubscribeOptions<S>,
+): Promise<Subscription> {
   const options = toUntypedOptions(given)
   const policy = resolveSubscribeOptions(options)
   const logger = (options.logger ?? silentLogger).child({ component: 'consumer', group: policy.groupId })

@@ -137,6 +137,12 @@ export interface SubscribeOptions extends SubscriptionSettings {
   handleBatch?: (events: ConsumedEvent[], ctx: BatchContext) => Promise<void>
   /** Handles one event; used when `handleBatch` is not given. */
   handleEvent?: (event: ConsumedEvent, ctx: BatchContext) => Promise<void>
+  /** Only in the typed form. */
+  events?: never
+  /** Only in the typed form. */
+  handlers?: never
+  /** Only in the typed form. */
+  fallback?: never
 }
 
 /** A consumed event of contract type `T`, with its payload validated and typed. */
@@ -167,6 +173,10 @@ export interface ContractHandlers<S extends EventSchemas> {
    * @default none: such events are skipped and their offsets committed
    */
   fallback?: (event: ConsumedEvent, ctx: BatchContext) => Promise<void>
+  /** Only in the untyped form. */
+  handleBatch?: never
+  /** Only in the untyped form. */
+  handleEvent?: never
 }
 
 /** `subscribe` with a contract: per event type, a schema-validated, typed handler. */

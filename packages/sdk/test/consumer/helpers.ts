@@ -93,9 +93,7 @@ export async function consumerFixture(t: CleanupHost, partitions = 2): Promise<C
         sinkBreaker: { initialBackoffMs: 200, maxBackoffMs: 1000 },
         topicPartitions: partitions,
       }
-      const subscription = await ('events' in options
-        ? subscribe({ ...settings, ...options })
-        : subscribe({ ...settings, ...options }))
+      const subscription = await subscribe({ ...settings, ...options })
       cleanup.after(() => subscription.close())
       return subscription
     },
