@@ -10,6 +10,7 @@ import {
   type SubscribeOptions,
   type TypedSubscribeOptions,
   defineEvents,
+  subscribe,
 } from '@ledger/sdk'
 
 const contract = defineEvents({
@@ -161,6 +162,24 @@ describe('defineEvents: one contract for producers and consumers', () => {
       },
     }
     void options
+
+    // Inferred at the call itself, without annotations; never called.
+    const settings = { transport: undefined as never, codec: undefined as never, groupId: 'g', topics: ['t'] }
+    const typedCall = () =>
+      subscribe({
+        ...settings,
+        events: contract,
+        handlers: {
+          'invoice.paid': async ({ payload }) => {
+            expectType<Equal<typeof payload, { invoiceId: string; amountCents: number }>>()
+            void payload
+          },
+        },
+      })
+    const mixedCall = () =>
+      // @ts-expect-error the typed and the untyped form mixed
+      subscribe({ ...settings, events: contract, handlers: {}, handleEvent: async () => {} })
+    void [typedCall, mixedCall]
 
     // The untyped API stays as it was.
     const untyped: SubscribeOptions = {
