@@ -13,7 +13,7 @@ import {
   createKafkajsTransport,
   subscribe,
 } from '@ledger/sdk'
-import { readTopic } from '../../src/dlq/read-topic.js'
+import { readTopic } from '../../src/read-topic.js'
 
 /** Tiers short enough for tests; names are unique per tier. */
 export const TEST_TIERS = [

@@ -4,7 +4,7 @@ import { LedgerError, parseEventBody } from '@ledger/core'
 import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
 import { z } from 'zod'
 import { EnvelopeCodec, LedgerPublisher, createKafkajsTransport, defineEvents } from '@ledger/sdk'
-import { readTopic } from '../../src/dlq/read-topic.js'
+import { readTopic } from '../../src/read-topic.js'
 
 const billing = defineEvents({
   'invoice.paid': z.object({ invoiceId: z.string(), amountCents: z.number().int().positive() }),

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { PermanentError, type LedgerEvent } from '@ledger/core'
 import { createTestPool, stackEnv, waitFor } from '@ledger/testing'
-import { DlqOperations, REPLAYED_FROM_HEADER, connectRawProducer } from '@ledger/sdk'
-import { consumerFixture, testEvent, type ConsumerFixture } from '../consumer/helpers.js'
+import { DlqOperations, REPLAYED_FROM_HEADER } from '@ledger/dlq'
+import { connectRawProducer } from '@ledger/sdk'
+import { consumerFixture, testEvent, type ConsumerFixture } from '../../sdk/test/consumer/helpers.js'
 
 /** A "legacy" wire format the first consumer cannot read: JSON instead of registry Avro. */
 const toLegacyJson = (event: LedgerEvent) =>
