@@ -4,11 +4,12 @@
 // before the index: the whole topic through a throwaway group (what every list and show did).
 import { cpus } from 'node:os'
 import { createPool } from '@ledger/postgres'
-import { DlqOperations, EnvelopeCodec, createKafkajsTransport, readTopic } from '@ledger/sdk'
+import { DlqOperations } from '@ledger/dlq'
+import { EnvelopeCodec, createKafkajsTransport, readTopic } from '@ledger/sdk'
 import { createTestDatabase, stackEnv } from '@ledger/testing'
 import { ensureStack } from '../../infra/lib/stack.mjs'
-import { countingTransport } from '../../packages/sdk/test/dlq/counting-transport.js'
-import { syntheticDlq } from '../../packages/sdk/test/dlq/synthetic-dlq.js'
+import { countingTransport } from '../../packages/dlq/test/counting-transport.js'
+import { syntheticDlq } from '../../packages/dlq/test/synthetic-dlq.js'
 
 const size = Number(process.env.BENCH_DLQ_RECORDS ?? 100_000)
 const repeat = Number(process.env.BENCH_REPEAT ?? 20)

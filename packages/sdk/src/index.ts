@@ -3,6 +3,8 @@ export type {
   BatchContext,
   ConsumedEvent,
   ConsumerState,
+  ContractHandlers,
+  EventHandlers,
   FatalCrashPolicy,
   RawRecordSink,
   RecordOrigin,
@@ -10,10 +12,30 @@ export type {
   SinkBreakerOptions,
   SubscribeOptions,
   Subscription,
+  SubscriptionSettings,
+  TypedConsumedEvent,
+  TypedSubscribeOptions,
 } from './consumer/types.js'
+export {
+  type ContractEvent,
+  EventContract,
+  type EventInput,
+  type EventPayload,
+  type EventSchemas,
+  type EventType,
+  defineEvents,
+} from './contract/contract.js'
+export type { PayloadIssue } from './contract/issues.js'
 export { defaultIsSinkDown } from './consumer/options.js'
 export { type OwnedRawProducer, connectRawProducer } from './consumer/raw-producer.js'
-export { type FailureKind, RETRY_HEADERS, type RetryState, readRetryState } from './consumer/retry-headers.js'
+export {
+  type FailureKind,
+  RETRY_HEADERS,
+  type RetryState,
+  readRetryState,
+  withoutRetryHeaders,
+} from './consumer/retry-headers.js'
+export { type Route, type RoutePolicy, routeFailure } from './consumer/retry-router.js'
 export { type NewEvent, buildEvent } from './producer/build-event.js'
 export {
   type NewEventJson,
@@ -38,19 +60,11 @@ export {
 } from './topology.js'
 export { EnvelopeCodec } from '@ledger/registry'
 export { MAX_RECORD_BATCH_BYTES, createKafkajsTransport, type KafkaTransport } from '@ledger/kafka'
-export { DlqOperations, type DlqOperationsOptions, REPLAYED_FROM_HEADER } from './dlq/operations.js'
-export { refKey } from './dlq/action-store.js'
-export type { CatchUpOptions } from './dlq/indexer.js'
-export { type ReadTopicOptions, readTopic } from './dlq/read-topic.js'
-export type {
-  DlqActionOptions,
-  DlqActionResult,
-  DlqFilter,
-  DlqPage,
-  DlqPageOptions,
-  DlqRecordDetail,
-  DlqRecordRef,
-  DlqRecordView,
-  DlqSelection,
-  DlqStatus,
-} from './dlq/types.js'
+export {
+  type OffsetRange,
+  type ReadRangesOptions,
+  type ReadTopicOptions,
+  readRanges,
+  readTopic,
+  topicRanges,
+} from './read-topic.js'

@@ -1,22 +1,32 @@
 import { silentLogger } from '@ledger/core'
 import { consumerGroupTopics, dlqTopicName, retryTopicName } from '../topology.js'
+import type { EventSchemas } from '../contract/contract.js'
 import { BatchProcessor } from './batch-processor.js'
+import { toUntypedOptions } from './contract-handler.js'
 import { DueScheduler } from './due-scheduler.js'
 import { ManagedConsumer } from './managed-consumer.js'
 import { ConsumerMetrics } from './metrics.js'
 import { resolveSubscribeOptions } from './options.js'
 import { connectRawProducer } from './raw-producer.js'
 import { SinkBreaker } from './sink-breaker.js'
-import type { RawRecordSink, SubscribeOptions, Subscription } from './types.js'
+import type { RawRecordSink, SubscribeOptions, Subscription, TypedSubscribeOptions } from './types.js'
 
 /**
  * Subscribes a handler to ledger topics with the ledger's consumer guarantees: registry decoding,
  * per-partition order, batches, commits of only what is done, delayed retry tiers and a DLQ for
  * failures, a sink circuit breaker, graceful shutdown. The group's retry topics are consumed by
  * the same consumer, so a retried record reaches the same handler when it is due.
+ *
+ * Two forms: untyped handlers (`handleBatch` or `handleEvent`) receive the decoded envelope; the
+ * typed form (`events`: a contract from `defineEvents`, `handlers` per event type) hands each
+ * handler its payload parsed and validated, typed from the schema, and dead-letters a payload
+ * that fails its schema as a permanent `VALIDATION_FAILED` failure.
  * See packages/sdk/ARCHITECTURE.md.
  */
-export async function subscribe(options: SubscribeOptions): Promise<Subscription> {
+export async function subscribe<S extends EventSchemas = EventSchemas>(
+  given: SubscribeOptions | TypedSubscribeOptions<S>,
+): Promise<Subscription> {
+  const options = toUntypedOptions(given)
   const policy = resolveSubscribeOptions(options)
   const logger = (options.logger ?? silentLogger).child({ component: 'consumer', group: policy.groupId })
   const retryTopics = policy.tiers.map((tier) => retryTopicName(policy.groupId, tier))

@@ -3,6 +3,8 @@ import type { IncomingBatch, IncomingRecord, KafkaTransport } from '@ledger/kafk
 import type { EnvelopeCodec } from '@ledger/registry'
 import type { Logger } from '@ledger/core'
 import type { Registry } from 'prom-client'
+import type { z } from 'zod'
+import type { EventContract, EventSchemas } from '../contract/contract.js'
 import type { RetryTier } from '../topology.js'
 
 /** Where a record was first read from, before any retry tier moved it. */
@@ -86,21 +88,14 @@ export interface FatalCrashPolicy {
   maxBackoffMs?: number
 }
 
-export interface SubscribeOptions {
+/** What every subscription takes, whichever way its handlers are given. */
+export interface SubscriptionSettings {
   transport: KafkaTransport
   codec: EnvelopeCodec
   /** Consumer group; also names the retry topics (`<group>.retry.<tier>`) and the DLQ (`<group>.dlq`). */
   groupId: string
   /** Event topics to consume (retry topics are added automatically). */
   topics: readonly string[]
-  /**
-   * Handles one partition's events, in offset order, all or nothing. When it resolves the offsets
-   * are committed. When it throws, the batch is retried record by record so that only the failing
-   * records are routed to retry tiers or the DLQ. Give this or `handleEvent`.
-   */
-  handleBatch?: (events: ConsumedEvent[], ctx: BatchContext) => Promise<void>
-  /** Handles one event; used when `handleBatch` is not given. */
-  handleEvent?: (event: ConsumedEvent, ctx: BatchContext) => Promise<void>
   /**
    * Turns a record's bytes into an event. Throw `PermanentError('DECODE_FAILED')` for bytes that
    * will never decode (they go to the DLQ as poison).
@@ -131,6 +126,61 @@ export interface SubscribeOptions {
   /** Called on every change of `Subscription.state`, with the crash that caused it, if any. */
   onStateChange?: (state: ConsumerState, err?: unknown) => void
 }
+
+/** The untyped form: handlers that receive the decoded envelope and read its body themselves. */
+export interface SubscribeOptions extends SubscriptionSettings {
+  /**
+   * Handles one partition's events, in offset order, all or nothing. When it resolves the offsets
+   * are committed. When it throws, the batch is retried record by record so that only the failing
+   * records are routed to retry tiers or the DLQ. Give this or `handleEvent`.
+   */
+  handleBatch?: (events: ConsumedEvent[], ctx: BatchContext) => Promise<void>
+  /** Handles one event; used when `handleBatch` is not given. */
+  handleEvent?: (event: ConsumedEvent, ctx: BatchContext) => Promise<void>
+  /** Only in the typed form. */
+  events?: never
+  /** Only in the typed form. */
+  handlers?: never
+  /** Only in the typed form. */
+  fallback?: never
+}
+
+/** A consumed event of contract type `T`, with its payload validated and typed. */
+export interface TypedConsumedEvent<T extends string, P> extends ConsumedEvent {
+  type: T
+  /** The raw body parsed as JSON and through the type's schema (defaults and transforms applied). */
+  payload: P
+}
+
+/** One handler per contract type (each optional); each receives its type's payload. */
+export type EventHandlers<S extends EventSchemas> = {
+  [T in keyof S & string]?: (event: TypedConsumedEvent<T, z.output<S[T]>>, ctx: BatchContext) => Promise<void>
+}
+
+/** The typed form's handlers: a contract and what to do with each of its types. */
+export interface ContractHandlers<S extends EventSchemas> {
+  /** The contract (`defineEvents`) whose types this consumer reads. */
+  events: EventContract<S>
+  /**
+   * Handlers by event type. A payload that fails its type's schema (or is not JSON) never reaches
+   * its handler: it goes to the DLQ as a permanent `VALIDATION_FAILED` failure, naming each issue's
+   * path and message. Errors a handler throws are routed as with `handleEvent`.
+   */
+  handlers: EventHandlers<S>
+  /**
+   * Receives, untyped and unvalidated, every event whose type has no handler (not declared, or
+   * declared without a handler here).
+   * @default none: such events are skipped and their offsets committed
+   */
+  fallback?: (event: ConsumedEvent, ctx: BatchContext) => Promise<void>
+  /** Only in the untyped form. */
+  handleBatch?: never
+  /** Only in the untyped form. */
+  handleEvent?: never
+}
+
+/** `subscribe` with a contract: per event type, a schema-validated, typed handler. */
+export type TypedSubscribeOptions<S extends EventSchemas> = SubscriptionSettings & ContractHandlers<S>
 
 export interface Subscription {
   /** What the consumer is doing now; only `consuming` means records are being read. */

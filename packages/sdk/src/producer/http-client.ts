@@ -1,4 +1,6 @@
 import { PermanentError, TransientError } from '@ledger/core'
+import type { z } from 'zod'
+import type { ContractEvent, EventContract, EventSchemas } from '../contract/contract.js'
 import type { NewEvent } from './build-event.js'
 import { toNewEventJson } from './event-json.js'
 
@@ -27,6 +29,22 @@ export class IngestClient {
 
   constructor(options: IngestClientOptions) {
     this.#options = options
+  }
+
+  /**
+   * Posts an event of contract type `type` after validating its payload against the type's schema
+   * (as the JSON consumers will read), so the ingest service only ever sees payloads its
+   * consumers accept.
+   * @throws PermanentError VALIDATION_FAILED, before any request, when the payload fails the
+   *   schema; otherwise as `postEvent`.
+   */
+  async postTyped<S extends EventSchemas, T extends keyof S & string>(
+    contract: EventContract<S>,
+    type: T,
+    event: ContractEvent<z.input<S[T]>>,
+    idempotencyKey: string,
+  ): Promise<PostEventResult> {
+    return this.postEvent(contract.newEvent(type, event), idempotencyKey)
   }
 
   /**

@@ -6,7 +6,10 @@ import {
   type ProduceOptions,
 } from '@ledger/kafka'
 import type { EnvelopeCodec } from '@ledger/registry'
+import type { z } from 'zod'
+import type { ContractEvent, EventContract, EventSchemas } from '../contract/contract.js'
 import { DEFAULT_EVENTS_TOPIC } from '../topology.js'
+import { buildEvent } from './build-event.js'
 
 export interface PublisherOptions {
   transport: KafkaTransport
@@ -86,6 +89,29 @@ export class LedgerPublisher {
         ...(options.onOutcome === undefined ? {} : { onOutcome: options.onOutcome }),
       },
     )
+  }
+
+  /**
+   * Builds an event of contract type `type`, validates its payload against the type's schema (as
+   * the JSON consumers will read), and publishes it. Returns the envelope sent (its `eventId`).
+   * @throws PermanentError VALIDATION_FAILED, before anything is sent (`onOutcome` is told
+   *   `withdrawn`), when the payload fails the schema or the envelope fields could never be applied.
+   */
+  async publishTyped<S extends EventSchemas, T extends keyof S & string>(
+    contract: EventContract<S>,
+    type: T,
+    event: ContractEvent<z.input<S[T]>>,
+    options: PublishOptions = {},
+  ): Promise<LedgerEvent> {
+    let envelope: LedgerEvent
+    try {
+      envelope = buildEvent(contract.newEvent(type, event))
+    } catch (err) {
+      options.onOutcome?.('withdrawn')
+      throw err
+    }
+    await this.publish(envelope, options)
+    return envelope
   }
 
   /** Produces an already-encoded record (used to move records between retry tiers and the DLQ). */

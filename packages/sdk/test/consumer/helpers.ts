@@ -2,21 +2,27 @@ import type { LedgerEvent } from '@ledger/core'
 import { type IncomingRecord } from '@ledger/kafka'
 import { type CleanupHost, cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
 import {
+  type ContractHandlers,
   EnvelopeCodec,
+  type EventSchemas,
   type KafkaTransport,
   type SubscribeOptions,
+  type SubscriptionSettings,
   type Subscription,
   buildEvent,
   createKafkajsTransport,
   subscribe,
 } from '@ledger/sdk'
-import { readTopic } from '../../src/dlq/read-topic.js'
+import { readTopic } from '../../src/read-topic.js'
 
 /** Tiers short enough for tests; names are unique per tier. */
 export const TEST_TIERS = [
   { name: '200ms', delayMs: 200 },
   { name: '500ms', delayMs: 500 },
 ]
+
+/** What the fixture fills in. */
+type Bound = 'transport' | 'codec' | 'groupId' | 'topics'
 
 export interface ConsumerFixture {
   transport: KafkaTransport
@@ -27,8 +33,10 @@ export interface ConsumerFixture {
   publish(events: LedgerEvent[]): Promise<number[]>
   /** Produces raw bytes (poison) to the test topic. */
   produceRaw(value: Buffer, key?: string): Promise<void>
-  subscribe(
-    options: Omit<SubscribeOptions, 'transport' | 'codec' | 'groupId' | 'topics'>,
+  subscribe(options: Omit<SubscribeOptions, Bound>): Promise<Subscription>
+  /** The typed form: a contract and its handlers. */
+  subscribe<S extends EventSchemas>(
+    options: Omit<SubscriptionSettings, Bound> & ContractHandlers<S>,
   ): Promise<Subscription>
   read(topic: string): Promise<IncomingRecord[]>
   cleanup: CleanupHost
@@ -72,8 +80,11 @@ export async function consumerFixture(t: CleanupHost, partitions = 2): Promise<C
     async produceRaw(value, key = 'poison') {
       await producer.send([{ topic, key, value }])
     },
-    async subscribe(options) {
-      const subscription = await subscribe({
+    async subscribe(
+      options:
+        Omit<SubscribeOptions, Bound> | (Omit<SubscriptionSettings, Bound> & ContractHandlers<EventSchemas>),
+    ) {
+      const settings = {
         transport,
         codec,
         groupId: group,
@@ -81,8 +92,8 @@ export async function consumerFixture(t: CleanupHost, partitions = 2): Promise<C
         retry: { tiers: TEST_TIERS },
         sinkBreaker: { initialBackoffMs: 200, maxBackoffMs: 1000 },
         topicPartitions: partitions,
-        ...options,
-      })
+      }
+      const subscription = await subscribe({ ...settings, ...options })
       cleanup.after(() => subscription.close())
       return subscription
     },

@@ -2,14 +2,8 @@ import { createPool } from '@ledger/postgres'
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
 import { LedgerError, findLedgerError } from '@ledger/core'
-import {
-  DlqOperations,
-  EnvelopeCodec,
-  connectRawProducer,
-  createKafkajsTransport,
-  type DlqActionResult,
-  type DlqPage,
-} from '@ledger/sdk'
+import { DlqOperations, type DlqActionResult, type DlqPage } from '@ledger/dlq'
+import { EnvelopeCodec, connectRawProducer, createKafkajsTransport } from '@ledger/sdk'
 import { csv, parseEnv, stackEnvSchema } from '@ledger/service-kit'
 import { dlqFilterSchema, dlqPageSchema, dlqRefSchema, parseRequest } from '../dlq/requests.js'
 

@@ -1,5 +1,5 @@
 import { LedgerError } from '@ledger/core'
-import type { DlqFilter, DlqRecordRef, DlqSelection } from '@ledger/sdk'
+import type { DlqFilter, DlqRecordRef, DlqSelection } from '@ledger/dlq'
 import { z } from 'zod'
 
 const isoTime = z

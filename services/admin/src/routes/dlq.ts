@@ -1,5 +1,6 @@
 import { LedgerError } from '@ledger/core'
-import { DlqOperations, EnvelopeCodec, connectRawProducer, type OwnedRawProducer } from '@ledger/sdk'
+import { DlqOperations } from '@ledger/dlq'
+import { EnvelopeCodec, connectRawProducer, type OwnedRawProducer } from '@ledger/sdk'
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import type { AdminDeps } from '../app.js'

@@ -4,15 +4,12 @@ import { buildAdminApp, loadAdminConfig } from '@ledger/admin'
 import { runDlqCli } from '../../src/cli/dlq.js'
 import { PermanentError } from '@ledger/core'
 import {
-  EnvelopeCodec,
-  REPLAYED_FROM_HEADER,
-  buildEvent,
-  createKafkajsTransport,
-  subscribe,
   type DlqActionResult,
   type DlqRecordDetail,
   type DlqRecordView,
-} from '@ledger/sdk'
+  REPLAYED_FROM_HEADER,
+} from '@ledger/dlq'
+import { EnvelopeCodec, buildEvent, createKafkajsTransport, subscribe } from '@ledger/sdk'
 import { cleanupScope, createTestDatabase, serviceEnv, stackEnv, uniqueName, waitFor } from '@ledger/testing'
 import { createPool } from '@ledger/postgres'
 import { Registry } from 'prom-client'

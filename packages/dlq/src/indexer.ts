@@ -11,12 +11,17 @@ import {
 import type { IncomingRecord, KafkaTransport } from '@ledger/kafka'
 import { toDatabaseError } from '@ledger/postgres'
 import type { EnvelopeCodec } from '@ledger/registry'
+import {
+  type OffsetRange,
+  RETRY_HEADERS,
+  dlqTopicName,
+  readRanges,
+  readRetryState,
+  topicRanges,
+} from '@ledger/sdk'
 import type pg from 'pg'
 import { type Checkout, checkout } from './checkout.js'
-import { RETRY_HEADERS, readRetryState } from '../consumer/retry-headers.js'
-import { dlqTopicName } from '../topology.js'
 import { DlqIndexStore, type IndexRow } from './index-store.js'
-import { type OffsetRange, readRanges, topicRanges } from './read-topic.js'
 import type { DlqRecordView } from './types.js'
 
 /** First key of the advisory lock that lets one process at a time index a DLQ (second key: the group). */

@@ -1,4 +1,4 @@
-import type { FailureKind } from '../consumer/retry-headers.js'
+import type { FailureKind } from '@ledger/sdk'
 
 /** Where a DLQ record is: its group's DLQ topic, partition and offset. */
 export interface DlqRecordRef {

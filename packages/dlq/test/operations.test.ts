@@ -3,9 +3,10 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PermanentError, type LedgerEvent } from '@ledger/core'
 import { createTestPool, stackEnv, waitFor } from '@ledger/testing'
-import { DlqOperations, REPLAYED_FROM_HEADER, connectRawProducer } from '@ledger/sdk'
+import { DlqOperations, REPLAYED_FROM_HEADER } from '@ledger/dlq'
+import { connectRawProducer } from '@ledger/sdk'
 import { Registry } from 'prom-client'
-import { consumerFixture, testEvent, type ConsumerFixture } from '../consumer/helpers.js'
+import { consumerFixture, testEvent, type ConsumerFixture } from '../../sdk/test/consumer/helpers.js'
 
 /** A "legacy" wire format the first consumer cannot read: JSON instead of registry Avro. */
 const toLegacyJson = (event: LedgerEvent) =>

@@ -1,9 +1,8 @@
 import { PermanentError } from '@ledger/core'
 import type { OutgoingRecord } from '@ledger/kafka'
 import { type CleanupHost, uniqueName } from '@ledger/testing'
-import type { EnvelopeCodec, KafkaTransport } from '@ledger/sdk'
-import { routeFailure } from '../../src/consumer/retry-router.js'
-import { testEvent } from '../consumer/helpers.js'
+import { type EnvelopeCodec, type KafkaTransport, routeFailure } from '@ledger/sdk'
+import { testEvent } from '../../sdk/test/consumer/helpers.js'
 
 export interface SyntheticDlq {
   group: string

@@ -4,13 +4,17 @@ import type { IncomingRecord, KafkaTransport } from '@ledger/kafka'
 import type { EnvelopeCodec } from '@ledger/registry'
 import type pg from 'pg'
 import { Gauge, type Registry } from 'prom-client'
-import { withoutRetryHeaders } from '../consumer/retry-headers.js'
-import type { RawRecordSink } from '../consumer/types.js'
-import { dlqTopicName } from '../topology.js'
+import {
+  type OffsetRange,
+  type RawRecordSink,
+  dlqTopicName,
+  readRanges,
+  topicRanges,
+  withoutRetryHeaders,
+} from '@ledger/sdk'
 import { DlqActionStore, refKey } from './action-store.js'
 import { DlqIndexStore } from './index-store.js'
 import { DlqIndexer, type CatchUpOptions } from './indexer.js'
-import { type OffsetRange, readRanges, topicRanges } from './read-topic.js'
 import { migrateDlqSchema } from './schema.js'
 import type {
   DlqActionOptions,

@@ -3,18 +3,11 @@ import { describe, it } from 'node:test'
 import { LedgerError, PermanentError } from '@ledger/core'
 import { createPool } from '@ledger/postgres'
 import { cleanupScope, createTestPool, stackEnv, waitFor } from '@ledger/testing'
-import {
-  DlqOperations,
-  EnvelopeCodec,
-  REPLAYED_FROM_HEADER,
-  connectRawProducer,
-  createKafkajsTransport,
-  readTopic,
-  type DlqRecordView,
-} from '@ledger/sdk'
-import { startPostgresCluster } from '../../../../infra/lib/stack.mjs'
-import { DlqIndexStore } from '../../src/dlq/index-store.js'
-import { consumerFixture, testEvent } from '../consumer/helpers.js'
+import { DlqOperations, type DlqRecordView, REPLAYED_FROM_HEADER } from '@ledger/dlq'
+import { EnvelopeCodec, connectRawProducer, createKafkajsTransport, readTopic } from '@ledger/sdk'
+import { startPostgresCluster } from '../../../infra/lib/stack.mjs'
+import { consumerFixture, testEvent } from '../../sdk/test/consumer/helpers.js'
+import { DlqIndexStore } from '../src/index-store.js'
 import { countingTransport } from './counting-transport.js'
 import { syntheticDlq } from './synthetic-dlq.js'
 
