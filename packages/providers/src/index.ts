@@ -28,6 +28,19 @@ export {
   createStripeVerifier,
 } from './stripe/verifier.js'
 export { stripeProvider } from './stripe/provider.js'
+export {
+  STRIPE_EVENTS_WINDOW_SECONDS,
+  STRIPE_LIST_PATHS,
+  StripeApi,
+  type StripeApiOptions,
+  type StripeEventItem,
+  type StripeEventListOptions,
+  type StripeItem,
+  type StripeListOptions,
+  type StripeListType,
+  type StripePage,
+  stripeApiPolicy,
+} from './stripe/api.js'
 
 // GitHub.
 export type { GithubSource } from './github/config.js'
@@ -68,3 +81,7 @@ export type {
 export { type HmacAlgorithm, hmac } from './verification/digest.js'
 export { DEFAULT_TOLERANCE_SECONDS } from './verification/tolerance.js'
 export type { Delivery, ExtractFailureReason, ExtractResult, ValueSpec } from './extraction/types.js'
+
+// API adapters: shared types and the error of an answer the adapters cannot read.
+export type { EntityRef } from './extraction/extraction-result.js'
+export { ProviderAnswerInvalidError } from './api/errors.js'

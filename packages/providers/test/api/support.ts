@@ -1,0 +1,31 @@
+import type { TestContext } from 'node:test'
+import { type FakeProviders, type FakeProvidersOptions, startFakeProviders } from '@ledger/fake-providers'
+import { OutboundClient, type ProviderPolicy } from '@ledger/outbound'
+import { Registry } from 'prom-client'
+
+/** Starts the fakes on free ports for one test and closes them after it. */
+export async function startFakes(t: TestContext, options: FakeProvidersOptions = {}): Promise<FakeProviders> {
+  const fakes = await startFakeProviders({ seed: 1, ...options })
+  t.after(() => fakes.close())
+  return fakes
+}
+
+/** An outbound client on `policy` whose only credential is `secret`, closed after the test. */
+export function clientFor(t: TestContext, policy: ProviderPolicy, secret: string): OutboundClient {
+  const client = new OutboundClient({ policy, credentials: () => secret, registry: new Registry() })
+  t.after(() => client.close())
+  return client
+}
+
+/** Drains an async iterator of pages into one array of items. */
+export async function collect<T>(
+  pages: AsyncIterable<{ items: T[] }>,
+): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = []
+  let count = 0
+  for await (const page of pages) {
+    items.push(...page.items)
+    count++
+  }
+  return { items, pages: count }
+}
