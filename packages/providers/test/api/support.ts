@@ -29,3 +29,9 @@ export async function collect<T>(
   }
   return { items, pages: count }
 }
+
+/** The first item of a walk's first page (the walk is not continued). */
+export async function firstItem<T>(pages: AsyncIterable<{ items: T[] }>): Promise<T | undefined> {
+  for await (const page of pages) return page.items[0]
+  return undefined
+}

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test'
 import { LedgerError } from '@ledger/core'
 import { signStripe } from '@ledger/testing'
 import { StripeApi, extractDelivery, parseSourceConfig, stripeApiPolicy } from '../../src/index.js'
-import { clientFor, collect, startFakes } from '../api/support.js'
+import { clientFor, collect, firstItem, startFakes } from '../api/support.js'
 
 const WEBHOOK_SECRET = 'whsec_scan_agreement'
 const source = parseSourceConfig({ name: 'billing', kind: 'stripe', secrets: [WEBHOOK_SECRET] }, {})
@@ -58,12 +58,11 @@ describe('StripeApi against the fake Stripe', () => {
 
   it('maps an object and its event exactly as the webhook path does', async (t) => {
     const { fakes, api } = await stripeApi(t)
-    const [seeded] = (await api.list('customer', { limit: 1 }).next()).value?.items ?? []
+    const seeded = await firstItem(api.list('customer', { limit: 1 }))
     assert.ok(seeded)
     fakes.stripe.records.update('customer', seeded.object.id, { name: 'Changed Name' })
 
-    const [listed] =
-      (await api.listEvents({ types: ['customer.updated'], limit: 1 }).next()).value?.items ?? []
+    const listed = await firstItem(api.listEvents({ types: ['customer.updated'], limit: 1 }))
     assert.ok(listed)
     const body = JSON.stringify(listed.event)
     const headers = signStripe({ body, secret: WEBHOOK_SECRET })
