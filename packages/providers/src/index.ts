@@ -47,6 +47,17 @@ export type { GithubSource } from './github/config.js'
 export { GITHUB_SIGNATURE_HEADER, createGithubVerifier } from './github/verifier.js'
 export { GITHUB_ENTITY_KEYS } from './github/extract.js'
 export { githubProvider } from './github/provider.js'
+export {
+  GithubApi,
+  type GithubApiOptions,
+  type GithubDelivery,
+  type GithubDeliveryDetail,
+  type GithubPage,
+  type GithubThreadItem,
+  type GithubThreadListOptions,
+  type RedeliveryResult,
+  isFailedDelivery,
+} from './github/api.js'
 
 // Shopify.
 export type { ShopifySource } from './shopify/config.js'
