@@ -64,6 +64,15 @@ export type { ShopifySource } from './shopify/config.js'
 export { SHOPIFY_SIGNATURE_HEADER, createShopifyVerifier } from './shopify/verifier.js'
 export { entityTypeFromTopic } from './shopify/extract.js'
 export { shopifyProvider } from './shopify/provider.js'
+export {
+  SHOPIFY_ADMIN_API_VERSION,
+  ShopifyApi,
+  type ShopifyApiOptions,
+  type ShopifyItem,
+  type ShopifyListOptions,
+  type ShopifyPage,
+  type ShopifyResource,
+} from './shopify/api.js'
 
 // Standard Webhooks.
 export type { StandardSource } from './standard/config.js'

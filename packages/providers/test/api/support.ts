@@ -10,11 +10,31 @@ export async function startFakes(t: TestContext, options: FakeProvidersOptions =
   return fakes
 }
 
-/** An outbound client on `policy` whose only credential is `secret`, closed after the test. */
-export function clientFor(t: TestContext, policy: ProviderPolicy, secret: string): OutboundClient {
-  const client = new OutboundClient({ policy, credentials: () => secret, registry: new Registry() })
+/**
+ * An outbound client on `policy` whose only credential is `secret`, closed after the test; its
+ * metrics go to `registry` (a fresh one by default).
+ */
+export function clientFor(
+  t: TestContext,
+  policy: ProviderPolicy,
+  secret: string,
+  registry = new Registry(),
+): OutboundClient {
+  const client = new OutboundClient({ policy, credentials: () => secret, registry })
   t.after(() => client.close())
   return client
+}
+
+/** The sum of a counter's values with the given labels (every label set when none given). */
+export async function counterTotal(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get()
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((sum, v) => sum + v.value, 0)
 }
 
 /** Drains an async iterator of pages into one array of items. */
