@@ -4,6 +4,7 @@ import { describe, it } from 'node:test'
 import { LedgerError } from '@ledger/core'
 import { CredentialStore, Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
 import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import type pg from 'pg'
 
 const key = () => randomBytes(32).toString('base64')
 const isCode = (code: string, secret?: string) => (err: unknown) =>
@@ -14,7 +15,7 @@ const isCode = (code: string, secret?: string) => (err: unknown) =>
 const STRIPE_KEY = 'sk_test_credential_store_0000000001'
 const ROTATED_KEY = 'sk_test_credential_store_0000000002'
 
-async function dumpAtRest(pool: import('pg').Pool): Promise<string> {
+async function dumpAtRest(pool: pg.Pool): Promise<string> {
   const { rows } = await pool.query<{ dump: string }>(
     `SELECT coalesce(string_agg(encode(ciphertext, 'escape') || id || provider, ''), '') AS dump FROM ledger_provider_credentials`,
   )
