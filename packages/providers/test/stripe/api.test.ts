@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import { LedgerError } from '@ledger/core'
-import { signStripe } from '@ledger/testing'
+import { OutboundClient } from '@ledger/outbound'
+import { CredentialStore, Keyring, migrateSourceStore } from '@ledger/source-store'
+import { cleanupScope, createTestPool, signStripe, stackEnv } from '@ledger/testing'
+import { Registry } from 'prom-client'
 import { StripeApi, extractDelivery, parseSourceConfig, stripeApiPolicy } from '../../src/index.js'
 import { clientFor, collect, firstItem, startFakes } from '../api/support.js'
 
@@ -165,6 +169,38 @@ describe('StripeApi against the fake Stripe', () => {
       assert.match(err.message, /data\[0\]\.id|data\.0\.id/)
       assert.match(err.message, /has_more/)
       assert.doesNotMatch(err.message, /secret@example\.com/)
+      return true
+    })
+  })
+
+  it('takes its key from the CredentialStore; a rotation applies to the next call, a retired key fails it without showing it', async (test) => {
+    const t = cleanupScope(test)
+    const fakes = await startFakes(test)
+    const { pool } = await createTestPool(t, stackEnv().databaseUrl)
+    await migrateSourceStore(pool)
+    const store = new CredentialStore(pool, Keyring.parse(`k1:${randomBytes(32).toString('base64')}`))
+    await store.add({ id: 'stripe-main', provider: 'stripe', secret: 'sk_test_wrong_key_000000000000' })
+    const client = new OutboundClient({
+      policy: stripeApiPolicy({ mode: 'test', baseUrl: fakes.credentials.stripe.baseUrl }),
+      credentials: store.credentialsFor('stripe'),
+      registry: new Registry(),
+    })
+    test.after(() => client.close())
+    const api = new StripeApi({ client, credentialId: 'stripe-main' })
+    await assert.rejects(api.retrieve('customer', 'cus_x'), (err: unknown) => {
+      assert.ok(err instanceof LedgerError)
+      assert.equal(err.code, 'PROVIDER_CREDENTIALS_INVALID')
+      assert.doesNotMatch(JSON.stringify({ m: err.message, d: err.details }), /sk_test_wrong/)
+      return true
+    })
+    await store.rotate('stripe-main', fakes.credentials.stripe.secretKey)
+    assert.ok(await firstItem(api.list('customer', { limit: 1 })), 'the rotated key is used on the next call')
+    await store.retire('stripe-main')
+    await assert.rejects(api.retrieve('customer', 'cus_x'), (err: unknown) => {
+      assert.ok(err instanceof LedgerError)
+      assert.equal(err.code, 'NOT_FOUND')
+      assert.match(err.message, /stripe-main/)
+      assert.doesNotMatch(err.message, /sk_test_/)
       return true
     })
   })
