@@ -28,18 +28,51 @@ export {
   createStripeVerifier,
 } from './stripe/verifier.js'
 export { stripeProvider } from './stripe/provider.js'
+export {
+  STRIPE_EVENTS_WINDOW_SECONDS,
+  STRIPE_LIST_PATHS,
+  StripeApi,
+  type StripeApiOptions,
+  type StripeEventItem,
+  type StripeEventListOptions,
+  type StripeItem,
+  type StripeListOptions,
+  type StripeListType,
+  type StripePage,
+  stripeApiPolicy,
+} from './stripe/api.js'
 
 // GitHub.
 export type { GithubSource } from './github/config.js'
 export { GITHUB_SIGNATURE_HEADER, createGithubVerifier } from './github/verifier.js'
 export { GITHUB_ENTITY_KEYS } from './github/extract.js'
 export { githubProvider } from './github/provider.js'
+export {
+  GithubApi,
+  type GithubApiOptions,
+  type GithubDelivery,
+  type GithubDeliveryDetail,
+  type GithubPage,
+  type GithubThreadItem,
+  type GithubThreadListOptions,
+  type RedeliveryResult,
+  isFailedDelivery,
+} from './github/api.js'
 
 // Shopify.
 export type { ShopifySource } from './shopify/config.js'
 export { SHOPIFY_SIGNATURE_HEADER, createShopifyVerifier } from './shopify/verifier.js'
 export { entityTypeFromTopic } from './shopify/extract.js'
 export { shopifyProvider } from './shopify/provider.js'
+export {
+  SHOPIFY_ADMIN_API_VERSION,
+  ShopifyApi,
+  type ShopifyApiOptions,
+  type ShopifyItem,
+  type ShopifyListOptions,
+  type ShopifyPage,
+  type ShopifyResource,
+} from './shopify/api.js'
 
 // Standard Webhooks.
 export type { StandardSource } from './standard/config.js'
@@ -68,3 +101,7 @@ export type {
 export { type HmacAlgorithm, hmac } from './verification/digest.js'
 export { DEFAULT_TOLERANCE_SECONDS } from './verification/tolerance.js'
 export type { Delivery, ExtractFailureReason, ExtractResult, ValueSpec } from './extraction/types.js'
+
+// API adapters: shared types and the error of an answer the adapters cannot read.
+export type { EntityRef } from './extraction/extraction-result.js'
+export { ProviderAnswerInvalidError } from './api/errors.js'

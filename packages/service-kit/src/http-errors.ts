@@ -71,6 +71,11 @@ const ANSWERS: Record<ErrorCode, ErrorAnswer> = {
     publicMessage:
       'A service this request depends on did not confirm whether it carried the request out; check its state before repeating the request.',
   },
+  PROVIDER_ANSWER_INVALID: {
+    status: 502,
+    publicMessage:
+      'A service this request depends on answered in a shape we do not understand; report the correlation ID to an operator.',
+  },
   BROKER_UNAVAILABLE: { status: 503, publicMessage: `Kafka could not store the event now; ${RETRY_SAME}.` },
   BROKER_TIMEOUT: {
     status: 503,

@@ -7,3 +7,4 @@ export {
   SourceStore,
   type StoredSource,
 } from './source-store.js'
+export { type CredentialInfo, CredentialStore } from './credential-store.js'

@@ -23,9 +23,21 @@ const STATEMENTS = [
      created_at  timestamptz NOT NULL DEFAULT now(),
      retired_at  timestamptz
    )`,
+  // Provider API credentials for the outbound client; the sealed columns are NULL once retired.
+  `CREATE TABLE IF NOT EXISTS ledger_provider_credentials (
+     id          text        PRIMARY KEY,
+     provider    text        NOT NULL,
+     key_id      text,
+     nonce       bytea,
+     ciphertext  bytea,
+     created_at  timestamptz NOT NULL DEFAULT now(),
+     rotated_at  timestamptz,
+     retired_at  timestamptz,
+     CHECK ((retired_at IS NULL) = (ciphertext IS NOT NULL))
+   )`,
 ]
 
-/** Creates the source tables when missing; safe to run on every start. */
+/** Creates the source and provider-credential tables when missing; safe to run on every start. */
 export async function migrateSourceStore(pool: pg.Pool): Promise<void> {
   await applySchema(pool, { lockId: MIGRATION_LOCK_ID, statements: STATEMENTS })
 }

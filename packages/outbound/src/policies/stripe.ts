@@ -4,10 +4,14 @@ import { defineProviderPolicy, type ProviderLimits } from '../policy.js'
  * Stripe's basic rate limiter, per account: 100 read and 100 write operations per second in live
  * mode, 25 of each in test mode (sandboxes) — https://docs.stripe.com/rate-limits. Stripe sends no
  * remaining-quota headers, so the bucket runs on these figures alone, and a 429 is the only signal.
+ *
+ * A per-second limit may be counted over any one-second window, and a bucket lets through its
+ * whole burst plus one second of refill within one second; so the burst and the refill share the
+ * limit (a fifth and four fifths) instead of each being the limit, which allowed twice the limit.
  */
 export const STRIPE_LIMITS: Readonly<Record<'live' | 'test', ProviderLimits>> = {
-  live: { capacity: 100, refillPerSecond: 100 },
-  test: { capacity: 25, refillPerSecond: 25 },
+  live: { capacity: 20, refillPerSecond: 80 },
+  test: { capacity: 5, refillPerSecond: 20 },
 }
 
 /**

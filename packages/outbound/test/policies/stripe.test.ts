@@ -5,9 +5,13 @@ import { STRIPE_LIMITS, derivePolicy, stripePolicy } from '@ledger/outbound'
 
 describe('stripePolicy', () => {
   it('sizes its bucket from the documented limits and derives a test-mode variant', () => {
-    assert.deepEqual(stripePolicy.limits, { capacity: 100, refillPerSecond: 100 })
+    assert.deepEqual(
+      stripePolicy.limits,
+      { capacity: 20, refillPerSecond: 80 },
+      'burst + 1 s of refill = 100/s',
+    )
     const test = derivePolicy(stripePolicy, { limits: STRIPE_LIMITS.test, retry: { baseDelayMs: 10 } })
-    assert.equal(test.limits.capacity, 25)
+    assert.equal(test.limits.capacity + test.limits.refillPerSecond, 25)
     assert.equal(test.retry.baseDelayMs, 10)
     assert.equal(test.retry.maxAttempts, 5, 'nested settings keep the base policy values')
     assert.equal(test.idempotencyKeyHeader, 'idempotency-key')

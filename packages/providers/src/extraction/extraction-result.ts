@@ -36,26 +36,40 @@ export interface DeliveryDraft {
 
 const MAX_LENGTH = { entityType: ENTITY_TYPE_MAX_LENGTH, entityId: ENTITY_ID_MAX_LENGTH } as const
 
+/** The entity fields of a draft, before coercion. */
+export type EntityDraft = Pick<DeliveryDraft, 'entityType' | 'entityId' | 'entityVersion'>
+
+/** What the projection keys and orders an entity's state by. */
+export interface EntityRef {
+  entityType: string
+  entityId: string
+  entityVersion: number
+}
+
+/** Outcome of checking entity fields: the webhook path and the API adapters share it. */
+export type EntityResult =
+  { ok: true; entity: EntityRef } | { ok: false; reason: ExtractFailureReason; message: string }
+
 /**
  * Checks and coerces the entity fields: missing type or ID (or a mapped version that is absent)
  * is `missing_entity`; a value of the wrong kind, an ID or type longer than the ledger takes, or a
  * version that is not a non-negative safe integer is `validation_failed`.
  */
-export function completeDelivery(draft: DeliveryDraft): ExtractResult {
+export function completeEntity(draft: EntityDraft): EntityResult {
   const fields: Record<'entityType' | 'entityId', string> = { entityType: '', entityId: '' }
   for (const field of ['entityType', 'entityId'] as const) {
     const { value, from } = draft[field]
     const read = readId(value)
     const label = field === 'entityType' ? 'entity type' : 'entity ID'
     if (read.status === 'missing')
-      return extractFailure(
+      return entityFailure(
         'missing_entity',
         `No ${label} in the delivery (looked at ${from}); configure entity.${field === 'entityType' ? 'type' : 'id'} for this source if it lives elsewhere.`,
       )
     if (read.status === 'invalid')
-      return extractFailure('validation_failed', `The ${label} at ${from} ${read.problem}.`)
+      return entityFailure('validation_failed', `The ${label} at ${from} ${read.problem}.`)
     if (read.value.length > MAX_LENGTH[field]) {
-      return extractFailure(
+      return entityFailure(
         'validation_failed',
         `The ${label} at ${from} is ${read.value.length} characters long; the ledger takes at most ${MAX_LENGTH[field]}.`,
       )
@@ -64,30 +78,39 @@ export function completeDelivery(draft: DeliveryDraft): ExtractResult {
   }
   const { value, from } = draft.entityVersion
   if (value === undefined || value === null) {
-    return extractFailure(
+    return entityFailure(
       'missing_entity',
       `No entity version in the delivery (looked at ${from}); configure entity.version for this source.`,
     )
   }
   const entityVersion = coerceVersion(value)
   if (entityVersion === undefined) {
-    return extractFailure(
+    return entityFailure(
       'validation_failed',
       `The entity version at ${from} is not a number, numeric string or ISO date-time.`,
     )
   }
   if (!isEntityVersion(entityVersion)) {
-    return extractFailure(
+    return entityFailure(
       'validation_failed',
       `The entity version at ${from} is ${entityVersion}, not a non-negative integer up to ${Number.MAX_SAFE_INTEGER}; versions must order events exactly.`,
     )
   }
+  return { ok: true, entity: { entityType: fields.entityType, entityId: fields.entityId, entityVersion } }
+}
+
+function entityFailure(reason: ExtractFailureReason, message: string): EntityResult {
+  return { ok: false, reason, message }
+}
+
+/** A draft as a delivery, its entity fields checked by `completeEntity`. */
+export function completeDelivery(draft: DeliveryDraft): ExtractResult {
+  const checked = completeEntity(draft)
+  if (!checked.ok) return checked
   const delivery: Delivery = {
     providerEventId: draft.providerEventId,
     type: draft.type,
-    entityType: fields.entityType,
-    entityId: fields.entityId,
-    entityVersion,
+    ...checked.entity,
     occurredAtMs: draft.occurredAtMs,
   }
   return { ok: true, delivery }

@@ -36,7 +36,8 @@ const githubPayloadSchema = z.object({
   repository: z.object({ full_name: z.string().min(1) }).optional(),
 })
 
-interface DefaultEntity {
+/** An entity as found in a GitHub object, before its fields are checked. */
+export interface DefaultEntity {
   type: string
   id: unknown
   idFrom: string
@@ -44,28 +45,39 @@ interface DefaultEntity {
   updatedFrom: string
 }
 
+/**
+ * The entity of one GitHub object found under `key` (one of `GITHUB_ENTITY_KEYS`) — in a webhook
+ * payload, or as the REST API lists it (the issues endpoint lists issues under `issue`, pull
+ * requests included). The webhook path and the API adapter both map through here, so they agree.
+ */
+export function githubEntityOf(
+  key: (typeof GITHUB_ENTITY_KEYS)[number],
+  object: Record<string, unknown>,
+  repo: string | undefined,
+): DefaultEntity {
+  // GitHub reports comments on pull requests as `issue` events; key them as the pull request
+  // so one PR's history is a single entity whichever event type announced the change.
+  const type = key === 'issue' && object['pull_request'] !== undefined ? 'pull_request' : key
+  const numbered = key === 'pull_request' || key === 'issue' || key === 'discussion'
+  let id: unknown = object['id']
+  let idFrom = `/${key}/id`
+  if (numbered && repo !== undefined && typeof object['number'] === 'number') {
+    id = `${repo}#${object['number']}`
+    idFrom = `/repository/full_name + /${key}/number`
+  } else if (key === 'repository') {
+    id = object['full_name']
+    idFrom = '/repository/full_name'
+  } else if (key === 'organization') {
+    id = object['login']
+    idFrom = '/organization/login'
+  }
+  return { type, id, idFrom, updatedAt: object['updated_at'], updatedFrom: `/${key}/updated_at` }
+}
+
 function defaultEntity(body: Record<string, unknown>, repo: string | undefined): DefaultEntity | undefined {
   for (const key of GITHUB_ENTITY_KEYS) {
     const parsed = objectSchema.safeParse(body[key])
-    if (!parsed.success) continue
-    const object = parsed.data
-    // GitHub reports comments on pull requests as `issue` events; key them as the pull request
-    // so one PR's history is a single entity whichever event type announced the change.
-    const type = key === 'issue' && object['pull_request'] !== undefined ? 'pull_request' : key
-    const numbered = key === 'pull_request' || key === 'issue' || key === 'discussion'
-    let id: unknown = object['id']
-    let idFrom = `/${key}/id`
-    if (numbered && repo !== undefined && typeof object['number'] === 'number') {
-      id = `${repo}#${object['number']}`
-      idFrom = `/repository/full_name + /${key}/number`
-    } else if (key === 'repository') {
-      id = object['full_name']
-      idFrom = '/repository/full_name'
-    } else if (key === 'organization') {
-      id = object['login']
-      idFrom = '/organization/login'
-    }
-    return { type, id, idFrom, updatedAt: object['updated_at'], updatedFrom: `/${key}/updated_at` }
+    if (parsed.success) return githubEntityOf(key, parsed.data, repo)
   }
   return undefined
 }

@@ -31,13 +31,20 @@ export function entityTypeFromTopic(topic: string): string {
 }
 
 /**
- * The entity ID. `admin_graphql_api_id` (`gid://shopify/Order/820982911946154508`) is preferred
- * because it is a string: newer Shopify IDs exceed 2^53 and `id`, a JSON number, loses digits.
+ * The entity ID of a Shopify record: the tail of its GraphQL ID
+ * (`gid://shopify/Order/820982911946154508` → `820982911946154508`), which is what a webhook's
+ * `admin_graphql_api_id` and a GraphQL node's `id` both carry; else the REST `id`. The tail is
+ * preferred because it is a string: newer Shopify IDs exceed 2^53 and `id`, a JSON number, loses
+ * digits. The webhook path and the GraphQL adapter both map through here, so they agree.
  */
-function entityId(payload: z.infer<typeof shopifyPayloadSchema>): { value: unknown; from: string } {
-  const gidTail = /\/([^/]+)$/.exec(payload.admin_graphql_api_id ?? '')?.[1]
-  if (gidTail !== undefined) return { value: gidTail, from: '/admin_graphql_api_id' }
-  return { value: payload.id, from: '/id' }
+export function shopifyEntityId(
+  gid: string | undefined,
+  restId: unknown,
+  at: { gid: string; id: string },
+): { value: unknown; from: string } {
+  const gidTail = /\/([^/]+)$/.exec(gid ?? '')?.[1]
+  if (gidTail !== undefined) return { value: gidTail, from: at.gid }
+  return { value: restId, from: at.id }
 }
 
 /**
@@ -77,7 +84,10 @@ export function extractShopify(
     type: topic.value,
     occurredAtMs: triggeredMs ?? updatedMs ?? receivedAtMs,
     entityType: { value: entityTypeFromTopic(topic.value), from: 'X-Shopify-Topic' },
-    entityId: entityId(parsed.data),
+    entityId: shopifyEntityId(parsed.data.admin_graphql_api_id, parsed.data.id, {
+      gid: '/admin_graphql_api_id',
+      id: '/id',
+    }),
     entityVersion: version,
   }
   return completeDelivery(applyEntityMapping(draft, source.entity, body, headers))

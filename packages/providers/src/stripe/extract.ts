@@ -1,7 +1,13 @@
 import { z } from 'zod'
 import type { RequestHeaders } from '../verification/types.js'
 import { applyEntityMapping } from '../extraction/entity-overrides.js'
-import { type DeliveryDraft, completeDelivery, payloadInvalid } from '../extraction/extraction-result.js'
+import {
+  type DeliveryDraft,
+  type EntityDraft,
+  type Located,
+  completeDelivery,
+  payloadInvalid,
+} from '../extraction/extraction-result.js'
 import type { ExtractResult } from '../extraction/types.js'
 import type { StripeSource } from './config.js'
 
@@ -12,6 +18,24 @@ const stripeEventSchema = z.object({
   created: z.number().int().positive(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 })
+
+/**
+ * The entity of a Stripe object: type from its `object` field, ID from its `id`, version as given.
+ * The webhook path (an event's `data.object`, version the event's `created`) and the API adapter
+ * (a listed or retrieved object) both map through here, so they agree on type and ID.
+ * @param at JSON pointer of the object in what was received, for messages.
+ */
+export function stripeEntityDraft(
+  object: Record<string, unknown>,
+  version: Located,
+  at: string,
+): EntityDraft {
+  return {
+    entityType: { value: object['object'], from: `${at}/object` },
+    entityId: { value: object['id'], from: `${at}/id` },
+    entityVersion: version,
+  }
+}
 
 /**
  * A Stripe event (API v1 "snapshot" event). Entity: `data.object.object` / `data.object.id`;
@@ -26,9 +50,7 @@ export function extractStripe(source: StripeSource, body: unknown, headers: Requ
     providerEventId: event.id,
     type: event.type,
     occurredAtMs: event.created * 1000,
-    entityType: { value: event.data.object['object'], from: '/data/object/object' },
-    entityId: { value: event.data.object['id'], from: '/data/object/id' },
-    entityVersion: { value: event.created, from: '/created' },
+    ...stripeEntityDraft(event.data.object, { value: event.created, from: '/created' }, '/data/object'),
   }
   return completeDelivery(applyEntityMapping(draft, source.entity, body, headers))
 }
