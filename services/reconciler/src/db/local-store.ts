@@ -16,14 +16,26 @@ export class LocalStore {
     ids: readonly string[],
   ): Promise<Map<string, LocalRow>> {
     if (ids.length === 0) return new Map()
-    const { rows } = await this.#query<{ entity_id: string; version: string; state: unknown }>(
-      `SELECT p.entity_id, p.version, p.state
+    // `accepted`: the projection was set by a person's "accept remote" (its version was raised
+    // above the provider's so the projector would apply it).
+    const { rows } = await this.#query<{
+      entity_id: string
+      version: string
+      state: unknown
+      accepted: boolean
+    }>(
+      `SELECT p.entity_id, p.version, p.state,
+              EXISTS (SELECT 1 FROM reconcile_review r
+                       WHERE r.resolution_event_id = p.last_event_id AND r.status = 'accepted-remote') AS accepted
          FROM projections p JOIN ledger_events e ON e.event_id = p.last_event_id
         WHERE p.entity_type = $1 AND p.entity_id = ANY($2::text[]) AND e.source = $3`,
       [entityType, ids, source],
     )
     return new Map(
-      rows.map((r) => [r.entity_id, { entityId: r.entity_id, version: Number(r.version), state: r.state }]),
+      rows.map((r) => [
+        r.entity_id,
+        { entityId: r.entity_id, version: Number(r.version), state: r.state, acceptedByPerson: r.accepted },
+      ]),
     )
   }
 

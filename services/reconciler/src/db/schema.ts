@@ -65,6 +65,8 @@ const STATEMENTS = [
   `CREATE UNIQUE INDEX IF NOT EXISTS reconcile_review_one_per_finding ON reconcile_review
      (source, entity_type, entity_id, kind, coalesce(local_version, -1), coalesce(remote_version, -1))`,
   `CREATE INDEX IF NOT EXISTS reconcile_review_open ON reconcile_review (status, id)`,
+  `CREATE INDEX IF NOT EXISTS reconcile_review_resolution ON reconcile_review (resolution_event_id)
+     WHERE resolution_event_id IS NOT NULL`,
 ]
 
 /** Creates the reconciler's tables when missing; run at every start. */

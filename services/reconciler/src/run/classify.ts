@@ -18,11 +18,13 @@ export interface LocalRow {
   entityId: string
   version: number
   state: unknown
+  /** Set by a person's "accept remote", whose event carries a version above the provider's. */
+  acceptedByPerson?: boolean
 }
 
 /**
  * Judges one remote record against its projection (`undefined`: none). Versions decide first; only
- * equal versions compare the declared fields. A projection that is a tombstone (an accepted remote
+ * equal versions (or a person's accepted resolution) compare the declared fields. A projection that is a tombstone (an accepted remote
  * delete) against a live remote record is "local ahead": the record came back, a person decides.
  */
 export function classify(
@@ -32,7 +34,8 @@ export function classify(
 ): DriftKind | undefined {
   if (local === undefined) return 'missing-locally'
   if (local.version < remote.version) return 'local-behind'
-  if (local.version > remote.version) return 'local-ahead'
+  // An accepted resolution is ahead by construction; it agrees while the content does.
+  if (local.version > remote.version && local.acceptedByPerson !== true) return 'local-ahead'
   const mine = comparison.localObject(local.state)
   const theirs = remote.state as Record<string, unknown>
   if (mine === undefined) return 'content-differs'
