@@ -127,7 +127,7 @@ describe('reconciler against the fake Stripe, the real stack and the projector',
           `SELECT state FROM projections WHERE entity_id = ANY($1) ORDER BY entity_id = $2 DESC`,
           [[differs, removed], differs],
         )
-        const remote = fakes.stripe.records.get('customer', differs!) as { email: string }
+        const remote = fakes.stripe.records.get('customer', differs!) as unknown as { email: string }
         return rows[0]?.state.email === remote.email && rows[1]?.state.deleted === true
       },
       { description: 'the accepted resolutions applied by the projector' },
