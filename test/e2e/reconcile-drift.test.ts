@@ -143,6 +143,19 @@ describe('reconciler against the fake Stripe, the real stack and the projector',
       'only the item kept local is still found (and stays resolved)',
     )
     assert.deepEqual(await core.review.list(), [])
+
+    // The same long-lived process, later: a change without a webhook is judged with fresh versions.
+    f.tick()
+    fakes.stripe.records.update(
+      'customer',
+      changedSilently!,
+      { name: 'Changed Again' },
+      { webhookDelivered: false },
+    )
+    const fourth = await core.reconciler.run(target, { entityType: 'customer', actor: 'test' })
+    assert.deepEqual(fourth.drift, { 'local-ahead': 1, 'local-behind': 1 })
+    assert.equal(fourth.repairsPublished, 1)
+
     assert.equal(
       correctiveProviderEventId('customer', neverDelivered.id, 1),
       `reconcile:customer:${neverDelivered.id}:1`,

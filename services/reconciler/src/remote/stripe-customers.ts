@@ -23,6 +23,9 @@ export interface StripeCustomersSourceOptions {
   pageSize?: number
 }
 
+/** How long the event log's versions are trusted within a run (a resumed run, retrieves). */
+const VERSIONS_MAX_AGE_MS = 5 * 60_000
+
 type StripeObject = Record<string, unknown> & { id: string; created: number }
 
 interface StripeList {
@@ -38,14 +41,16 @@ interface StripeList {
  * Version: the webhook path uses the event's `created` (unix seconds), which a listed customer does
  * not carry (Stripe customers have `created` only, no `updated`). So the version of a customer is
  * the `created` of the newest `customer.*` event about it in `GET /v1/events` (the 30 days Stripe
- * keeps), read once per source, else the customer's own `created` (its creation event's time). For
- * a customer last changed more than 30 days ago by an update, that fallback is lower than what its
- * webhook gave, so it reads "local ahead" and goes to review, never to an automatic repair.
+ * keeps), read at a run's first page (again after five minutes), else the customer's own
+ * `created` (its creation event's time). For a customer last changed more than 30 days ago by an
+ * update, that fallback is lower than what its webhook gave, so it reads "local ahead" and goes to
+ * review, never to an automatic repair.
  */
 export class StripeCustomersSource implements RemoteSource {
   readonly #client: OutboundClient
   readonly #pageSize: number
   #latestEvent: Promise<Map<string, number>> | undefined
+  #latestEventReadAt = 0
   readonly #stats: RemoteStats = { requests: 0, throttleWaits: 0, throttleWaitMs: 0 }
 
   constructor(options: StripeCustomersSourceOptions) {
@@ -63,7 +68,9 @@ export class StripeCustomersSource implements RemoteSource {
     options: { since?: Date; signal?: AbortSignal },
   ): Promise<RemotePage> {
     assertCustomer(entityType)
-    const versions = await this.#versions()
+    // A run's first page reads the event log afresh: a long-lived service must not judge with the
+    // versions of an earlier run.
+    const versions = await this.#versions(cursor === undefined)
     const query: Record<string, string | number> = { limit: this.#pageSize }
     if (cursor !== undefined) query['starting_after'] = cursor
     if (options.since !== undefined) query['created[gte]'] = Math.floor(options.since.getTime() / 1000)
@@ -98,11 +105,19 @@ export class StripeCustomersSource implements RemoteSource {
     await this.#client.close()
   }
 
-  #versions(): Promise<Map<string, number>> {
-    this.#latestEvent ??= this.#readEvents().catch((err: unknown) => {
-      this.#latestEvent = undefined
-      throw err
-    })
+  /** The event log's versions, read again when `fresh` or older than `VERSIONS_MAX_AGE_MS`. */
+  #versions(fresh = false): Promise<Map<string, number>> {
+    if (
+      fresh ||
+      this.#latestEvent === undefined ||
+      Date.now() - this.#latestEventReadAt > VERSIONS_MAX_AGE_MS
+    ) {
+      this.#latestEventReadAt = Date.now()
+      this.#latestEvent = this.#readEvents().catch((err: unknown) => {
+        this.#latestEvent = undefined
+        throw err
+      })
+    }
     return this.#latestEvent
   }
 
