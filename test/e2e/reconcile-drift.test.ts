@@ -37,8 +37,27 @@ describe('reconciler against the fake Stripe, the real stack and the projector',
     )
     await fakes.stripe.handler.settled()
 
+    // A dry run sees the same and changes nothing; a windowed one does not judge deletes.
+    const topicBeforeDry = await topicRecords(f.fixture)
+    const dry = await core.reconciler.run(target, { entityType: 'customer', actor: 'test', dryRun: true })
+    assert.equal(dry.drift['missing-remotely'], 1)
+    assert.equal(dry.repairsPublished, 0)
+    assert.equal(dry.reviewNew, 0)
+    const windowed = await core.reconciler.run(target, {
+      entityType: 'customer',
+      actor: 'test',
+      dryRun: true,
+      since: new Date(0),
+    })
+    assert.equal(windowed.deletesChecked, false)
+    assert.equal(windowed.drift['missing-remotely'], undefined)
+    assert.equal(await topicRecords(f.fixture), topicBeforeDry, 'dry runs publish nothing')
+    assert.deepEqual(await core.review.list(), [], 'dry runs write no review item')
+
     const report = await core.reconciler.run(target, { entityType: 'customer', actor: 'test' })
     assert.equal(report.status, 'succeeded')
+    assert.notEqual(report.runId, dry.runId)
+    assert.deepEqual(report.drift, dry.drift)
     assert.deepEqual(report.drift, {
       'missing-locally': 2,
       'local-behind': 2,

@@ -71,6 +71,45 @@ describe('reconciler runs that are interrupted or throttled', () => {
     await assertPublishedOnce(f.pool, lost)
   })
 
+  it('a run that fails midway marks nothing deleted; the next one resumes and judges deletes after the whole listing', async (test) => {
+    const t = cleanupScope(test)
+    const f = await reconcileFixture(t, 'reconcile-fail', { customers: 9, pageSize: 3 })
+    const target = f.core.targets.get('billing')!
+    const [removed] = await customerIds(f.pool)
+    f.fakes.stripe.records.remove('customer', removed!, { webhookDelivered: false })
+    await assert.rejects(
+      f.core.reconciler.run(target, {
+        entityType: 'customer',
+        actor: 'test',
+        onProgress: (p) => {
+          // A refusal the client does not retry: the run fails on page 2.
+          if (p.pages === 1)
+            f.fakes.stripe.inject({
+              path: '/v1/customers',
+              times: 1,
+              action: { kind: 'status', status: 400 },
+            })
+        },
+      }),
+      { code: 'PROVIDER_REJECTED' },
+    )
+    const { rows } = await f.pool.query<{
+      status: string
+      report: { status: string; deletesChecked: boolean }
+    }>('SELECT status, report FROM reconcile_runs')
+    assert.equal(rows[0]!.status, 'failed')
+    assert.equal(rows[0]!.report.deletesChecked, false)
+    assert.deepEqual(await f.core.review.list(), [], 'nothing judged deleted by a failed run')
+
+    const report = await f.core.reconciler.run(target, { entityType: 'customer', actor: 'test' })
+    assert.equal(report.resumed, 1)
+    assert.equal(report.drift['missing-remotely'], 1)
+    assert.deepEqual(
+      (await f.core.review.list()).map((i) => [i.kind, i.entityId]),
+      [['missing-remotely', removed]],
+    )
+  })
+
   it('a CLI run killed with SIGKILL midway resumes from its checkpoint and publishes nothing twice', async (test) => {
     const t = cleanupScope(test)
     const f = await reconcileFixture(t, 'reconcile-kill', { customers: 12, pageSize: 3 })

@@ -37,9 +37,10 @@ export async function startReconcilerCore(config: ReconcilerConfig): Promise<Rec
     })
     for (const topic of new Set(config.sources.map((s) => s.topic))) await codec.register(topic)
     const local = new LocalStore(pool)
-    const reconciler = new Reconciler({ pool, local, publisher, metrics })
+    const reconciler = new Reconciler({ pool, local, publisher, metrics, afterRun: () => review.open() })
     const targets = buildTargets(config.sources, registry)
-    const review = new ReviewService({
+    // `afterRun` above reads it only when a run ends, by which time it exists.
+    const review: ReviewService = new ReviewService({
       pool,
       local,
       reconciler,

@@ -100,16 +100,21 @@ export async function runReconcileCli(argv: readonly string[], io: CliIo = defau
     if (positionals[0] === 'review') return await review(core, positionals, values, actor, io)
     const target = targetFor(core.targets, core.config.sources, values.source!, values.type!)
     const started = Date.now()
+    let lastProgress = 0
     const report = await core.reconciler.run(target, {
       entityType: values.type!,
       actor,
       ...(values.since === undefined ? {} : { since: new Date(values.since) }),
       ...(values['dry-run'] === true ? { dryRun: true } : {}),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
-      onProgress: (p) =>
+      // Every page at first (so a start is visible), then at most every 2 s.
+      onProgress: (p) => {
+        if (p.pages > 5 && Date.now() - lastProgress < 2000) return
+        lastProgress = Date.now()
         io.err(
           `page ${p.pages}: ${p.compared} records compared, ${p.ratePerSecond.toFixed(0)}/s, ${((Date.now() - started) / 1000).toFixed(1)} s`,
-        ),
+        )
+      },
     })
     io.out(values.json === true ? JSON.stringify(report, null, 2) : summarise(report))
     return 0

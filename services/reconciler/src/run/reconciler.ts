@@ -48,6 +48,8 @@ export interface ReconcilerOptions {
   local: LocalStore
   publisher: LedgerPublisher
   metrics: ReconcilerMetrics
+  /** Called after every run, finished or failed (e.g. to refresh the open review gauge). */
+  afterRun?: () => Promise<unknown>
 }
 
 /**
@@ -109,7 +111,10 @@ export class Reconciler {
       await lock.release()
       throw err
     }
-    const finished = this.#drive(target, options, run).finally(() => lock.release())
+    const finished = this.#drive(target, options, run).finally(async () => {
+      await lock.release()
+      await this.options.afterRun?.().catch(() => {})
+    })
     // The caller may only want the run ID; the outcome is in the run's row either way.
     finished.catch(() => {})
     return { runId: run.id, finished }
