@@ -175,6 +175,38 @@ describe('reconciler against the fake Stripe, the real stack and the projector',
     assert.deepEqual(fourth.drift, { 'local-ahead': 1, 'local-behind': 1 })
     assert.equal(fourth.repairsPublished, 1)
 
+    // A projection row lost after its correction was applied: the ledger holds the correction, so
+    // publishing it again would change nothing; it goes to review with a hint instead.
+    await waitFor(
+      async () =>
+        (
+          await pool.query(
+            `SELECT 1 FROM projections p JOIN ledger_events e ON e.event_id = p.last_event_id
+          WHERE p.entity_id = $1 AND e.type = 'ledger.reconciled'`,
+            [changedSilently],
+          )
+        ).rowCount === 1,
+      { description: "the fourth run's correction applied" },
+    )
+    await pool.query(`DELETE FROM projections WHERE entity_id = $1`, [changedSilently])
+    const fifth = await core.reconciler.run(target, { entityType: 'customer', actor: 'test' })
+    assert.equal(fifth.repairsPublished, 0)
+    assert.equal(fifth.reviewNew, 1)
+    const [lostAgain] = await core.review.list()
+    assert.equal(lostAgain?.kind, 'missing-locally')
+    assert.equal(lostAgain?.entityId, changedSilently)
+    await core.review.resolve(lostAgain!.id, 'accept-remote', 'ada')
+    await waitFor(
+      async () =>
+        (
+          await pool.query<{ name: string }>(
+            `SELECT state->>'name' AS name FROM projections WHERE entity_id = $1`,
+            [changedSilently],
+          )
+        ).rows[0]?.name === 'Changed Again',
+      { description: 'the accepted correction applied' },
+    )
+
     assert.equal(
       correctiveProviderEventId('customer', neverDelivered.id, 1),
       `reconcile:customer:${neverDelivered.id}:1`,

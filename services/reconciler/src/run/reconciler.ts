@@ -179,7 +179,7 @@ export class Reconciler {
 interface Judged {
   compared: number
   drift: DriftKind[]
-  repairs: { event: LedgerEvent; reason: DriftKind }[]
+  repairs: { event: LedgerEvent; reason: DriftKind; remote: RemoteRecord; local: LocalRow | undefined }[]
   reviews: ReviewDraft[]
 }
 
@@ -238,7 +238,7 @@ class RunContext {
     if (kind === undefined) return
     judged.drift.push(kind)
     if (REPAIRABLE.has(kind)) {
-      judged.repairs.push({ event: this.#corrective(remote), reason: kind })
+      judged.repairs.push({ event: this.#corrective(remote), reason: kind, remote, local })
     } else {
       judged.reviews.push(review(remote.entityId, kind, local, remote))
     }
@@ -265,8 +265,23 @@ class RunContext {
     const dryRun = this.run.dryRun
     const ids = judged.repairs.map((r) => r.event.eventId)
     const done = await this.runs.published(ids)
-    for (const id of await this.options.local.inLedger(ids.filter((i) => !done.has(i)))) done.add(id)
+    const recorded = await this.options.local.inLedger(ids)
+    for (const id of recorded) done.add(id)
     const fresh = judged.repairs.filter((r) => !done.has(r.event.eventId))
+    // The ledger recorded this very correction, yet the projection still lacks it: the row was lost
+    // or changed after the projector applied it. Another event with the same ID would be a
+    // redelivery and change nothing; a person decides (projector:rebuild, or accept remote).
+    const reviews = [...judged.reviews]
+    for (const r of judged.repairs) {
+      if (!recorded.has(r.event.eventId)) continue
+      reviews.push({
+        ...review(r.remote.entityId, r.reason, r.local, r.remote),
+        detail: {
+          ledgerHasCorrection: r.event.eventId,
+          hint: 'the ledger holds this state but the projection lost it: run npm run projector:rebuild, or accept remote',
+        },
+      })
+    }
     if (!dryRun) await Promise.all(fresh.map((r) => this.publish(r.event)))
 
     const stats = this.target.remote.stats?.() ?? this.#lastStats
@@ -290,7 +305,7 @@ class RunContext {
             version: r.event.entityVersion,
             reason: r.reason,
           })),
-      reviews: dryRun ? [] : judged.reviews,
+      reviews: dryRun ? [] : reviews,
     })
 
     const labels = { source: this.target.source, entity_type: this.run.entityType }
