@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { buildReconcilerApp, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
-import { cleanupScope, waitFor } from '@ledger/testing'
+import {
+  buildReconcilerApp,
+  loadReconcilerConfig,
+  startReconcilerCore,
+  startSchedule,
+} from '@ledger/reconciler'
+import { cleanupScope, createTestDatabase, stackEnv, waitFor } from '@ledger/testing'
 import { customerIds, reconcileFixture } from './reconcile-support.js'
 
 const ADA = 'ada-token-0123456789abcdef'
@@ -141,5 +146,52 @@ describe('reconciler HTTP API', () => {
       value('ledger_reconcile_run_duration_seconds_count', { source: 'billing', status: 'succeeded' }),
       1,
     )
+  })
+})
+
+describe('reconciler schedule', () => {
+  it('runs a source with an API key and an interval on its own, recorded as started by "schedule"', async (test) => {
+    const t = cleanupScope(test)
+    const f = await reconcileFixture(t, 'reconcile-schedule', { customers: 3, pageSize: 2 })
+    const sources = JSON.parse(f.env.RECONCILER_SOURCES!) as Record<string, unknown>[]
+    const core = await startReconcilerCore(
+      loadReconcilerConfig({
+        ...f.env,
+        RECONCILER_SOURCES: JSON.stringify([{ ...sources[0], intervalSeconds: 1 }]),
+      }),
+    )
+    t.after(() => core.close())
+    const logged: string[] = []
+    const stop = startSchedule(core.targets.values(), core.reconciler, {
+      info: (_obj, msg) => logged.push(msg),
+      warn: (_obj, msg) => logged.push(msg),
+    })
+    t.after(stop)
+    const run = await waitFor(
+      async () =>
+        (
+          await f.pool.query<{ started_by: string }>(
+            `SELECT started_by FROM reconcile_runs WHERE status = 'succeeded' LIMIT 1`,
+          )
+        ).rows[0],
+      { description: 'a scheduled run finished' },
+    )
+    assert.equal(run.started_by, 'schedule')
+    assert.ok(logged.includes('scheduled reconciliation started'), logged.join('; '))
+  })
+
+  it('schedules nothing for a source without its API key', async (test) => {
+    const t = cleanupScope(test)
+    const core = await startReconcilerCore(
+      loadReconcilerConfig({
+        DATABASE_URL: await createTestDatabase(t, stackEnv().databaseUrl),
+        LOG_LEVEL: 'silent',
+        RECONCILER_SOURCES: JSON.stringify([
+          { name: 'billing', kind: 'stripe', credentialEnv: 'UNSET_KEY_FOR_TEST', intervalSeconds: 1 },
+        ]),
+      }),
+    )
+    t.after(() => core.close())
+    assert.equal(core.targets.size, 0)
   })
 })
