@@ -55,7 +55,7 @@ export function targetFor(
   if (target === undefined) {
     throw new PermanentError(
       'VALIDATION_FAILED',
-      `Source "${name}" has no API key: set ${config.credentialEnv} and restart.`,
+      `Source "${name}" has no API key: set ${config.credentialEnv} (the service reads it at start).`,
     )
   }
   if (!(config.entityTypes as readonly string[]).includes(entityType)) {
