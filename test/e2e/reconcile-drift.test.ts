@@ -195,7 +195,7 @@ describe('reconciler against the fake Stripe, the real stack and the projector',
     const [lostAgain] = await core.review.list()
     assert.equal(lostAgain?.kind, 'missing-locally')
     assert.equal(lostAgain?.entityId, changedSilently)
-    await core.review.resolve(lostAgain!.id, 'accept-remote', 'ada')
+    await core.review.resolve(lostAgain.id, 'accept-remote', 'ada')
     await waitFor(
       async () =>
         (
