@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole stack in the foreground. Installs dependencies when missing, builds,
 // starts the infrastructure that is not already running (infra/lib/stack.mjs), then runs the
-// services (ingest :8080, admin :8081, projector :8082) with readable log lines, restarting a
+// services (ingest :8080, admin :8081, projector :8082, reconciler :8083) with readable log lines, restarting a
 // service that dies (infra/lib/supervisor.mjs). Ctrl-C or SIGTERM stops the services, then exactly
 // the infrastructure this command started; so does a service that keeps dying (exit code 1).
 import { spawnSync } from 'node:child_process'
@@ -15,8 +15,8 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`Usage: npm start
 
 Brings up Kafka, the schema registry, PostgreSQL and Prometheus (reusing any already running),
-then runs ingest (:8080), admin (:8081) and projector (:8082) in the foreground. Ctrl-C (or
-SIGTERM) stops the services and the infrastructure this command started.
+then runs ingest (:8080), admin (:8081), projector (:8082) and reconciler (:8083) in the
+foreground. Ctrl-C (or SIGTERM) stops the services and the infrastructure this command started.
 
 A service that dies (crash, SIGKILL, out of memory) is restarted after a backoff (1 s doubling
 to 30 s, with jitter); to restart one service, kill it (kill <pid>, pids are logged) and the
@@ -30,7 +30,10 @@ Environment (all optional):
   INGEST_EVENT_TOKENS   who may POST /events, client=token (default: a development client "orders",
                         writing source "orders"; INGEST_EVENT_GRANTS grants others)
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, PROMETHEUS_URL   use existing servers
-  INGEST_PORT (8080), ADMIN_PORT (8081), PROJECTOR_PORT (8082), LOG_LEVEL (info)
+  RECONCILER_TOKENS     reconciler API tokens, name=token (default: a development token "operator")
+  RECONCILER_SOURCES, STRIPE_API_KEY   what the reconciler reads (default: source billing, no key, so
+                        it idles; see README "Reconciler")
+  INGEST_PORT (8080), ADMIN_PORT (8081), PROJECTOR_PORT (8082), RECONCILER_PORT (8083), LOG_LEVEL (info)
   LEDGER_START_MAX_RESTARTS   restarts of one service within 10 minutes (default ${RESTART_DEFAULTS.maxRestarts})
 `)
   process.exit(0)
@@ -43,6 +46,7 @@ const DEV_DEFAULTS = {
   // `id:base64 of 32 bytes`; public, so only for local development.
   LEDGER_MASTER_KEYS: 'dev:ZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMtbm90LXByb2Q=',
   INGEST_EVENT_TOKENS: 'orders=dev-events-token-not-for-production',
+  RECONCILER_TOKENS: 'operator=dev-reconciler-token-not-for-production',
 }
 
 function runStep(title, command, args) {
@@ -77,6 +81,7 @@ const SERVICES = [
   { name: 'projector', port: Number(process.env.PROJECTOR_PORT ?? 8082) },
   { name: 'admin', port: Number(process.env.ADMIN_PORT ?? 8081) },
   { name: 'ingest', port: Number(process.env.INGEST_PORT ?? 8080) },
+  { name: 'reconciler', port: Number(process.env.RECONCILER_PORT ?? 8083) },
 ]
 
 const maxRestarts = Number(process.env.LEDGER_START_MAX_RESTARTS ?? RESTART_DEFAULTS.maxRestarts)
@@ -162,6 +167,7 @@ log(`ready:
   ingest     http://127.0.0.1:${SERVICES[2].port}  POST /webhooks/<source>
   admin      http://127.0.0.1:${SERVICES[1].port}  Authorization: Bearer ${env.LEDGER_ADMIN_TOKEN === DEV_DEFAULTS.LEDGER_ADMIN_TOKEN ? env.LEDGER_ADMIN_TOKEN : '<LEDGER_ADMIN_TOKEN>'}
   projector  http://127.0.0.1:${SERVICES[0].port}/metrics
+  reconciler http://127.0.0.1:${SERVICES[3].port}  Authorization: Bearer ${env.RECONCILER_TOKENS === DEV_DEFAULTS.RECONCILER_TOKENS ? 'dev-reconciler-token-not-for-production' : '<RECONCILER_TOKENS>'}  (npm run reconcile -- --help)
   registry   ${env.SCHEMA_REGISTRY_URL}
   ${env.PROMETHEUS_URL ? `prometheus ${env.PROMETHEUS_URL}` : 'prometheus (not installed: apt-get install prometheus)'}
   try it:    npm run demo     (signs a webhook, sends it, shows the projection)

@@ -58,7 +58,13 @@ async function healthz(port: number): Promise<boolean> {
  */
 async function startLauncher(t: CleanupHost, extraEnv: Record<string, string> = {}): Promise<Launcher> {
   const stack = stackEnv()
-  const [ingest, admin, projector, postgres] = (await freeTcpPorts(4)) as [number, number, number, number]
+  const [ingest, admin, projector, postgres, reconciler] = (await freeTcpPorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   const runDir = mkdtempSync(join(tmpdir(), 'ledger-npm-start-'))
   // As root, PostgreSQL runs as the OS user postgres, which must reach the run dir.
   chmodSync(runDir, 0o755)
@@ -73,6 +79,7 @@ async function startLauncher(t: CleanupHost, extraEnv: Record<string, string> = 
     INGEST_PORT: String(ingest),
     ADMIN_PORT: String(admin),
     PROJECTOR_PORT: String(projector),
+    RECONCILER_PORT: String(reconciler),
     PROJECTOR_GROUP_ID: uniqueName('npm-start-projector'),
     PROJECTOR_TOPICS: topic,
     INGEST_EVENTS_TOPIC: topic,
@@ -115,7 +122,8 @@ async function startLauncher(t: CleanupHost, extraEnv: Record<string, string> = 
     () => {
       if (child.exitCode !== null) throw new Error(`npm start exited early:\n${lines.join('\n')}`)
       return (
-        lines.some((line) => line.includes('ready:')) && ['ingest', 'admin', 'projector'].every(servicePid)
+        lines.some((line) => line.includes('ready:')) &&
+        ['ingest', 'admin', 'projector', 'reconciler'].every(servicePid)
       )
     },
     {

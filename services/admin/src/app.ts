@@ -3,12 +3,12 @@ import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
+  requireBearerToken,
   serviceLoggerOptions,
 } from '@ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
-import { requireBearerToken } from './auth.js'
 import type { AdminConfig } from './config.js'
 import { ENTITY_PARAM_MAX_LENGTH, entityRoutes } from './routes/entities.js'
 import { dlqRoutes } from './routes/dlq.js'
@@ -38,7 +38,7 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
     checks: [{ name: 'database', check: async () => (await deps.pool.query('SELECT 1')).rowCount === 1 }],
   })
   await app.register(async (api) => {
-    requireBearerToken(api, deps.config.adminToken)
+    requireBearerToken(api, [{ name: 'admin', token: deps.config.adminToken }], 'LEDGER_ADMIN_TOKEN')
     // Lets an operator check a token without touching anything.
     api.get('/whoami', async () => ({ authenticated: true }))
     // Route plugins: `await api.register(xRoutes, deps)` — one line per resource.

@@ -1,0 +1,95 @@
+import { LedgerError } from '@ledger/core'
+import { type StackConfig, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import { z } from 'zod'
+
+/** How one source is reconciled. */
+const reconcileSourceSchema = z.object({
+  /** The source's name, as in the sources file (the ledger's `source`). */
+  name: z.string().min(1),
+  /** Which provider API to read. Only Stripe customers until the providers package's adapters land. */
+  kind: z.literal('stripe'),
+  /** The ledger topic the source's events go to. @default 'ledger.events' */
+  topic: z.string().min(1).default('ledger.events'),
+  /** The provider API's origin. @default 'https://api.stripe.com' */
+  baseUrl: z.url().default('https://api.stripe.com'),
+  /** Environment variable holding the API key; unset → the source is never scheduled. @default 'STRIPE_API_KEY' */
+  credentialEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/)
+    .default('STRIPE_API_KEY'),
+  /** @default ['customer'] */
+  entityTypes: z.array(z.literal('customer')).min(1).default(['customer']),
+  /** Seconds between scheduled runs; absent: on demand only. @default undefined (off) */
+  intervalSeconds: z.number().int().positive().optional(),
+  /** Page size of the listing. @default 100 */
+  pageSize: z.number().int().min(1).max(100).default(100),
+})
+
+export type ReconcileSourceConfig = z.output<typeof reconcileSourceSchema> & {
+  /** The API key read from `credentialEnv`, when set. */
+  secret: string | undefined
+}
+
+const DEFAULT_SOURCES = JSON.stringify([{ name: 'billing', kind: 'stripe' }])
+
+const reconcilerEnvSchema = stackEnvSchema.extend({
+  /** @default 8083 */
+  PORT: portSchema(8083),
+  /**
+   * Who may use the API: `name=token` pairs, comma-separated (tokens of at least 16 characters).
+   * The name is recorded as who started a run or resolved an item. Required by the service (no
+   * safe default); the CLI does not use it.
+   */
+  RECONCILER_TOKENS: z.string().min(1).optional(),
+  /** JSON array of sources to reconcile (see `reconcileSourceSchema`). @default [{"name":"billing","kind":"stripe"}] */
+  RECONCILER_SOURCES: z.string().min(1).default(DEFAULT_SOURCES),
+})
+
+export interface ReconcilerConfig extends StackConfig {
+  tokens: { name: string; token: string }[]
+  sources: ReconcileSourceConfig[]
+}
+
+/** Reads the reconciler's configuration once, failing fast with the variable at fault. */
+export function loadReconcilerConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConfig {
+  const parsed = parseEnv(reconcilerEnvSchema, env)
+  return {
+    ...stackConfig(parsed),
+    tokens: parsed.RECONCILER_TOKENS === undefined ? [] : parseTokens(parsed.RECONCILER_TOKENS),
+    sources: parseSources(parsed.RECONCILER_SOURCES, env),
+  }
+}
+
+function parseTokens(value: string): { name: string; token: string }[] {
+  const tokens = value.split(',').map((pair) => {
+    const at = pair.indexOf('=')
+    const name = pair.slice(0, at).trim()
+    const token = pair.slice(at + 1).trim()
+    if (at <= 0 || token.length < 16) {
+      throw new LedgerError(
+        'CONFIG_INVALID',
+        'RECONCILER_TOKENS: each entry must be name=token with a token of at least 16 characters.',
+      )
+    }
+    return { name, token }
+  })
+  return tokens
+}
+
+function parseSources(value: string, env: NodeJS.ProcessEnv): ReconcileSourceConfig[] {
+  let json: unknown
+  try {
+    json = JSON.parse(value)
+  } catch {
+    throw new LedgerError(
+      'CONFIG_INVALID',
+      'RECONCILER_SOURCES: not JSON; give an array like [{"name":"billing","kind":"stripe"}].',
+    )
+  }
+  const result = z.array(reconcileSourceSchema).safeParse(json)
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  RECONCILER_SOURCES[${i.path.join('.')}]: ${i.message}`)
+    throw new LedgerError('CONFIG_INVALID', `Invalid configuration:\n${problems.join('\n')}`)
+  }
+  return result.data.map((s) => ({ ...s, secret: env[s.credentialEnv] || undefined }))
+}

@@ -1,0 +1,40 @@
+import { PermanentError } from '@ledger/core'
+import { bearerTokenName } from '@ledger/service-kit'
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { REVIEW_ACTIONS } from '../review/review-service.js'
+import type { ReconcilerCore } from '../start.js'
+
+const listSchema = z.object({
+  status: z.enum(['open', 'accepted-remote', 'kept-local', 'ignored', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: z.coerce.number().int().min(0).default(0),
+})
+
+const resolveSchema = z.object({ action: z.enum(REVIEW_ACTIONS) })
+
+/** GET /review (one page, keyset on id), POST /review/:id/resolve. */
+export async function reviewRoutes(app: FastifyInstance, core: ReconcilerCore): Promise<void> {
+  app.get('/review', async (request) => {
+    const parsed = listSchema.safeParse(request.query ?? {})
+    if (!parsed.success) throw new PermanentError('VALIDATION_FAILED', z.prettifyError(parsed.error))
+    const { status, limit, after } = parsed.data
+    const items = await core.review.list({
+      ...(status === 'all' ? { status: null } : { status }),
+      limit,
+      after,
+    })
+    const last = items.at(-1)
+    return { items, ...(items.length === limit && last !== undefined ? { next: last.id } : {}) }
+  })
+
+  app.post<{ Params: { id: string } }>('/review/:id/resolve', async (request) => {
+    const id = z.coerce.number().int().positive().safeParse(request.params.id)
+    if (!id.success) throw new PermanentError('NOT_FOUND', `No review item ${request.params.id}.`)
+    const body = resolveSchema.safeParse(request.body ?? {})
+    if (!body.success) {
+      throw new PermanentError('VALIDATION_FAILED', `Give {"action": one of ${REVIEW_ACTIONS.join(', ')}}.`)
+    }
+    return core.review.resolve(id.data, body.data.action, bearerTokenName(request) ?? 'unknown')
+  })
+}

@@ -1,0 +1,69 @@
+import { createPool } from '@ledger/postgres'
+import { EnvelopeCodec, LedgerPublisher, createKafkajsTransport } from '@ledger/sdk'
+import { createMetricsRegistry } from '@ledger/service-kit'
+import type pg from 'pg'
+import type { Registry } from 'prom-client'
+import type { ReconcilerConfig } from './config.js'
+import { LocalStore } from './db/local-store.js'
+import { migrateReconciler } from './db/schema.js'
+import { ReconcilerMetrics } from './metrics.js'
+import { ReviewService } from './review/review-service.js'
+import { Reconciler } from './run/reconciler.js'
+import { type ConfiguredTarget, buildTargets } from './targets.js'
+
+/** Everything a run, a resolution or a route needs; shared by the service and the CLI. */
+export interface ReconcilerCore {
+  config: ReconcilerConfig
+  pool: pg.Pool
+  registry: Registry
+  metrics: ReconcilerMetrics
+  reconciler: Reconciler
+  review: ReviewService
+  targets: Map<string, ConfiguredTarget>
+  close(): Promise<void>
+}
+
+/** Connects the pool and the publisher, applies the schema and builds the targets. */
+export async function startReconcilerCore(config: ReconcilerConfig): Promise<ReconcilerCore> {
+  const pool = createPool({ connectionString: config.databaseUrl, max: 6 })
+  try {
+    await migrateReconciler(pool)
+    const registry = createMetricsRegistry('reconciler')
+    const metrics = new ReconcilerMetrics(registry)
+    const codec = new EnvelopeCodec({ url: config.schemaRegistryUrl })
+    const publisher = await LedgerPublisher.connect({
+      transport: createKafkajsTransport({ brokers: config.kafkaBrokers, clientId: 'ledger-reconciler' }),
+      codec,
+    })
+    for (const topic of new Set(config.sources.map((s) => s.topic))) await codec.register(topic)
+    const local = new LocalStore(pool)
+    const reconciler = new Reconciler({ pool, local, publisher, metrics, afterRun: () => review.open() })
+    const targets = buildTargets(config.sources, registry)
+    // `afterRun` above reads it only when a run ends, by which time it exists.
+    const review: ReviewService = new ReviewService({
+      pool,
+      local,
+      reconciler,
+      metrics,
+      targets: (name) => targets.get(name),
+    })
+    await review.open()
+    return {
+      config,
+      pool,
+      registry,
+      metrics,
+      reconciler,
+      review,
+      targets,
+      async close() {
+        await Promise.allSettled([...targets.values()].map((t) => t.close()))
+        await publisher.close()
+        await pool.end()
+      },
+    }
+  } catch (err) {
+    await pool.end()
+    throw err
+  }
+}

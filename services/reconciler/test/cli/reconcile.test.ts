@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { runReconcileCli } from '../../src/cli/reconcile.js'
+
+function io() {
+  const out: string[] = []
+  const err: string[] = []
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), env: {} } }
+}
+
+describe('npm run reconcile', () => {
+  it('prints its help', async () => {
+    const { out, io: cli } = io()
+    assert.equal(await runReconcileCli(['--help'], cli), 0)
+    assert.match(out.join('\n'), /--source <name>/)
+    assert.match(out.join('\n'), /review resolve <id> --action accept-remote\|keep-local\|ignore/)
+  })
+
+  it('refuses bad usage with exit code 2 before connecting to anything', async () => {
+    for (const args of [
+      [],
+      ['--source', 'billing'],
+      ['review'],
+      ['review', 'resolve', '3'],
+      ['review', 'resolve', 'x', '--action', 'ignore'],
+      ['--source', 'b', '--type', 'c', '--since', 'yesterday'],
+      ['--bogus'],
+    ]) {
+      const { err, io: cli } = io()
+      assert.equal(await runReconcileCli(args, cli), 2, args.join(' '))
+      assert.match(err.join('\n'), /Usage:/)
+    }
+  })
+})

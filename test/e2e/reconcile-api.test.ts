@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import {
+  buildReconcilerApp,
+  loadReconcilerConfig,
+  startReconcilerCore,
+  startSchedule,
+} from '@ledger/reconciler'
+import { cleanupScope, createTestDatabase, stackEnv, waitFor } from '@ledger/testing'
+import { customerIds, reconcileFixture } from './reconcile-support.js'
+
+const ADA = 'ada-token-0123456789abcdef'
+const GRACE = 'grace-token-0123456789abcdef'
+
+describe('reconciler HTTP API', () => {
+  it('starts runs (one at a time), serves reports and review items, records who resolved what', async (test) => {
+    const t = cleanupScope(test)
+    const f = await reconcileFixture(t, 'reconcile-api', { customers: 6, pageSize: 2 })
+    const core = await startReconcilerCore(
+      loadReconcilerConfig({ ...f.env, RECONCILER_TOKENS: `ada=${ADA},grace=${GRACE}` }),
+    )
+    t.after(() => core.close())
+    const app = await buildReconcilerApp(core)
+    t.after(() => app.close())
+    const as = (token: string) => ({ authorization: `Bearer ${token}` })
+
+    assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
+    assert.equal((await app.inject({ url: '/readyz' })).statusCode, 200)
+    assert.equal((await app.inject({ url: '/runs' })).statusCode, 401)
+    assert.equal((await app.inject({ url: '/runs', headers: as('wrong-token-0123456789') })).statusCode, 401)
+
+    const [ahead] = await customerIds(f.pool)
+    await f.pool.query(`UPDATE projections SET version = version + 100 WHERE entity_id = $1`, [ahead])
+    // Slow listings keep the first run going while the second asks.
+    const slow = f.fakes.stripe.inject({ path: '/v1/customers', action: { kind: 'delay', ms: 300 } })
+    const started = await app.inject({
+      method: 'POST',
+      url: '/runs',
+      headers: as(ADA),
+      payload: { source: 'billing', entityType: 'customer' },
+    })
+    assert.equal(started.statusCode, 202, started.body)
+    const { runId } = started.json<{ runId: string }>()
+    const again = await app.inject({
+      method: 'POST',
+      url: '/runs',
+      headers: as(GRACE),
+      payload: { source: 'billing', entityType: 'customer' },
+    })
+    assert.equal(again.statusCode, 409, again.body)
+    assert.match(again.json<{ message: string }>().message, /already running/)
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/runs',
+      headers: as(ADA),
+      payload: { source: 'nope', entityType: 'customer' },
+    })
+    assert.equal(unknown.statusCode, 404)
+
+    const run = await waitFor(
+      async () => {
+        const r = (await app.inject({ url: `/runs/${runId}`, headers: as(ADA) })).json<{
+          status: string
+          startedBy: string
+          report: { drift: Record<string, number>; pages: number } | null
+        }>()
+        return r.status === 'succeeded' ? r : undefined
+      },
+      { description: 'the run finished' },
+    )
+    slow.remove()
+    assert.equal(run.startedBy, 'ada')
+    assert.deepEqual(run.report?.drift, { 'local-ahead': 1 })
+    assert.equal(run.report?.pages, 3)
+    const list = (await app.inject({ url: '/runs', headers: as(ADA) })).json<{ runs: { id: string }[] }>()
+    assert.deepEqual(
+      list.runs.map((r) => r.id),
+      [runId],
+    )
+
+    const review = (await app.inject({ url: '/review', headers: as(ADA) })).json<{
+      items: { id: number; kind: string; entityId: string }[]
+    }>()
+    assert.deepEqual(
+      review.items.map((i) => [i.kind, i.entityId]),
+      [['local-ahead', ahead]],
+    )
+    const bad = await app.inject({
+      method: 'POST',
+      url: `/review/${review.items[0]!.id}/resolve`,
+      headers: as(GRACE),
+      payload: { action: 'delete-everything' },
+    })
+    assert.equal(bad.statusCode, 400)
+    const resolved = await app.inject({
+      method: 'POST',
+      url: `/review/${review.items[0]!.id}/resolve`,
+      headers: as(GRACE),
+      payload: { action: 'keep-local' },
+    })
+    assert.equal(resolved.statusCode, 200, resolved.body)
+    assert.equal(resolved.json<{ resolvedBy: string; status: string }>().resolvedBy, 'grace')
+    assert.equal(
+      (
+        await app.inject({
+          url: '/review/999999/resolve',
+          method: 'POST',
+          headers: as(ADA),
+          payload: { action: 'ignore' },
+        })
+      ).statusCode,
+      404,
+    )
+
+    const metrics = (await app.inject({ url: '/metrics' })).body
+    /** The value of the one series of `name` whose labels include every `labels` pair. */
+    const value = (name: string, labels: Record<string, string>) => {
+      const line = metrics
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)),
+        )
+      return Number(line?.split(' ').at(-1))
+    }
+    assert.equal(
+      value('ledger_reconcile_drift_total', {
+        source: 'billing',
+        entity_type: 'customer',
+        kind: 'local-ahead',
+      }),
+      1,
+    )
+    assert.equal(
+      value('ledger_reconcile_records_compared_total', { source: 'billing', entity_type: 'customer' }),
+      6,
+    )
+    assert.ok(
+      value('ledger_reconcile_last_success_timestamp_seconds', {
+        source: 'billing',
+        entity_type: 'customer',
+      }) > 0,
+    )
+    assert.equal(value('ledger_reconcile_review_open', {}), 0)
+    assert.equal(
+      value('ledger_reconcile_run_duration_seconds_count', { source: 'billing', status: 'succeeded' }),
+      1,
+    )
+  })
+})
+
+describe('reconciler schedule', () => {
+  it('runs a source with an API key and an interval on its own, recorded as started by "schedule"', async (test) => {
+    const t = cleanupScope(test)
+    const f = await reconcileFixture(t, 'reconcile-schedule', { customers: 3, pageSize: 2 })
+    const sources = JSON.parse(f.env.RECONCILER_SOURCES!) as Record<string, unknown>[]
+    const core = await startReconcilerCore(
+      loadReconcilerConfig({
+        ...f.env,
+        RECONCILER_SOURCES: JSON.stringify([{ ...sources[0], intervalSeconds: 1 }]),
+      }),
+    )
+    t.after(() => core.close())
+    const logged: string[] = []
+    const stop = startSchedule(core.targets.values(), core.reconciler, {
+      info: (_obj, msg) => logged.push(msg),
+      warn: (_obj, msg) => logged.push(msg),
+    })
+    t.after(stop)
+    const run = await waitFor(
+      async () =>
+        (
+          await f.pool.query<{ started_by: string }>(
+            `SELECT started_by FROM reconcile_runs WHERE status = 'succeeded' LIMIT 1`,
+          )
+        ).rows[0],
+      { description: 'a scheduled run finished' },
+    )
+    assert.equal(run.started_by, 'schedule')
+    assert.ok(logged.includes('scheduled reconciliation started'), logged.join('; '))
+  })
+
+  it('schedules nothing for a source without its API key', async (test) => {
+    const t = cleanupScope(test)
+    const core = await startReconcilerCore(
+      loadReconcilerConfig({
+        DATABASE_URL: await createTestDatabase(t, stackEnv().databaseUrl),
+        LOG_LEVEL: 'silent',
+        RECONCILER_SOURCES: JSON.stringify([
+          { name: 'billing', kind: 'stripe', credentialEnv: 'UNSET_KEY_FOR_TEST', intervalSeconds: 1 },
+        ]),
+      }),
+    )
+    t.after(() => core.close())
+    assert.equal(core.targets.size, 0)
+  })
+})
