@@ -16,6 +16,7 @@ export const DEFAULT_TARGETS = [
   { job: 'ingest', address: '127.0.0.1:8080' },
   { job: 'admin', address: '127.0.0.1:8081' },
   { job: 'projector', address: '127.0.0.1:8082' },
+  { job: 'reconciler', address: '127.0.0.1:8083' },
 ]
 
 /** The alert and recording rules `npm start` and `npm test` load: infra/prometheus/rules/*.yml. */

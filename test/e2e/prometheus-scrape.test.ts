@@ -3,8 +3,9 @@ import { describe, it } from 'node:test'
 import { loadAdminConfig, startAdmin } from '@ledger/admin'
 import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
+import { buildReconcilerApp, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
 import { cleanupScope, createTestDatabase, serviceEnv, stackEnv, uniqueName, waitFor } from '@ledger/testing'
-import { startPrometheus } from '../../infra/lib/stack.mjs'
+import { DEFAULT_TARGETS, startPrometheus } from '../../infra/lib/stack.mjs'
 
 interface PromQueryResult {
   data: { result: { metric: Record<string, string>; value: [number, string] }[] }
@@ -34,12 +35,23 @@ describe(
         loadProjectorConfig({ ...env, PROJECTOR_GROUP_ID: uniqueName('scrape') }),
       )
       t.after(() => projector.close())
+      // Without an API key it schedules nothing and calls no provider: health, review and metrics.
+      const reconcilerCore = await startReconcilerCore(
+        loadReconcilerConfig({ ...env, RECONCILER_TOKENS: 'scrape=scrape-test-token-123456' }),
+      )
+      t.after(() => reconcilerCore.close())
+      const reconciler = await buildReconcilerApp(reconcilerCore)
+      t.after(() => reconciler.close())
 
       const targets = [
         { job: 'ingest', address: await listen(ingest) },
         { job: 'admin', address: await listen(admin) },
         { job: 'projector', address: await listen(projector) },
+        { job: 'reconciler', address: await listen(reconciler) },
       ]
+      const jobs = targets.map((target) => target.job).sort()
+      // The same services `npm start`'s Prometheus scrapes, each on an ephemeral port here.
+      assert.deepEqual(DEFAULT_TARGETS.map((target) => target.job).sort(), jobs)
       const prometheus = await startPrometheus({ targets, throwaway: true })
       t.after(() => prometheus.kill())
 
@@ -50,15 +62,23 @@ describe(
       const up = await waitFor(
         async () => {
           const result = await query('up')
-          return result.length === 3 && result.every((r) => r.value[1] === '1') ? result : undefined
+          return result.length === targets.length && result.every((r) => r.value[1] === '1')
+            ? result
+            : undefined
         },
-        { timeoutMs: 45_000, intervalMs: 500, description: 'all three targets up in Prometheus' },
+        { timeoutMs: 45_000, intervalMs: 500, description: 'every target up in Prometheus' },
       )
-      assert.deepEqual(up.map((r) => r.metric.job).sort(), ['admin', 'ingest', 'projector'])
+      assert.deepEqual(up.map((r) => r.metric.job).sort(), jobs)
 
       // The services label their own metrics, so dashboards can tell replicas' series apart.
       const processMetrics = await query('process_resident_memory_bytes')
-      assert.deepEqual(processMetrics.map((r) => r.metric.service).sort(), ['admin', 'ingest', 'projector'])
+      assert.deepEqual(processMetrics.map((r) => r.metric.service).sort(), jobs)
+      // The reconciler's own series, as the reconciliation alerts read them.
+      const reviewOpen = await query('ledger_reconcile_review_open')
+      assert.deepEqual(
+        reviewOpen.map((r) => [r.metric.job, r.value[1]]),
+        [['reconciler', '0']],
+      )
     })
   },
 )

@@ -162,10 +162,15 @@ describe('reconciler schedule', () => {
     )
     t.after(() => core.close())
     const logged: string[] = []
-    const stop = startSchedule(core.targets.values(), core.reconciler, {
-      info: (_obj, msg) => logged.push(msg),
-      warn: (_obj, msg) => logged.push(msg),
-    })
+    const stop = startSchedule(
+      core.targets.values(),
+      core.reconciler,
+      {
+        info: (_obj, msg) => logged.push(msg),
+        warn: (_obj, msg) => logged.push(msg),
+      },
+      core.metrics,
+    )
     t.after(stop)
     const run = await waitFor(
       async () =>

@@ -13,19 +13,6 @@ export const ruleFiles = readdirSync(rulesDir)
   .map((f) => join(rulesDir, f))
 
 /**
- * Metrics the rules and the dashboard read before any service exports them: the reconciler
- * (issue 9) does not exist yet. Each name says what it will mean; the inventory test fails once a
- * name here is exported, so this list shrinks as the reconciler lands.
- */
-export const PENDING_METRICS: Record<string, string> = {
-  ledger_reconciliation_runs_total: 'counter {source, outcome=succeeded|failed}: reconciliation runs',
-  ledger_reconciliation_last_success_timestamp_seconds: 'gauge {source}: end of the last successful run',
-  ledger_reconciliation_interval_seconds: 'gauge {source}: the configured schedule interval',
-  ledger_reconciliation_drift_total: 'counter {source, kind}: entities found to differ from the provider',
-  ledger_reconciliation_review_items_open: 'gauge {source}: review items waiting for an operator',
-}
-
-/**
  * Recorded series an operator writes per deployment: none exists until one is configured, so no
  * rule of ours records it.
  */
@@ -136,9 +123,9 @@ export function metricNamesIn(expr: string): string[] {
 }
 
 /** What a metric name is, for the "every metric named is exported" checks. */
-export type MetricStatus = 'exported' | 'recorded' | 'configured' | 'pending' | 'prometheus' | 'unknown'
+export type MetricStatus = 'exported' | 'recorded' | 'configured' | 'prometheus' | 'unknown'
 
-/** Classifies names against the code's exports, the recording rules and the pending list. */
+/** Classifies names against the code's exports, the recording rules and the configured series. */
 export async function metricClassifier(): Promise<(name: string) => MetricStatus> {
   const exported = await exportedMetrics()
   const recorded = new Set(loadRules().flatMap((r) => (r.record ? [r.record] : [])))
@@ -149,11 +136,9 @@ export async function metricClassifier(): Promise<(name: string) => MetricStatus
         ? 'recorded'
         : name in CONFIGURED_SERIES
           ? 'configured'
-          : name in PENDING_METRICS
-            ? 'pending'
-            : PROMETHEUS_SERIES.has(name)
-              ? 'prometheus'
-              : 'unknown'
+          : PROMETHEUS_SERIES.has(name)
+            ? 'prometheus'
+            : 'unknown'
 }
 
 /**

@@ -8,6 +8,7 @@ export class ReconcilerMetrics {
   readonly runDuration: Histogram<'source' | 'entity_type' | 'status'>
   readonly compared: Counter<'source' | 'entity_type'>
   readonly lastSuccess: Gauge<'source' | 'entity_type'>
+  readonly interval: Gauge<'source' | 'entity_type'>
 
   constructor(registry: Registry) {
     const registers = [registry]
@@ -44,6 +45,12 @@ export class ReconcilerMetrics {
     this.lastSuccess = new Gauge({
       name: 'ledger_reconcile_last_success_timestamp_seconds',
       help: 'Unix time of the last run that enumerated everything and finished, for alerting',
+      labelNames: ['source', 'entity_type'],
+      registers,
+    })
+    this.interval = new Gauge({
+      name: 'ledger_reconcile_interval_seconds',
+      help: 'Seconds between scheduled runs, per scheduled source and entity type (none: not scheduled)',
       labelNames: ['source', 'entity_type'],
       registers,
     })

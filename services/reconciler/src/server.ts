@@ -7,7 +7,7 @@ import { startReconcilerCore } from './start.js'
 const config = loadReconcilerConfig()
 const core = await startReconcilerCore(config)
 const app = await buildReconcilerApp(core)
-const stopSchedule = startSchedule(core.targets.values(), core.reconciler, app.log)
+const stopSchedule = startSchedule(core.targets.values(), core.reconciler, app.log, core.metrics)
 app.log.info(
   {
     sources: config.sources.map((s) => ({

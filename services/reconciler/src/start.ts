@@ -38,6 +38,11 @@ export async function startReconcilerCore(config: ReconcilerConfig): Promise<Rec
     for (const topic of new Set(config.sources.map((s) => s.topic))) await codec.register(topic)
     const local = new LocalStore(pool)
     const reconciler = new Reconciler({ pool, local, publisher, metrics, afterRun: () => review.open() })
+    // The gauge would otherwise be absent after a restart until the next success, hiding a
+    // reconciler that keeps failing from the overdue alert.
+    for (const { source, entityType, finishedAt } of await reconciler.runs.lastSuccesses()) {
+      metrics.lastSuccess.set({ source, entity_type: entityType }, finishedAt.getTime() / 1000)
+    }
     const targets = buildTargets(config.sources, registry)
     // `afterRun` above reads it only when a run ends, by which time it exists.
     const review: ReviewService = new ReviewService({
