@@ -107,43 +107,6 @@ describe('StripeApi against the fake Stripe', () => {
     assert.match(sent, /delivery_success=false/)
   })
 
-  it('a POST dropped after processing is ambiguous, retried with the same Idempotency-Key, and done once', async (t) => {
-    const { fakes, client } = await stripeApi(t)
-    fakes.stripe.inject({
-      method: 'POST',
-      path: '/v1/customers',
-      times: 1,
-      action: { kind: 'drop-after-processing' },
-    })
-    const result = await client.send({
-      credentialId: 'acct_fake',
-      operation: 'customers.create',
-      method: 'POST',
-      path: '/v1/customers',
-      form: { email: 'once@example.com' },
-    })
-    assert.equal(result.outcome.kind, 'succeeded')
-    assert.deepEqual(
-      result.attempts.map((a) => a.outcome),
-      ['ambiguous', 'succeeded'],
-    )
-    const posts = fakes.stripe.requests({ method: 'POST', path: '/v1/customers' })
-    assert.equal(posts.length, 2)
-    assert.ok(result.idempotencyKey)
-    assert.deepEqual(
-      posts.map((p) => p.idempotencyKey),
-      [result.idempotencyKey, result.idempotencyKey],
-    )
-    assert.deepEqual(
-      posts.map((p) => [p.outcome, p.replayed]),
-      [
-        ['dropped-after-processing', false],
-        ['answered', true],
-      ],
-    )
-    assert.equal(fakes.stripe.operations({ method: 'POST' }).length, 1, 'the customer was created once')
-  })
-
   it('a malformed answer is a typed PROVIDER_ANSWER_INVALID error naming the field, not a crash', async (t) => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })
