@@ -10,7 +10,8 @@ describe('startReconcilerCore', () => {
     const stack = stackEnv()
     const config = loadReconcilerConfig(serviceEnv(await createTestDatabase(t, stack.databaseUrl), stack))
     const first = await startReconcilerCore(config)
-    // What earlier processes left: the newest success counts, a later failure does not.
+    // What earlier processes left: the newest complete success counts; a later failure, dry run or
+    // windowed (--since) run does not, since none of them checked everything.
     await first.pool.query(
       `INSERT INTO reconcile_runs (id, source, entity_type, dry_run, status, started_by, started_at, finished_at)
        VALUES (gen_random_uuid(), 'billing', 'customer', false, 'succeeded', 'test', $1, $1),
@@ -19,6 +20,12 @@ describe('startReconcilerCore', () => {
               (gen_random_uuid(), 'billing', 'invoice', false, 'failed', 'test', $3, $3),
               (gen_random_uuid(), 'shop', 'order', false, 'running', 'test', $3, NULL)`,
       ['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z'],
+    )
+    await first.pool.query(
+      `INSERT INTO reconcile_runs (id, source, entity_type, since, dry_run, status, started_by, started_at, finished_at)
+       VALUES (gen_random_uuid(), 'billing', 'customer', NULL, true, 'succeeded', 'test', $1, $1),
+              (gen_random_uuid(), 'billing', 'customer', $2, false, 'succeeded', 'test', $1, $1)`,
+      ['2026-01-04T00:00:00Z', '2025-12-01T00:00:00Z'],
     )
     await first.close()
 

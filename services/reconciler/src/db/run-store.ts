@@ -207,11 +207,15 @@ export class RunStore {
     if (report.status === 'succeeded') await this.#q('DELETE FROM reconcile_seen WHERE run_id = $1', [run.id])
   }
 
-  /** When each (source, entity type) last finished a run successfully, as recorded by any process. */
+  /**
+   * When each (source, entity type) last finished a complete run successfully (no `--since`
+   * window, not a dry run: one that compared and repaired everything), as recorded by any process.
+   */
   async lastSuccesses(): Promise<{ source: string; entityType: string; finishedAt: Date }[]> {
     const { rows } = await this.#q<{ source: string; entity_type: string; finished_at: Date }>(
       `SELECT source, entity_type, max(finished_at) AS finished_at FROM reconcile_runs
-        WHERE status = 'succeeded' AND finished_at IS NOT NULL GROUP BY source, entity_type`,
+        WHERE status = 'succeeded' AND finished_at IS NOT NULL AND since IS NULL AND NOT dry_run
+        GROUP BY source, entity_type`,
       [],
     )
     return rows.map((r) => ({ source: r.source, entityType: r.entity_type, finishedAt: r.finished_at }))

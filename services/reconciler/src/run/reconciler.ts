@@ -144,10 +144,13 @@ export class Reconciler {
       if (deletesChecked) await ctx.judgeUnseen()
       const report = ctx.report('succeeded', deletesChecked)
       await this.#runs.finish(run, report)
-      this.options.metrics.lastSuccess.set(
-        { source: target.source, entity_type: options.entityType },
-        Date.now() / 1000,
-      )
+      // Only a run that compared and repaired everything keeps the Overdue alert quiet.
+      if (deletesChecked && !run.dryRun) {
+        this.options.metrics.lastSuccess.set(
+          { source: target.source, entity_type: options.entityType },
+          Date.now() / 1000,
+        )
+      }
       this.#observe(target, options, report)
       return report
     } catch (err) {
