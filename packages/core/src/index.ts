@@ -30,3 +30,4 @@ export {
   jsonText,
   parseStorableJson,
 } from './storable-json.js'
+export { type BackoffPolicy, backoffDelayMs } from './backoff.js'

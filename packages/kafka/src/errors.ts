@@ -24,7 +24,8 @@ export function toBrokerError(err: unknown, action: string): LedgerError {
 
 /**
  * A record that can never be stored: larger than the topic takes. Permanent: sending it again
- * cannot succeed.
+ * cannot succeed. The message is written for whoever sent the record (an HTTP caller sees it as
+ * it is), so it names the limit but not the topic; the topic is in `details`, for the log.
  * @param limit the limit it was measured against; undefined when the broker refused it (the
  *   topic's own setting, below the declared one), which the answer does not hold.
  */
@@ -36,11 +37,11 @@ export function recordTooLargeError(
 ): PermanentError {
   const against =
     limit === undefined
-      ? `the broker refused it as larger than topic ${topic} takes (its max.message.bytes; the ledger declares ${MAX_RECORD_BATCH_BYTES})`
-      : `topic ${topic} takes record batches of at most ${limit} bytes`
+      ? `its max.message.bytes is set below the ${MAX_RECORD_BATCH_BYTES} bytes the ledger declares`
+      : `${limit} bytes`
   return new PermanentError(
     'RECORD_TOO_LARGE',
-    `The record is about ${bytes} bytes and ${against}. It was not stored, and sending it again cannot succeed: send a smaller one.`,
+    `The record is about ${bytes} bytes, more than the Kafka topic takes per record (${against}). It was not stored, and sending it again cannot succeed: send a smaller one.`,
     { cause, details: { topic, bytes, ...(limit === undefined ? {} : { limit }) } },
   )
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LedgerError, TransientError, type Logger } from '@ledger/core'
+import { LedgerError, TransientError, backoffDelayMs, type Logger } from '@ledger/core'
 import {
   CompressionTypes,
   type Message,
@@ -214,8 +214,7 @@ export function createKafkajsProducer(
  * (half fixed, half random), so producers that lost the same broker do not all come back in step.
  */
 export function resendPauseMs(resend: number, maxMs: number): number {
-  const ceiling = Math.min(maxMs, FIRST_PAUSE_MS * 2 ** Math.min(resend, 20))
-  return ceiling / 2 + Math.random() * (ceiling / 2)
+  return backoffDelayMs(resend, { baseMs: FIRST_PAUSE_MS, maxMs })
 }
 
 function toMessage(record: OutgoingRecord): Message {

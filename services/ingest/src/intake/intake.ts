@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  type BackoffPolicy,
   PermanentError,
+  backoffDelayMs,
   TransientError,
-  findLedgerError,
   type LedgerError,
   type LedgerEvent,
   type Logger,
@@ -11,7 +12,6 @@ import type { LedgerPublisher } from '@ledger/sdk'
 import type { BrokerHealth } from '../broker-health.js'
 import type { DeliveryKey, DeliveryStore } from '../dedup/delivery-store.js'
 import type { IngestMetrics } from '../metrics.js'
-import { type BackoffPolicy, backoffDelayMs } from './backoff.js'
 
 /** One delivery to publish exactly once. */
 export interface IntakeRequest extends DeliveryKey {
@@ -203,8 +203,6 @@ export class Intake {
     })
     try {
       await published
-    } catch (err) {
-      throw refusedError(err) ?? err
     } finally {
       metrics.produceSeconds.observe((performance.now() - started) / 1000)
     }
@@ -287,28 +285,8 @@ function assertSameBody(storedHash: string | null, request: IntakeRequest): void
   }
 }
 
-/**
- * A record Kafka refused for good, as the sender is told: permanent (never 503 with Retry-After for
- * what can never succeed), naming the limit but not the topic.
- */
-function refusedError(err: unknown): LedgerError | undefined {
-  const refusal = findLedgerError(err)
-  if (refusal?.code !== 'RECORD_TOO_LARGE') return undefined
-  const { bytes, limit } = refusal.details as { bytes?: number; limit?: number }
-  const against =
-    limit === undefined
-      ? 'more than the Kafka topic takes per record (its max.message.bytes was set below the ledger declaration)'
-      : `more than Kafka takes per record (${limit} bytes)`
-  return new PermanentError(
-    'RECORD_TOO_LARGE',
-    `The event is about ${bytes ?? '?'} bytes, ${against}; it was not accepted, and sending it again cannot succeed.`,
-    { cause: err, details: refusal.details },
-  )
-}
-
 function lostError(outcome: string, error: LedgerError | undefined): LedgerError {
-  const refused = refusedError(error)
-  if (refused) return refused
+  // Refused for good (too large): the sender is told so, never 503 with Retry-After.
   if (error && !error.retryable && outcome === 'failed') return error
   return new TransientError(
     'BROKER_UNAVAILABLE',

@@ -154,6 +154,10 @@ describe('large deliveries (real Kafka and PostgreSQL)', () => {
       refused.json<{ message: string }>().message,
       /bytes, more than the Kafka topic takes per record/,
     )
+    assert.ok(
+      !refused.json<{ message: string }>().message.includes(h.topic),
+      'the answer does not name the topic',
+    )
     assert.equal(refused.headers['retry-after'], undefined, 'permanent: no Retry-After')
 
     // Small ones batched with a refused one: each stored, the big one refused again.

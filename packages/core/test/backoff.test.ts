@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { backoffDelayMs } from '../../src/intake/backoff.js'
+import { backoffDelayMs } from '../src/backoff.js'
 
 const policy = { baseMs: 250, maxMs: 5000 }
 

@@ -9,7 +9,8 @@ export interface BackoffPolicy {
  * exponential step is kept, the other half drawn at random. Without the random half, every
  * flight that failed in the same outage retries in the same millisecond, again and again, and
  * the recovering database meets them all at once; the kept half stops a retry from landing at
- * once after the failure.
+ * once after the failure. Shared by every retry loop of ours that waits on a recovering server
+ * (intake's outcome writes, the producer seam's resends).
  */
 export function backoffDelayMs(
   attempt: number,
