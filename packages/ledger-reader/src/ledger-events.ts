@@ -1,4 +1,4 @@
-import { toDatabaseError } from '@ledger/postgres'
+import { ledgerReadError } from './errors.js'
 import type pg from 'pg'
 
 /** Where an event's byte-exact record is in Kafka (its first delivery). */
@@ -130,7 +130,7 @@ export class LedgerEvents {
     try {
       return await this.#pool.query<T>(sql, params)
     } catch (err) {
-      throw toDatabaseError(err, action)
+      throw ledgerReadError(err, action)
     }
   }
 }

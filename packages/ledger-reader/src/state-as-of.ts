@@ -1,4 +1,4 @@
-import { toDatabaseError } from '@ledger/postgres'
+import { ledgerReadError } from './errors.js'
 import type pg from 'pg'
 import { LEDGER_EVENT_COLUMNS, type LedgerEventRow, toLedgerEventRow } from './ledger-events.js'
 import { HOLDER_ORDER_SQL } from './version-rule.js'
@@ -55,6 +55,6 @@ export async function stateAsOf(
     )
     return { found: false, firstRecordedAt: first.rows[0]?.at ?? undefined }
   } catch (err) {
-    throw toDatabaseError(err, `reading the ledger of ${entityType}/${entityId}`)
+    throw ledgerReadError(err, `reading the ledger of ${entityType}/${entityId}`)
   }
 }

@@ -18,8 +18,8 @@ Options:
                    are the projection's own clock: when the projector committed each event.
   -h, --help       Show this help.
 
-Exit codes: 0 found; 2 usage error (bad time); 4 the entity had no state yet at that time;
-5 PostgreSQL unreachable.
+Exit codes: 0 found; 2 usage error (bad time, or DATABASE_URL without the ledger table);
+4 the entity had no state yet at that time; 5 PostgreSQL unreachable.
 
 Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ledger).
 

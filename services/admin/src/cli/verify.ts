@@ -51,7 +51,8 @@ Exit codes:
   0  every event checked is signed by a known secret, timestamp within tolerance (or unsigned)
   1  some event is signed by no known secret (tampered, unknown secret, headers missing), or its
      Kafka record is gone or unreadable
-  2  usage error: bad option, bad time, LEDGER_MASTER_KEYS missing or invalid
+  2  usage error: bad option, bad time, LEDGER_MASTER_KEYS missing or invalid, or
+     DATABASE_URL names a database without the ledger table
   3  every signature is valid, but some signed timestamp is outside tolerance at --now
   4  not found: no such event in the ledger table, or its source is not in the source store
   5  could not run: PostgreSQL, Kafka or the schema registry unreachable
