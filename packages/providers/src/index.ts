@@ -16,7 +16,7 @@ export {
 
 // Operations on a source of any kind.
 export { verifierForSource } from './source-verifier.js'
-export { reverifyEvent } from './reverify.js'
+export { type SignatureAudit, auditEventSignature, reverifyEvent } from './reverify.js'
 export { extractDelivery } from './extract-delivery.js'
 export { keptHeaders } from './kept-headers.js'
 

@@ -5,6 +5,7 @@ export {
   type ResolvedSource,
   type SecretInfo,
   SourceStore,
+  type SourceWithSecretHistory,
   type StoredSource,
 } from './source-store.js'
 export { type CredentialInfo, CredentialStore } from './credential-store.js'

@@ -6,7 +6,7 @@ import type { Keyring } from './keyring.js'
 /** Channel notified on every change, so ingest replicas reload without waiting for their poll. */
 export const SOURCES_CHANNEL = 'ledger_sources_changed'
 
-/** A secret's metadata; the value itself never leaves the store except through `loadEnabled`. */
+/** A secret's metadata; the value itself leaves the store only through `loadResolved` and `loadWithSecretHistory`. */
 export interface SecretInfo {
   id: string
   keyId: string
@@ -32,6 +32,18 @@ export interface ResolvedSource {
   enabled: boolean
   config: Record<string, unknown>
   secrets: string[]
+}
+
+/**
+ * A source with every secret the store still holds, retired ones included and decrypted, newest
+ * first: for re-checking events signed before a rotation. Never for serving deliveries.
+ */
+export interface SourceWithSecretHistory {
+  name: string
+  kind: string
+  enabled: boolean
+  config: Record<string, unknown>
+  secrets: { info: SecretInfo; value: string }[]
 }
 
 interface SourceRow {
@@ -165,6 +177,31 @@ export class SourceStore {
           this.#keyring.open({ keyId: s.key_id, nonce: s.nonce, ciphertext: s.ciphertext }, row.name),
         ),
     }))
+  }
+
+  /**
+   * One source with all its secrets, active and retired, decrypted (newest first), so an audit can
+   * tell which secret signed an event and when that secret was in use.
+   * @throws PermanentError NOT_FOUND
+   */
+  async loadWithSecretHistory(name: string): Promise<SourceWithSecretHistory> {
+    const sources = await this.#pool.query<SourceRow>(`SELECT * FROM ledger_sources WHERE name = $1`, [name])
+    const row = sources.rows[0]
+    if (row === undefined) throw notFound(name)
+    const secrets = await this.#pool.query<SecretRow>(
+      `SELECT * FROM ledger_source_secrets WHERE source_name = $1 ORDER BY created_at DESC, id`,
+      [name],
+    )
+    return {
+      name: row.name,
+      kind: row.kind,
+      enabled: row.enabled,
+      config: row.config,
+      secrets: secrets.rows.map((s) => ({
+        info: { id: s.id, keyId: s.key_id, createdAt: s.created_at, retiredAt: s.retired_at },
+        value: this.#keyring.open({ keyId: s.key_id, nonce: s.nonce, ciphertext: s.ciphertext }, row.name),
+      })),
+    }
   }
 
   /** Re-seals every secret not under the primary master key; returns how many. */

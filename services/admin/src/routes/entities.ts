@@ -2,6 +2,7 @@ import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, LedgerError } from '@ledg
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type pg from 'pg'
 import { z } from 'zod'
+import { entityAsOf } from './entity-as-of.js'
 
 /**
  * Router limit on one URL parameter, in characters as the router sees them: the longest entity ID
@@ -64,40 +65,48 @@ interface HistoryRow {
 
 /**
  * Read-only views of the projector's tables:
- * - `GET /entities/:type/:id`: current state, version and the event that set it;
+ * - `GET /entities/:type/:id`: current state, version and the event that set it; with
+ *   `?asOf=<ISO time>` the state the projection held then, from the ledger (`entity-as-of.ts`);
  * - `GET /entities/:type/:id/history?limit&after`: the entity's ledger rows, oldest first, with
  *   the outcome of the version rule for each; `nextAfter` is the cursor of the next page.
  */
 export const entityRoutes: FastifyPluginAsync<EntityRoutesOptions> = async (api, { pool }) => {
-  api.get<{ Params: EntityParams }>('/entities/:type/:id', async (request, reply) => {
-    const { type, id } = request.params
-    const { rows } = await pool.query<{
-      version: string
-      last_event_id: string
-      state_json: string
-      updated_at: Date
-    }>(
-      `SELECT version, last_event_id, state::text AS state_json, updated_at
+  api.get<{ Params: EntityParams; Querystring: { asOf?: unknown } }>(
+    '/entities/:type/:id',
+    async (request, reply) => {
+      const { type, id } = request.params
+      if (request.query.asOf !== undefined) {
+        const { meta, stateJson } = await entityAsOf(pool, type, id, request.query.asOf)
+        return sendJson(reply, withJsonMember(meta, 'state', stateJson))
+      }
+      const { rows } = await pool.query<{
+        version: string
+        last_event_id: string
+        state_json: string
+        updated_at: Date
+      }>(
+        `SELECT version, last_event_id, state::text AS state_json, updated_at
          FROM projections WHERE entity_type = $1 AND entity_id = $2`,
-      [type, id],
-    )
-    const row = rows[0]
-    if (!row) {
-      throw new LedgerError(
-        'NOT_FOUND',
-        `No projection for entity ${type}/${id}: the projector has applied no event for it. ` +
-          `GET /entities/${type}/${id}/history shows whether events arrived and what became of them.`,
+        [type, id],
       )
-    }
-    const meta = {
-      entityType: type,
-      entityId: id,
-      version: Number(row.version),
-      lastEventId: row.last_event_id,
-      updatedAt: row.updated_at.toISOString(),
-    }
-    return sendJson(reply, withJsonMember(meta, 'state', row.state_json))
-  })
+      const row = rows[0]
+      if (!row) {
+        throw new LedgerError(
+          'NOT_FOUND',
+          `No projection for entity ${type}/${id}: the projector has applied no event for it. ` +
+            `GET /entities/${type}/${id}/history shows whether events arrived and what became of them.`,
+        )
+      }
+      const meta = {
+        entityType: type,
+        entityId: id,
+        version: Number(row.version),
+        lastEventId: row.last_event_id,
+        updatedAt: row.updated_at.toISOString(),
+      }
+      return sendJson(reply, withJsonMember(meta, 'state', row.state_json))
+    },
+  )
 
   api.get<{ Params: EntityParams }>('/entities/:type/:id/history', async (request, reply) => {
     const { type, id } = request.params

@@ -1,7 +1,7 @@
 import { PermanentError } from '@ledger/core'
 import type pg from 'pg'
 import { toDatabaseError } from '@ledger/postgres'
-import { UPSERT_NEWER_SQL } from './upsert-newer.js'
+import { HOLDER_ORDER_SQL, UPSERT_NEWER_SQL } from '@ledger/ledger-reader'
 
 export interface RebuildProgress {
   /** Ledger rows read so far (by sequence range). */
@@ -41,7 +41,7 @@ function foldSql(table: string): string {
          payload_sha256, recorded_at
     FROM ledger_events
    WHERE seq > $1 AND seq <= $2 AND outcome = 'applied'
-   ORDER BY entity_type, entity_id, entity_version DESC
+   ORDER BY entity_type, entity_id, ${HOLDER_ORDER_SQL}
   ${UPSERT_NEWER_SQL}`
 }
 
