@@ -120,7 +120,10 @@ export class AdminTokenStore {
       [name, revokedBy],
     )
     if (rows[0] === undefined) {
-      throw new PermanentError('NOT_FOUND', `No live admin token named "${name}"; list them with GET /tokens.`)
+      throw new PermanentError(
+        'NOT_FOUND',
+        `No live admin token named "${name}"; list them with GET /tokens.`,
+      )
     }
     return toInfo(rows[0])
   }
