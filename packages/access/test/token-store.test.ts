@@ -26,7 +26,7 @@ describe('AdminTokenStore', () => {
       `SELECT t::text AS row, secret_hash FROM ledger_admin_tokens t WHERE id = $1`,
       [ada.id],
     )
-    const secret = ada.token.split('_')[2]!
+    const secret = ada.token.slice('ldg_'.length + 32 + 1) // the secret may hold "_" itself
     assert.ok(!rows[0]!.row.includes(secret))
     assert.deepEqual(rows[0]!.secret_hash, createHash('sha256').update(secret).digest())
 
