@@ -89,7 +89,7 @@ describe('AuditLog', () => {
     assert.equal(second.next, undefined)
 
     const [newest] = all.records
-    const at = new Date(newest!.at)
+    const at = new Date(newest.at)
     assert.deepEqual(
       (await log.list({ since: at }, { limit: 10 })).records.map((r) => r.action),
       ['source.enable'],
