@@ -45,15 +45,16 @@ const STATEMENTS = [
   // refused by a trigger. A trigger rather than privileges because the services connect as the
   // role that owns the table, and an owner's privileges cannot be withheld from it. Only the
   // owner can drop the trigger; run the services as a role that does not own the table to stop
-  // that too (docs/runbook.md).
-  `CREATE OR REPLACE FUNCTION ledger_audit_log_refuse_change() RETURNS trigger
-     LANGUAGE plpgsql AS $$
-   BEGIN
-     RAISE EXCEPTION 'ledger_audit_log is append-only: % refused', TG_OP
-       USING ERRCODE = 'insufficient_privilege';
-   END $$`,
-  // CREATE OR REPLACE TRIGGER needs PostgreSQL 14; this works from 12 on.
+  // that too (docs/runbook.md). Each object is created only when missing: CREATE OR REPLACE
+  // TRIGGER needs PostgreSQL 14, and replacing a function needs its owner.
   `DO $$ BEGIN
+     IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'ledger_audit_log_refuse_change') THEN
+       CREATE FUNCTION ledger_audit_log_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+       BEGIN
+         RAISE EXCEPTION 'ledger_audit_log is append-only: % refused', TG_OP
+           USING ERRCODE = 'insufficient_privilege';
+       END $fn$;
+     END IF;
      IF NOT EXISTS (SELECT 1 FROM pg_trigger
                      WHERE tgrelid = 'ledger_audit_log'::regclass AND tgname = 'ledger_audit_log_append_only') THEN
        CREATE TRIGGER ledger_audit_log_append_only BEFORE UPDATE OR DELETE ON ledger_audit_log
