@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { type AuditRecord, AdminTokenStore } from '@ledger/access'
 import {
   buildReconcilerApp,
   loadReconcilerConfig,
@@ -13,7 +14,7 @@ const ADA = 'ada-token-0123456789abcdef'
 const GRACE = 'grace-token-0123456789abcdef'
 
 describe('reconciler HTTP API', () => {
-  it('starts runs (one at a time), serves reports and review items, records who resolved what', async (test) => {
+  it('starts runs (one at a time), serves reports and review items, records who resolved what in the audit log', async (test) => {
     const t = cleanupScope(test)
     const f = await reconcileFixture(t, 'reconcile-api', { customers: 6, pageSize: 2 })
     const core = await startReconcilerCore(
@@ -23,6 +24,10 @@ describe('reconciler HTTP API', () => {
     const app = await buildReconcilerApp(core)
     t.after(() => app.close())
     const as = (token: string) => ({ authorization: `Bearer ${token}` })
+    // Named admin tokens (the admin service's, in the shared database) work here too.
+    const store = new AdminTokenStore(f.pool)
+    const viewer = (await store.create({ name: 'viewer', role: 'read-only' }, 'test')).token
+    const hopper = await store.create({ name: 'hopper', role: 'operator' }, 'test')
 
     assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200)
     assert.equal((await app.inject({ url: '/readyz' })).statusCode, 200)
@@ -33,6 +38,14 @@ describe('reconciler HTTP API', () => {
     await f.pool.query(`UPDATE projections SET version = version + 100 WHERE entity_id = $1`, [ahead])
     // Slow listings keep the first run going while the second asks.
     const slow = f.fakes.stripe.inject({ path: '/v1/customers', action: { kind: 'delay', ms: 300 } })
+    const readOnly = await app.inject({
+      method: 'POST',
+      url: '/runs',
+      headers: as(viewer),
+      payload: { source: 'billing', entityType: 'customer' },
+    })
+    assert.equal(readOnly.statusCode, 403, readOnly.body)
+    assert.equal((await app.inject({ url: '/runs', headers: as(viewer) })).statusCode, 200)
     const started = await app.inject({
       method: 'POST',
       url: '/runs',
@@ -95,11 +108,11 @@ describe('reconciler HTTP API', () => {
     const resolved = await app.inject({
       method: 'POST',
       url: `/review/${review.items[0]!.id}/resolve`,
-      headers: as(GRACE),
-      payload: { action: 'keep-local' },
+      headers: as(hopper.token),
+      payload: { action: 'keep-local', resolvedBy: 'mallory' },
     })
     assert.equal(resolved.statusCode, 200, resolved.body)
-    assert.equal(resolved.json<{ resolvedBy: string; status: string }>().resolvedBy, 'grace')
+    assert.equal(resolved.json<{ resolvedBy: string; status: string }>().resolvedBy, 'hopper')
     assert.equal(
       (
         await app.inject({
@@ -111,6 +124,38 @@ describe('reconciler HTTP API', () => {
       ).statusCode,
       404,
     )
+
+    await store.revoke('hopper', 'test')
+    const revoked = await app.inject({
+      method: 'POST',
+      url: `/review/${review.items[0]!.id}/resolve`,
+      headers: as(hopper.token),
+      payload: { action: 'ignore' },
+    })
+    assert.equal(revoked.statusCode, 401)
+
+    // The same audit log as the admin service's: who (from the token), what, and how it went.
+    const { rows } = await f.pool.query<Omit<AuditRecord, 'id' | 'at' | 'details'> & { details: object }>(
+      `SELECT service, actor, actor_token_id AS "actorTokenId", action, target, outcome, error_code AS "errorCode", details
+         FROM ledger_audit_log ORDER BY id`,
+    )
+    const item = review.items[0]!.id
+    assert.deepEqual(
+      rows.map((r) => [r.service, r.actor, r.action, r.target, r.outcome, r.errorCode]),
+      [
+        ['reconciler', 'viewer', 'reconcile.start', 'reconcile:billing/customer', 'refused', 'FORBIDDEN'],
+        ['reconciler', 'ada', 'reconcile.start', 'reconcile:billing/customer', 'succeeded', null],
+        ['reconciler', 'grace', 'reconcile.start', 'reconcile:billing/customer', 'failed', 'CONFLICT'],
+        ['reconciler', 'ada', 'reconcile.start', 'reconcile:nope/customer', 'failed', 'NOT_FOUND'],
+        ['reconciler', 'grace', 'review.resolve', `review:${item}`, 'failed', 'VALIDATION_FAILED'],
+        ['reconciler', 'hopper', 'review.resolve', `review:${item}`, 'succeeded', null],
+        ['reconciler', 'ada', 'review.resolve', 'review:999999', 'failed', 'NOT_FOUND'],
+      ],
+    )
+    assert.deepEqual(rows[1]!.details, { runId })
+    assert.equal(rows[1]!.actorTokenId, null, 'a RECONCILER_TOKENS token has no ID')
+    assert.equal(rows[5]!.actorTokenId, hopper.id)
+    assert.deepEqual(rows[5]!.details, { action: 'keep-local' })
 
     const metrics = (await app.inject({ url: '/metrics' })).body
     /** The value of the one series of `name` whose labels include every `labels` pair. */

@@ -1,4 +1,3 @@
-export { type NamedToken, bearerTokenName, requireBearerToken } from './bearer-auth.js'
 export { csv, parseEnv } from './config.js'
 export { type HealthRoutesOptions, type ReadinessCheck, registerHealthRoutes } from './health.js'
 export { type ErrorBody, httpStatusFor, installErrorHandler } from './http-errors.js'

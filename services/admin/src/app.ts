@@ -1,18 +1,20 @@
+import { AdminTokenStore, AuditLog, adminIdentity, migrateAccess, protectOperatorApi } from '@ledger/access'
 import type { KafkaTransport } from '@ledger/sdk'
 import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
-  requireBearerToken,
   serviceLoggerOptions,
 } from '@ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
 import type { AdminConfig } from './config.js'
+import { auditRoutes } from './routes/audit.js'
 import { ENTITY_PARAM_MAX_LENGTH, entityRoutes } from './routes/entities.js'
 import { dlqRoutes } from './routes/dlq.js'
 import { sourceRoutes } from './routes/sources.js'
+import { tokenRoutes } from './routes/tokens.js'
 
 /** What admin route plugins are given. */
 export interface AdminDeps {
@@ -23,8 +25,10 @@ export interface AdminDeps {
 }
 
 /**
- * The admin HTTP application. Health routes are open; everything else needs the bearer token.
- * Route plugins live in routes/, one file per resource, each registered here.
+ * The admin HTTP application. Health routes are open; everything else needs an admin token
+ * (`LEDGER_ADMIN_TOKEN`, acting as "bootstrap", or a named one) and every state-changing route is
+ * audited (`protectOperatorApi` of `@ledger/access`). Route plugins live in routes/, one file per
+ * resource, each registered here.
  */
 export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -37,14 +41,28 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
     registry: deps.metrics,
     checks: [{ name: 'database', check: async () => (await deps.pool.query('SELECT 1')).rowCount === 1 }],
   })
+  await migrateAccess(deps.pool)
+  const tokens = new AdminTokenStore(deps.pool)
+  const audit = new AuditLog(deps.pool, 'admin')
   await app.register(async (api) => {
-    requireBearerToken(api, [{ name: 'admin', token: deps.config.adminToken }], 'LEDGER_ADMIN_TOKEN')
+    protectOperatorApi(api, {
+      tokens,
+      audit,
+      envTokens: [{ name: 'bootstrap', token: deps.config.adminToken }],
+      envVariable: 'LEDGER_ADMIN_TOKEN',
+      registry: deps.metrics,
+    })
     // Lets an operator check a token without touching anything.
-    api.get('/whoami', async () => ({ authenticated: true }))
+    api.get('/whoami', async (request) => {
+      const { name, role } = adminIdentity(request)
+      return { authenticated: true, name, role }
+    })
     // Route plugins: `await api.register(xRoutes, deps)` — one line per resource.
     await api.register(entityRoutes, deps)
     await api.register(dlqRoutes, deps)
     await api.register(sourceRoutes, deps)
+    await api.register(tokenRoutes, { tokens })
+    await api.register(auditRoutes, { audit })
   })
   return app
 }

@@ -1,9 +1,8 @@
-import { LedgerError } from '@ledger/core'
+import { protectOperatorApi } from '@ledger/access'
 import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
-  requireBearerToken,
   serviceLoggerOptions,
 } from '@ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -11,14 +10,12 @@ import { reviewRoutes } from './routes/review.js'
 import { runRoutes } from './routes/runs.js'
 import type { ReconcilerCore } from './start.js'
 
-/** The reconciler's HTTP application: health open, runs and review behind the bearer tokens. */
+/**
+ * The reconciler's HTTP application: health open; runs and review behind the named admin tokens
+ * (the admin service's, from the shared database) and `RECONCILER_TOKENS`, every start and
+ * resolution written to the shared audit log (`protectOperatorApi` of `@ledger/access`).
+ */
 export async function buildReconcilerApp(core: ReconcilerCore): Promise<FastifyInstance> {
-  if (core.config.tokens.length === 0) {
-    throw new LedgerError(
-      'CONFIG_INVALID',
-      'Invalid configuration; fix these environment variables:\n  RECONCILER_TOKENS: required (name=token pairs), unset',
-    )
-  }
   const app = Fastify({
     ...serviceLoggerOptions('reconciler', core.config.logLevel),
     ...httpServerOptions(core.config.http),
@@ -29,7 +26,13 @@ export async function buildReconcilerApp(core: ReconcilerCore): Promise<FastifyI
     checks: [{ name: 'database', check: async () => (await core.pool.query('SELECT 1')).rowCount === 1 }],
   })
   await app.register(async (api) => {
-    requireBearerToken(api, core.config.tokens, 'RECONCILER_TOKENS')
+    protectOperatorApi(api, {
+      tokens: core.tokens,
+      audit: core.audit,
+      envTokens: core.config.tokens,
+      envVariable: 'RECONCILER_TOKENS',
+      registry: core.registry,
+    })
     await api.register(runRoutes, core)
     await api.register(reviewRoutes, core)
   })

@@ -36,9 +36,9 @@ const reconcilerEnvSchema = stackEnvSchema.extend({
   /** @default 8083 */
   PORT: portSchema(8083),
   /**
-   * Who may use the API: `name=token` pairs, comma-separated (tokens of at least 16 characters).
-   * The name is recorded as who started a run or resolved an item. Required by the service (no
-   * safe default); the CLI does not use it.
+   * Operator tokens of this service only: `name=token` pairs, comma-separated (tokens of at least
+   * 16 characters). The name is recorded as who started a run or resolved an item. The named admin
+   * tokens (`npm run admin -- tokens`) are accepted as well, so this may be unset. @default none
    */
   RECONCILER_TOKENS: z.string().min(1).optional(),
   /** JSON array of sources to reconcile (see `reconcileSourceSchema`). @default [{"name":"billing","kind":"stripe"}] */

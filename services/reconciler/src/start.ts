@@ -1,3 +1,4 @@
+import { AdminTokenStore, AuditLog, migrateAccess } from '@ledger/access'
 import { createPool } from '@ledger/postgres'
 import { EnvelopeCodec, LedgerPublisher, createKafkajsTransport } from '@ledger/sdk'
 import { createMetricsRegistry } from '@ledger/service-kit'
@@ -20,6 +21,10 @@ export interface ReconcilerCore {
   reconciler: Reconciler
   review: ReviewService
   targets: Map<string, ConfiguredTarget>
+  /** The named admin tokens the API accepts besides `RECONCILER_TOKENS`. */
+  tokens: AdminTokenStore
+  /** Where starts and resolutions are recorded, by the API and the CLI alike. */
+  audit: AuditLog
   close(): Promise<void>
 }
 
@@ -28,6 +33,7 @@ export async function startReconcilerCore(config: ReconcilerConfig): Promise<Rec
   const pool = createPool({ connectionString: config.databaseUrl, max: 6 })
   try {
     await migrateReconciler(pool)
+    await migrateAccess(pool)
     const registry = createMetricsRegistry('reconciler')
     const metrics = new ReconcilerMetrics(registry)
     const codec = new EnvelopeCodec({ url: config.schemaRegistryUrl })
@@ -61,6 +67,8 @@ export async function startReconcilerCore(config: ReconcilerConfig): Promise<Rec
       reconciler,
       review,
       targets,
+      tokens: new AdminTokenStore(pool),
+      audit: new AuditLog(pool, 'reconciler'),
       async close() {
         await Promise.allSettled([...targets.values()].map((t) => t.close()))
         await publisher.close()

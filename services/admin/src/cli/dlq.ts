@@ -1,3 +1,4 @@
+import { AuditLog, migrateAccess } from '@ledger/access'
 import { createPool } from '@ledger/postgres'
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -31,7 +32,8 @@ Options:
   --after <p:o>              list only: the page after this record (the "next page" printed)
   --rebuild                  reindex only: forget the index positions and re-read the topic
   --all                      replay/discard: every pending record matching the filters
-  --actor <name>             Recorded as who acted (default cli:<OS user>)
+  --actor <name>             Recorded as who acted, in dlq_actions and the audit log
+                             (default cli:<OS user>)
   --reason <text>            Recorded as why (required for discard)
   --json                     Print JSON instead of a table
   -h, --help                 Show this help
@@ -39,6 +41,9 @@ Options:
 Listing and showing read the DLQ index in PostgreSQL (dlq_index), which each command first
 catches up from the topic: only records dead-lettered since the last command are read from Kafka.
 Replays read the records they produce from Kafka.
+
+Every replay and discard is written to the audit log (GET /audit on the admin API) as done by
+the --actor.
 
 Replays are idempotent: a record replayed or discarded before is skipped (and the attempt is
 recorded). Consumers check event versions, so a replayed event older than the entity's current
@@ -188,10 +193,22 @@ export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo):
           }
         }
         const options = { actor, reason: values.reason, onProgress }
-        const result =
-          command === 'replay'
-            ? await dlq.replay(group, selection, options)
-            : await dlq.discard(group, selection, options)
+        await migrateAccess(pool)
+        const audit = new AuditLog(pool, 'dlq-cli')
+        const operations = dlq
+        const result = await audit.track(
+          {
+            actor: { name: actor, role: 'operator', tokenId: null },
+            action: `dlq.${command}`,
+            target: `dlq:${group}`,
+            details: { reason: values.reason, ...selection },
+          },
+          () =>
+            command === 'replay'
+              ? operations.replay(group, selection, options)
+              : operations.discard(group, selection, options),
+          (r) => ({ done: r.done.length, skipped: r.skipped.length, missing: r.missing.length }),
+        )
         if (values.json) print(result)
         else printResult(result, io)
         if (result.missing.length > 0) return 1

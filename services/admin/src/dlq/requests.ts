@@ -2,7 +2,8 @@ import { LedgerError } from '@ledger/core'
 import type { DlqFilter, DlqRecordRef, DlqSelection } from '@ledger/dlq'
 import { z } from 'zod'
 
-const isoTime = z
+/** An ISO 8601 time in a query string or a flag, as a Date. */
+export const isoTime = z
   .string()
   .refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO 8601 time, e.g. 2025-01-31T12:00:00Z')
   .transform((value) => new Date(value))
@@ -46,8 +47,6 @@ const refObjectSchema = z.object({
 export const dlqActionBodySchema = z
   .object({
     group: z.string().min(1),
-    /** Who acts; recorded in `dlq_actions`. */
-    actor: z.string().min(1).max(200),
     reason: z.string().min(1).max(1000).optional(),
     /** Records to act on, `[{ partition, offset }]` or `["p:o"]`. */
     records: z

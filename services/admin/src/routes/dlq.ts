@@ -1,7 +1,8 @@
 import { LedgerError } from '@ledger/core'
-import { DlqOperations } from '@ledger/dlq'
+import { type DlqActionResult, DlqOperations } from '@ledger/dlq'
 import { EnvelopeCodec, connectRawProducer, type OwnedRawProducer } from '@ledger/sdk'
-import type { FastifyPluginAsync } from 'fastify'
+import { addAuditDetails, adminIdentity } from '@ledger/access'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AdminDeps } from '../app.js'
 import {
@@ -25,12 +26,24 @@ const showParamsSchema = z.object({
  * - `GET /dlq?group&source&errorClass&since&until&status&limit&after`: one page of records, oldest
  *   first, `{ group, total, records, next? }`; `after=<next>` asks for the following page;
  * - `GET /dlq/:group/:partition/:offset`: one record with every header and an envelope summary;
- * - `POST /dlq/replay` `{ group, actor, reason?, records | filter }`: to the original topic, once;
- * - `POST /dlq/discard` `{ group, actor, reason, records | filter }`.
- * Every replay and discard is recorded in `dlq_actions`. Reads are served by the `dlq_index` table,
- * brought up to date with the DLQ topic on each call.
+ * - `POST /dlq/replay` `{ group, reason?, records | filter }`: to the original topic, once;
+ * - `POST /dlq/discard` `{ group, reason, records | filter }`.
+ * Every replay and discard is recorded per record in `dlq_actions` and as one row of the audit
+ * log, both under the token's name (an `actor` in the body is ignored). Reads are served by the
+ * `dlq_index` table, brought up to date with the DLQ topic on each call.
  */
 export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
+  const audited = (action: string) => ({
+    action,
+    target: (request: FastifyRequest) => {
+      const group = (request.body as { group?: unknown } | undefined)?.group
+      return `dlq:${typeof group === 'string' ? group.slice(0, 200) : '?'}`
+    },
+    details: (request: FastifyRequest) => {
+      const { reason, records, filter } = (request.body ?? {}) as Record<string, unknown>
+      return { reason, records, filter }
+    },
+  })
   // Connected on first replay: the admin API should start (and list) while Kafka producers warm up.
   let producer: Promise<OwnedRawProducer> | undefined
   const sink = {
@@ -65,15 +78,27 @@ export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
     return dlq.show(group, { partition, offset })
   })
 
-  api.post('/dlq/replay', async (request) => {
-    const body = parseRequest(dlqActionBodySchema, request.body, 'replay request')
-    return dlq.replay(body.group, toSelection(body), { actor: body.actor, reason: body.reason })
+  const counts = (result: DlqActionResult) => ({
+    done: result.done.length,
+    skipped: result.skipped.length,
+    missing: result.missing.length,
   })
 
-  api.post('/dlq/discard', async (request) => {
+  api.post('/dlq/replay', { config: { audit: audited('dlq.replay') } }, async (request) => {
+    const body = parseRequest(dlqActionBodySchema, request.body, 'replay request')
+    const actor = adminIdentity(request).name
+    const result = await dlq.replay(body.group, toSelection(body), { actor, reason: body.reason })
+    addAuditDetails(request, counts(result))
+    return result
+  })
+
+  api.post('/dlq/discard', { config: { audit: audited('dlq.discard') } }, async (request) => {
     const body = parseRequest(dlqActionBodySchema, request.body, 'discard request')
     if (!body.reason)
       throw new LedgerError('VALIDATION_FAILED', 'Invalid discard request: reason is required.')
-    return dlq.discard(body.group, toSelection(body), { actor: body.actor, reason: body.reason })
+    const actor = adminIdentity(request).name
+    const result = await dlq.discard(body.group, toSelection(body), { actor, reason: body.reason })
+    addAuditDetails(request, counts(result))
+    return result
   })
 }

@@ -2,10 +2,18 @@ import { LedgerError, PermanentError, findLedgerError } from '@ledger/core'
 import { parseSourceConfig } from '@ledger/providers'
 import { declareTopology } from '@ledger/sdk'
 import { Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
-import type { FastifyInstance } from 'fastify'
+import { addAuditDetails } from '@ledger/access'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AdminDeps } from '../app.js'
 
 type Body = Record<string, unknown>
+
+/** The audit target of a route on one source. */
+const sourceParam = (request: FastifyRequest) => `source:${(request.params as { name: string }).name}`
+const sourceInBody = (request: FastifyRequest) => {
+  const name = (request.body as { name?: unknown } | undefined)?.name
+  return `source:${typeof name === 'string' ? name.slice(0, 200) : '?'}`
+}
 
 /**
  * Validates a source declaration exactly as ingest will (with `parseSourceConfig` of
@@ -60,7 +68,8 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
   const keys = deps.config.masterKeys
   if (!keys) {
     api.log.warn({}, 'LEDGER_MASTER_KEYS unset: the /sources API answers 503 until it is set')
-    api.all('/sources*', async () => {
+    const audit = { action: 'source.change', target: (r: FastifyRequest) => r.url.split('?')[0] ?? '' }
+    api.all('/sources*', { config: { audit } }, async () => {
       throw new LedgerError(
         'CONFIG_INVALID',
         'Set LEDGER_MASTER_KEYS ("<id>:<base64 of 32 bytes>") on the admin and ingest services to manage sources.',
@@ -74,7 +83,12 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
   api.get('/sources', async () => ({ sources: await store.list() }))
   api.get<{ Params: { name: string } }>('/sources/:name', async (request) => store.get(request.params.name))
 
-  api.post('/sources', async (request, reply) => {
+  const creating = {
+    action: 'source.create',
+    target: sourceInBody,
+    details: (r: FastifyRequest) => ({ kind: (r.body as { kind?: unknown } | undefined)?.kind }),
+  }
+  api.post('/sources', { config: { audit: creating } }, async (request, reply) => {
     const source = validate(request.body)
     const admin = deps.transport.admin()
     await admin.connect()
@@ -88,14 +102,26 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
     return reply.status(201).send(created)
   })
 
-  api.post<{ Params: { name: string } }>('/sources/:name/secrets', async (request, reply) => {
-    const info = await store.addSecret(request.params.name, secretValue(request.body))
-    request.log.info({ source: request.params.name, secretId: info.id }, 'source secret added')
-    return reply.status(201).send(info)
-  })
+  const rotating = { action: 'source.secret.add', target: sourceParam }
+  api.post<{ Params: { name: string } }>(
+    '/sources/:name/secrets',
+    { config: { audit: rotating } },
+    async (request, reply) => {
+      const info = await store.addSecret(request.params.name, secretValue(request.body))
+      addAuditDetails(request, { secretId: info.id })
+      request.log.info({ source: request.params.name, secretId: info.id }, 'source secret added')
+      return reply.status(201).send(info)
+    },
+  )
 
+  const retiring = {
+    action: 'source.secret.retire',
+    target: sourceParam,
+    details: (r: FastifyRequest) => ({ secretId: (r.params as { id: string }).id }),
+  }
   api.delete<{ Params: { name: string; id: string } }>(
     '/sources/:name/secrets/:id',
+    { config: { audit: retiring } },
     async (request, reply) => {
       await store.retireSecret(request.params.name, request.params.id)
       request.log.info({ source: request.params.name, secretId: request.params.id }, 'source secret retired')
@@ -107,11 +133,21 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
     ['disable', false],
     ['enable', true],
   ] as const) {
-    api.post<{ Params: { name: string } }>(`/sources/:name/${action}`, async (request) => {
-      await store.setEnabled(request.params.name, enabled)
-      return store.get(request.params.name)
-    })
+    const audit = { action: `source.${action}`, target: sourceParam }
+    api.post<{ Params: { name: string } }>(
+      `/sources/:name/${action}`,
+      { config: { audit } },
+      async (request) => {
+        await store.setEnabled(request.params.name, enabled)
+        return store.get(request.params.name)
+      },
+    )
   }
 
-  api.post('/sources/reseal', async () => ({ resealed: await store.reseal() }))
+  const resealing = { action: 'source.reseal', target: () => 'sources' }
+  api.post('/sources/reseal', { config: { audit: resealing } }, async (request) => {
+    const resealed = await store.reseal()
+    addAuditDetails(request, { resealed })
+    return { resealed }
+  })
 }

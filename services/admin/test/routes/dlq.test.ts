@@ -74,6 +74,19 @@ describe('DLQ admin API and CLI', () => {
     cleanup.after(() => app.close())
 
     assert.equal((await app.inject({ url: `/dlq?group=${group}` })).statusCode, 401)
+    // Who acts is the token's name: a named token each, created with the bootstrap token.
+    const tokenFor = async (name: string) => {
+      const created = await app.inject({
+        method: 'POST',
+        url: '/tokens',
+        headers: auth,
+        payload: { name, role: 'operator' },
+      })
+      assert.equal(created.statusCode, 201, created.body)
+      return { authorization: `Bearer ${created.json<{ token: string }>().token}` }
+    }
+    const alice = await tokenFor('ops-alice')
+    const bob = await tokenFor('ops-bob')
     const listed = await waitFor(
       async () => {
         const body = (await app.inject({ url: `/dlq?group=${group}`, headers: auth })).json<{
@@ -141,8 +154,9 @@ describe('DLQ admin API and CLI', () => {
       app.inject({
         method: 'POST',
         url: '/dlq/replay',
-        headers: auth,
-        payload: { group, actor: 'ops-alice', records: [`${first.partition}:${first.offset}`] },
+        headers: alice,
+        // A body naming someone else changes nothing: the token says who acts.
+        payload: { group, actor: 'mallory', records: [`${first.partition}:${first.offset}`] },
       })
     assert.deepEqual((await replay()).json<DlqActionResult>().done, [
       { partition: first.partition, offset: first.offset },
@@ -153,17 +167,16 @@ describe('DLQ admin API and CLI', () => {
     const noReason = await app.inject({
       method: 'POST',
       url: '/dlq/discard',
-      headers: auth,
-      payload: { group, actor: 'ops-bob', records: [{ partition: second.partition, offset: second.offset }] },
+      headers: bob,
+      payload: { group, records: [{ partition: second.partition, offset: second.offset }] },
     })
     assert.equal(noReason.statusCode, 400)
     const discarded = await app.inject({
       method: 'POST',
       url: '/dlq/discard',
-      headers: auth,
+      headers: bob,
       payload: {
         group,
-        actor: 'ops-bob',
         reason: 'duplicate order',
         records: [{ partition: second.partition, offset: Number(second.offset) }],
       },
@@ -242,6 +255,45 @@ describe('DLQ admin API and CLI', () => {
       { action: 'discard', outcome: 'done', actor: 'ops-bob', reason: 'duplicate order' },
       { action: 'replay', outcome: 'done', actor: 'cli:carol', reason: 'rule R7 fixed' },
       { action: 'discard', outcome: 'skipped', actor: 'cli:carol', reason: 'late' },
+    ])
+    const audit = await pool.query<Record<string, unknown>>(
+      `SELECT service, actor, action, target, outcome, status, error_code AS "errorCode",
+              details->'done' AS done, details->'skipped' AS skipped
+         FROM ledger_audit_log ORDER BY id`,
+    )
+    const target = `dlq:${group}`
+    const row = (service: string, actor: string, action: string, rest: Record<string, unknown>) => ({
+      service,
+      actor,
+      action,
+      target,
+      status: null,
+      errorCode: null,
+      done: null,
+      skipped: null,
+      ...rest,
+    })
+    assert.deepEqual(audit.rows, [
+      row('admin', 'bootstrap', 'token.create', {
+        target: 'token:ops-alice',
+        outcome: 'succeeded',
+        status: 201,
+      }),
+      row('admin', 'bootstrap', 'token.create', {
+        target: 'token:ops-bob',
+        outcome: 'succeeded',
+        status: 201,
+      }),
+      row('admin', 'ops-alice', 'dlq.replay', { outcome: 'succeeded', status: 200, done: 1, skipped: 0 }),
+      row('admin', 'ops-alice', 'dlq.replay', { outcome: 'succeeded', status: 200, done: 0, skipped: 1 }),
+      row('admin', 'ops-bob', 'dlq.discard', {
+        outcome: 'failed',
+        status: 400,
+        errorCode: 'VALIDATION_FAILED',
+      }),
+      row('admin', 'ops-bob', 'dlq.discard', { outcome: 'succeeded', status: 200, done: 1, skipped: 0 }),
+      row('dlq-cli', 'cli:carol', 'dlq.replay', { outcome: 'succeeded', done: 1, skipped: 0 }),
+      row('dlq-cli', 'cli:carol', 'dlq.discard', { outcome: 'succeeded', done: 0, skipped: 1 }),
     ])
   })
 })

@@ -28,7 +28,8 @@ Options:
   --dry-run            Classify and report only: publish nothing, write no review item
   --action <action>    review resolve: accept-remote | keep-local | ignore
   --status <status>    review list: which items (default open)
-  --actor <name>       Recorded as who acted (default cli:<OS user>)
+  --actor <name>       Recorded as who acted, in the run or item and the audit log
+                       (default cli:<OS user>)
   --json               Print the JSON report / items instead of a summary
   -h, --help           Show this help
 
@@ -101,21 +102,32 @@ export async function runReconcileCli(argv: readonly string[], io: CliIo = defau
     const target = targetFor(core.targets, core.config.sources, values.source!, values.type!)
     const started = Date.now()
     let lastProgress = 0
-    const report = await core.reconciler.run(target, {
-      entityType: values.type!,
-      actor,
-      ...(values.since === undefined ? {} : { since: new Date(values.since) }),
-      ...(values['dry-run'] === true ? { dryRun: true } : {}),
-      ...(io.signal === undefined ? {} : { signal: io.signal }),
-      // Every page at first (so a start is visible), then at most every 2 s.
-      onProgress: (p) => {
-        if (p.pages > 5 && Date.now() - lastProgress < 2000) return
-        lastProgress = Date.now()
-        io.err(
-          `page ${p.pages}: ${p.compared} records compared, ${p.ratePerSecond.toFixed(0)}/s, ${((Date.now() - started) / 1000).toFixed(1)} s`,
-        )
+    const { reconciler } = core
+    const report = await core.audit.track(
+      {
+        actor: { name: actor, role: 'operator', tokenId: null },
+        action: 'reconcile.start',
+        target: `reconcile:${target.source}/${values.type!}`,
+        details: { since: values.since, dryRun: values['dry-run'] === true },
       },
-    })
+      () =>
+        reconciler.run(target, {
+          entityType: values.type!,
+          actor,
+          ...(values.since === undefined ? {} : { since: new Date(values.since) }),
+          ...(values['dry-run'] === true ? { dryRun: true } : {}),
+          ...(io.signal === undefined ? {} : { signal: io.signal }),
+          // Every page at first (so a start is visible), then at most every 2 s.
+          onProgress: (p) => {
+            if (p.pages > 5 && Date.now() - lastProgress < 2000) return
+            lastProgress = Date.now()
+            io.err(
+              `page ${p.pages}: ${p.compared} records compared, ${p.ratePerSecond.toFixed(0)}/s, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+            )
+          },
+        }),
+      (finished) => ({ runId: finished.runId, drift: finished.drift }),
+    )
     io.out(values.json === true ? JSON.stringify(report, null, 2) : summarise(report))
     return 0
   } catch (err) {
@@ -172,7 +184,17 @@ async function review(
     }
     return 0
   }
-  const item = await core.review.resolve(Number(positionals[2]), values['action'] as ReviewAction, actor)
+  const id = Number(positionals[2])
+  const action = values['action'] as ReviewAction
+  const item = await core.audit.track(
+    {
+      actor: { name: actor, role: 'operator', tokenId: null },
+      action: 'review.resolve',
+      target: `review:${id}`,
+      details: { action },
+    },
+    () => core.review.resolve(id, action, actor),
+  )
   io.out(
     values['json'] === true
       ? JSON.stringify(item, null, 2)

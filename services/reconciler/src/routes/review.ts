@@ -1,6 +1,6 @@
+import { adminIdentity } from '@ledger/access'
 import { PermanentError } from '@ledger/core'
-import { bearerTokenName } from '@ledger/service-kit'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { REVIEW_ACTIONS } from '../review/review-service.js'
 import type { ReconcilerCore } from '../start.js'
@@ -12,6 +12,14 @@ const listSchema = z.object({
 })
 
 const resolveSchema = z.object({ action: z.enum(REVIEW_ACTIONS) })
+
+const resolving = {
+  action: 'review.resolve',
+  target: (request: FastifyRequest) => `review:${(request.params as { id: string }).id}`,
+  details: (request: FastifyRequest) => ({
+    action: (request.body as { action?: unknown } | undefined)?.action,
+  }),
+}
 
 /** GET /review (one page, keyset on id), POST /review/:id/resolve. */
 export async function reviewRoutes(app: FastifyInstance, core: ReconcilerCore): Promise<void> {
@@ -28,13 +36,17 @@ export async function reviewRoutes(app: FastifyInstance, core: ReconcilerCore): 
     return { items, ...(items.length === limit && last !== undefined ? { next: last.id } : {}) }
   })
 
-  app.post<{ Params: { id: string } }>('/review/:id/resolve', async (request) => {
-    const id = z.coerce.number().int().positive().safeParse(request.params.id)
-    if (!id.success) throw new PermanentError('NOT_FOUND', `No review item ${request.params.id}.`)
-    const body = resolveSchema.safeParse(request.body ?? {})
-    if (!body.success) {
-      throw new PermanentError('VALIDATION_FAILED', `Give {"action": one of ${REVIEW_ACTIONS.join(', ')}}.`)
-    }
-    return core.review.resolve(id.data, body.data.action, bearerTokenName(request) ?? 'unknown')
-  })
+  app.post<{ Params: { id: string } }>(
+    '/review/:id/resolve',
+    { config: { audit: resolving } },
+    async (request) => {
+      const id = z.coerce.number().int().positive().safeParse(request.params.id)
+      if (!id.success) throw new PermanentError('NOT_FOUND', `No review item ${request.params.id}.`)
+      const body = resolveSchema.safeParse(request.body ?? {})
+      if (!body.success) {
+        throw new PermanentError('VALIDATION_FAILED', `Give {"action": one of ${REVIEW_ACTIONS.join(', ')}}.`)
+      }
+      return core.review.resolve(id.data, body.data.action, adminIdentity(request).name)
+    },
+  )
 }

@@ -1,6 +1,6 @@
+import { addAuditDetails, adminIdentity } from '@ledger/access'
 import { PermanentError } from '@ledger/core'
-import { bearerTokenName } from '@ledger/service-kit'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ReconcilerCore } from '../start.js'
 import { targetFor } from '../targets.js'
@@ -12,9 +12,21 @@ const startSchema = z.object({
   dryRun: z.boolean().optional(),
 })
 
+const starting = {
+  action: 'reconcile.start',
+  target: (request: FastifyRequest) => {
+    const { source, entityType } = (request.body ?? {}) as Record<string, unknown>
+    return `reconcile:${String(source)}/${String(entityType)}`
+  },
+  details: (request: FastifyRequest) => {
+    const { since, dryRun } = (request.body ?? {}) as Record<string, unknown>
+    return { since, dryRun }
+  },
+}
+
 /** POST /runs (start or resume), GET /runs, GET /runs/:id (with its report). */
 export async function runRoutes(app: FastifyInstance, core: ReconcilerCore): Promise<void> {
-  app.post('/runs', async (request, reply) => {
+  app.post('/runs', { config: { audit: starting } }, async (request, reply) => {
     const parsed = startSchema.safeParse(request.body ?? {})
     if (!parsed.success) {
       throw new PermanentError('VALIDATION_FAILED', `Invalid run request: ${z.prettifyError(parsed.error)}`)
@@ -23,10 +35,11 @@ export async function runRoutes(app: FastifyInstance, core: ReconcilerCore): Pro
     const target = targetFor(core.targets, core.config.sources, source, entityType)
     const { runId, finished } = await core.reconciler.start(target, {
       entityType,
-      actor: bearerTokenName(request) ?? 'unknown',
+      actor: adminIdentity(request).name,
       ...(since === undefined ? {} : { since: new Date(since) }),
       ...(dryRun === undefined ? {} : { dryRun }),
     })
+    addAuditDetails(request, { runId })
     finished.then(
       (report) => request.log.info({ report }, 'reconciliation finished'),
       (err: unknown) =>

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { cleanupScope, createTestPool, serviceEnv, stackEnv } from '@ledger/testing'
 import { runReconcileCli } from '../../src/cli/reconcile.js'
 
 function io() {
@@ -30,5 +31,29 @@ describe('npm run reconcile', () => {
       assert.equal(await runReconcileCli(args, cli), 2, args.join(' '))
       assert.match(err.join('\n'), /Usage:/)
     }
+  })
+
+  it('writes what it does to the audit log, failures included, as --actor', async (test) => {
+    const t = cleanupScope(test)
+    const stack = stackEnv()
+    const { url, pool } = await createTestPool(t, stack.databaseUrl)
+    const { err, io: cli } = io()
+    const args = ['review', 'resolve', '999', '--action', 'ignore', '--actor', 'cli:dora']
+    assert.equal(await runReconcileCli(args, { ...cli, env: serviceEnv(url, stack) }), 1)
+    assert.match(err.join('\n'), /NOT_FOUND: Review item 999 does not exist/)
+    const { rows } = await pool.query(
+      `SELECT service, actor, action, target, outcome, error_code, details FROM ledger_audit_log`,
+    )
+    assert.deepEqual(rows, [
+      {
+        service: 'reconciler',
+        actor: 'cli:dora',
+        action: 'review.resolve',
+        target: 'review:999',
+        outcome: 'failed',
+        error_code: 'NOT_FOUND',
+        details: { action: 'ignore' },
+      },
+    ])
   })
 })
