@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { eventIdFor } from '@ledger/core'
 import { STRIPE_EVENTS_WINDOW_SECONDS, type StripeApi } from '@ledger/providers'
 import type { IngestRecovery } from './ingest-recovery.js'
@@ -29,6 +30,12 @@ export interface StripeEventsCatchUpOptions {
   pageSize?: number
   /** Warn when the checkpoint is older than this (seconds). @default 20 days (10 before the window) */
   warnAfterSeconds?: number
+  /**
+   * How long a pass waits for the projector to record what it published before the run's scan
+   * compares (else the scan would repair, with a corrective event, what catch-up just brought).
+   * @default 30000
+   */
+  settleTimeoutMs?: number
 }
 
 /**
@@ -79,6 +86,7 @@ export class StripeEventsCatchUp implements CatchUp {
       ...(pass.cursor === undefined ? {} : { startingAfter: pass.cursor }),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     })
+    const published: string[] = []
     for await (const page of walk) {
       ctx.signal?.throwIfAborted()
       report.pages++
@@ -93,16 +101,30 @@ export class StripeEventsCatchUp implements CatchUp {
           const { duplicate } = await this.options.recovery.submit(ctx.source, item.event, ctx.signal)
           if (duplicate) report.duplicates++
           else report.published++
+          published.push(eventIdFor(ctx.source, item.event.id))
         }
         if (page.cursor !== undefined) pass.cursor = page.cursor
         await ctx.store.savePass(ctx.source, pass)
       }
       ctx.onPage?.(report)
     }
+    await this.#settle(ctx, published)
     if (!ctx.dryRun) {
       await ctx.store.complete(ctx.source, { since: pass.next } satisfies Checkpoint)
       report.checkpointAfter = new Date(pass.next * 1000).toISOString()
     }
     return report
+  }
+
+  /** Waits (bounded) until the ledger table holds `eventIds`: the projector has applied them. */
+  async #settle(ctx: CatchUpContext, eventIds: readonly string[]): Promise<void> {
+    const deadline = Date.now() + (this.options.settleTimeoutMs ?? 30_000)
+    let pending = [...eventIds]
+    while (pending.length > 0 && Date.now() < deadline) {
+      const recorded = await ctx.local.inLedger(pending)
+      pending = pending.filter((id) => !recorded.has(id))
+      if (pending.length > 0)
+        await sleep(200, undefined, ctx.signal === undefined ? {} : { signal: ctx.signal })
+    }
   }
 }
