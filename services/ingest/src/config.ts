@@ -168,10 +168,12 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     ),
     explicitlyGrantedClients: new Set(parsed.INGEST_EVENT_GRANTS?.keys()),
     eventsTopic: parsed.INGEST_EVENTS_TOPIC,
-    recoveryTokens: [...(parsed.INGEST_RECOVERY_TOKENS ?? new Map())].map(([token, name]) => ({
-      name,
-      token,
-    })),
+    recoveryTokens: [...(parsed.INGEST_RECOVERY_TOKENS ?? new Map<string, string>())].map(
+      ([token, name]) => ({
+        name,
+        token,
+      }),
+    ),
     produceLingerMs: parsed.INGEST_PRODUCE_LINGER_MS,
     produceCompression: parsed.INGEST_PRODUCE_COMPRESSION,
     dbPoolSize: parsed.INGEST_DB_POOL_SIZE,

@@ -1,4 +1,4 @@
-import type { StripeApi, StripeItem } from '@ledger/providers'
+import type { StripeApi, StripeItem, StripePage } from '@ledger/providers'
 import type { CallStats } from './call-stats.js'
 import type {
   EntityComparison,
@@ -54,7 +54,7 @@ export class StripeCustomersSource implements RemoteSource {
     // A run's first page reads the event log afresh: a long-lived service must not judge with the
     // versions of an earlier run.
     const versions = await this.#versions(cursor === undefined)
-    const walk = this.#api.list('customer', {
+    const walk: AsyncGenerator<StripePage<StripeItem>> = this.#api.list('customer', {
       limit: this.#pageSize,
       ...(cursor === undefined ? {} : { startingAfter: cursor }),
       ...(options.since === undefined
@@ -64,7 +64,8 @@ export class StripeCustomersSource implements RemoteSource {
       versionOf: versionFrom(versions),
     })
     // One page per call: the engine saves its checkpoint between pages.
-    const { value: page } = await walk.next()
+    const next = await walk.next()
+    const page: StripePage<StripeItem> | undefined = next.done === true ? undefined : next.value
     await walk.return(undefined)
     if (page === undefined) return { records: [] }
     return {
