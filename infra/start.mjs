@@ -31,6 +31,8 @@ Environment (all optional):
                         writing source "orders"; INGEST_EVENT_GRANTS grants others)
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, PROMETHEUS_URL   use existing servers
   RECONCILER_TOKENS     reconciler API tokens, name=token (default: a development token "operator")
+  INGEST_RECOVERY_TOKENS, RECONCILER_INGEST_TOKEN   the token the reconciler's catch-up hands
+                        recovered events to ingest with (default: a development token)
   RECONCILER_SOURCES, STRIPE_API_KEY   what the reconciler reads (default: source billing, no key, so
                         it idles; see README "Reconciler")
   INGEST_PORT (8080), ADMIN_PORT (8081), PROJECTOR_PORT (8082), RECONCILER_PORT (8083), LOG_LEVEL (info)
@@ -47,6 +49,9 @@ const DEV_DEFAULTS = {
   LEDGER_MASTER_KEYS: 'dev:ZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMtbm90LXByb2Q=',
   INGEST_EVENT_TOKENS: 'orders=dev-events-token-not-for-production',
   RECONCILER_TOKENS: 'operator=dev-reconciler-token-not-for-production',
+  // The reconciler's catch-up hands recovered provider events to ingest with this token.
+  INGEST_RECOVERY_TOKENS: 'reconciler=dev-recovery-token-not-for-production',
+  RECONCILER_INGEST_TOKEN: 'dev-recovery-token-not-for-production',
 }
 
 function runStep(title, command, args) {

@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os'
 import { startFakeProviders } from '@ledger/fake-providers'
 import { createPool } from '@ledger/postgres'
 import { migrate } from '@ledger/projector'
-import { StripeCustomersSource, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
+import { buildTargets, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
 import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
 import { createTestDatabase, stackEnv, uniqueName } from '@ledger/testing'
 import { Registry } from 'prom-client'
@@ -42,14 +42,26 @@ try {
   // What the projections hold when nothing drifted: the remote records as the reconciler reads them.
   const seedFake = await fake(false)
   hooks.push(() => seedFake.close())
-  const reader = new StripeCustomersSource({ ...seedFake.credentials.stripe, registry: new Registry() })
+  const readerConfig = loadReconcilerConfig({
+    BENCH_STRIPE_KEY: seedFake.credentials.stripe.secretKey,
+    RECONCILER_SOURCES: JSON.stringify([
+      {
+        name: 'billing',
+        kind: 'stripe',
+        baseUrl: seedFake.credentials.stripe.baseUrl,
+        credentialEnv: 'BENCH_STRIPE_KEY',
+      },
+    ]),
+  })
+  const readerTarget = buildTargets(readerConfig, new Registry()).get('billing')!
+  const reader = readerTarget.remote
   const remote: { id: string; version: number; state: unknown }[] = []
   for (let cursor: string | undefined, first = true; first || cursor !== undefined; first = false) {
     const page = await reader.listPage('customer', cursor, {})
     for (const r of page.records) remote.push({ id: r.entityId, version: r.version, state: r.state })
     cursor = page.nextCursor
   }
-  await reader.close()
+  await readerTarget.close()
   log(`read ${remote.length} remote customers`)
 
   const rows: string[] = []

@@ -4,12 +4,14 @@ import { type FakeProviders, startFakeProviders } from '@ledger/fake-providers'
 import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
 import { type ReconcilerCore, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
+import { silentLogger } from '@ledger/core'
 import { createKafkajsTransport } from '@ledger/sdk'
 import { type CleanupHost, createTestPool, stackEnv, waitFor, writeSourcesFile } from '@ledger/testing'
 import type pg from 'pg'
 import { projectorFixture, type ProjectorFixture } from './projector-support.js'
 
-const WEBHOOK_SECRET = 'whsec_cmVjb25jaWxlci10ZXN0LXNlY3JldC0wMDAwMDA='
+export const WEBHOOK_SECRET = 'whsec_cmVjb25jaWxlci10ZXN0LXNlY3JldC0wMDAwMDA='
+const RECOVERY_TOKEN = 'reconcile-recovery-token-000000'
 
 export interface ReconcileFixture {
   fixture: ProjectorFixture
@@ -18,8 +20,10 @@ export interface ReconcileFixture {
   /** The reconciler's environment (add to it for a child process). */
   env: Record<string, string>
   core: ReconcilerCore
-  /** Moves the fakes' clock on, so the next change gets a later version (whole seconds). */
+  /** Moves the fakes' (and the reconciler's) clock on, so the next change gets a later version (whole seconds). */
   tick(seconds?: number): void
+  /** Ingest's origin (webhooks and POST /recovered). */
+  ingestUrl: string
 }
 
 /**
@@ -29,7 +33,13 @@ export interface ReconcileFixture {
 export async function reconcileFixture(
   t: CleanupHost,
   name: string,
-  options: { customers: number; pageSize: number; rateLimitPerSecond?: number | false },
+  options: {
+    customers: number
+    pageSize: number
+    rateLimitPerSecond?: number | false
+    /** Runs start with the catch-up phase (ingest takes recovered events). @default false */
+    catchUp?: boolean
+  },
 ): Promise<ReconcileFixture> {
   const { url: databaseUrl, pool } = await createTestPool(t, stackEnv().databaseUrl)
   const fixture = await projectorFixture(t, name, { databaseUrl })
@@ -39,7 +49,13 @@ export async function reconcileFixture(
     `    secrets: ["${WEBHOOK_SECRET}"]`,
     `    topic: ${fixture.topic}`,
   ])
-  const ingest = await startIngest(loadIngestConfig({ ...fixture.env, LEDGER_SOURCES: sourcesFile }))
+  const ingest = await startIngest(
+    loadIngestConfig({
+      ...fixture.env,
+      LEDGER_SOURCES: sourcesFile,
+      ...(options.catchUp === true ? { INGEST_RECOVERY_TOKENS: `reconciler=${RECOVERY_TOKEN}` } : {}),
+    }),
+  )
   t.after(() => ingest.close())
   const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })
   const { app: projector } = await buildProjectorApp(loadProjectorConfig(fixture.env))
@@ -70,8 +86,11 @@ export async function reconcileFixture(
     { description: 'every created customer projected' },
   )
 
-  const env = {
+  const env: Record<string, string> = {
     ...fixture.env,
+    ...(options.catchUp === true
+      ? { RECONCILER_INGEST_URL: ingestUrl, RECONCILER_INGEST_TOKEN: RECOVERY_TOKEN }
+      : {}),
     TEST_STRIPE_KEY: fakes.credentials.stripe.secretKey,
     RECONCILER_SOURCES: JSON.stringify([
       {
@@ -84,7 +103,10 @@ export async function reconcileFixture(
       },
     ]),
   }
-  const core = await startReconcilerCore(loadReconcilerConfig(env))
+  const core = await startReconcilerCore(loadReconcilerConfig(env), {
+    clock: { now: () => Date.now() + offsetMs },
+    logger: silentLogger,
+  })
   t.after(() => core.close())
   return {
     fixture,
@@ -95,6 +117,7 @@ export async function reconcileFixture(
     tick: (seconds = 5) => {
       offsetMs += seconds * 1000
     },
+    ingestUrl,
   }
 }
 

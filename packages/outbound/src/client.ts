@@ -80,9 +80,12 @@ export class OutboundClient {
   readonly #deadline: TimeoutPolicy
   readonly #buckets = new Map<string, TokenBucket>()
 
+  readonly #onResult: ((result: OutboundResult) => void) | undefined
+
   constructor(options: OutboundClientOptions) {
     this.policy = options.policy
     this.#credentials = options.credentials
+    this.#onResult = options.onResult
     this.#log = (options.logger ?? silentLogger).child({ provider: options.policy.name })
     this.#metrics = new OutboundMetrics(options.registry, options.policy.name)
     this.#transport = new Transport(options.policy.timeouts)
@@ -267,6 +270,7 @@ export class OutboundClient {
         `provider call ended ${outcome.kind} after ${attempts.length} attempt(s)`,
       )
     }
+    this.#onResult?.(result)
     return result
   }
 

@@ -92,4 +92,10 @@ export interface OutboundClientOptions {
   registry: Registry
   /** @default silentLogger */
   logger?: Logger
+  /**
+   * Called with every call's result (its attempts, waits and outcome) before `send` returns, also
+   * for calls made through `request` or an adapter: how a caller that only sees answers (a
+   * reconciliation run's report) counts requests and throttle waits.
+   */
+  onResult?: (result: OutboundResult) => void
 }

@@ -38,6 +38,7 @@ export {
   type StripeItem,
   type StripeListOptions,
   type StripeListType,
+  type StripeObject,
   type StripePage,
   stripeApiPolicy,
 } from './stripe/api.js'

@@ -87,6 +87,7 @@ export async function buildIngestApp(options: IngestAppOptions): Promise<Fastify
     maxBodyBytes,
     eventClients: config.eventClients,
     eventsTopic: config.eventsTopic,
+    recoveryTokens: config.recoveryTokens,
   })
   return app
 }

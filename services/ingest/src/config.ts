@@ -87,6 +87,12 @@ const ingestEnvSchema = stackEnvSchema.extend({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,249}$/)
     .default('ledger.events'),
+  /**
+   * Bearer tokens of the recoverers that may POST /recovered/:source (the reconciler's catch-up),
+   * `name=token,…` (tokens of 16+ characters); the name is kept on each recovered event.
+   * Unset: the route answers 404.
+   */
+  INGEST_RECOVERY_TOKENS: parsedWith(parseEventTokens),
   /** Producer linger: how long a record waits for others to share its produce request. @default 0 */
   INGEST_PRODUCE_LINGER_MS: z.coerce.number().int().min(0).default(0),
   /**
@@ -132,6 +138,8 @@ export interface IngestConfig extends StackConfig {
   /** Clients whose grants INGEST_EVENT_GRANTS lists (the others write the source named like them). */
   explicitlyGrantedClients: ReadonlySet<string>
   eventsTopic: string
+  /** Who may POST /recovered/:source; empty when the route is off. */
+  recoveryTokens: { name: string; token: string }[]
   produceLingerMs: number
   produceCompression: 'none' | 'gzip'
   dbPoolSize: number
@@ -160,6 +168,12 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     ),
     explicitlyGrantedClients: new Set(parsed.INGEST_EVENT_GRANTS?.keys()),
     eventsTopic: parsed.INGEST_EVENTS_TOPIC,
+    recoveryTokens: [...(parsed.INGEST_RECOVERY_TOKENS ?? new Map<string, string>())].map(
+      ([token, name]) => ({
+        name,
+        token,
+      }),
+    ),
     produceLingerMs: parsed.INGEST_PRODUCE_LINGER_MS,
     produceCompression: parsed.INGEST_PRODUCE_COMPRESSION,
     dbPoolSize: parsed.INGEST_DB_POOL_SIZE,

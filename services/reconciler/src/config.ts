@@ -23,6 +23,16 @@ const reconcileSourceSchema = z.object({
   intervalSeconds: z.number().int().positive().optional(),
   /** Page size of the listing. @default 100 */
   pageSize: z.number().int().min(1).max(100).default(100),
+  /**
+   * Whether each run starts by catching up from Stripe's event log (needs RECONCILER_INGEST_TOKEN).
+   * @default true
+   */
+  catchUp: z.boolean().default(true),
+  /**
+   * Days after which a catch-up checkpoint is warned about, before it falls out of Stripe's
+   * 30-day event window. @default 20
+   */
+  catchUpWarnAfterDays: z.number().positive().max(30).default(20),
 })
 
 export type ReconcileSourceConfig = z.output<typeof reconcileSourceSchema> & {
@@ -41,12 +51,18 @@ const reconcilerEnvSchema = stackEnvSchema.extend({
    * tokens (`npm run admin -- tokens`) are accepted as well, so this may be unset. @default none
    */
   RECONCILER_TOKENS: z.string().min(1).optional(),
+  /** Ingest's origin, where catch-up hands recovered events (POST /recovered/:source). @default 'http://127.0.0.1:8080' */
+  RECONCILER_INGEST_URL: z.url().default('http://127.0.0.1:8080'),
+  /** A token of ingest's INGEST_RECOVERY_TOKENS; unset: no catch-up (the scan still runs). */
+  RECONCILER_INGEST_TOKEN: z.string().min(16).optional(),
   /** JSON array of sources to reconcile (see `reconcileSourceSchema`). @default [{"name":"billing","kind":"stripe"}] */
   RECONCILER_SOURCES: z.string().min(1).default(DEFAULT_SOURCES),
 })
 
 export interface ReconcilerConfig extends StackConfig {
   tokens: { name: string; token: string }[]
+  /** Where catch-up hands recovered events; undefined without RECONCILER_INGEST_TOKEN. */
+  ingest: { url: string; token: string } | undefined
   sources: ReconcileSourceConfig[]
 }
 
@@ -56,6 +72,10 @@ export function loadReconcilerConfig(env: NodeJS.ProcessEnv = process.env): Reco
   return {
     ...stackConfig(parsed),
     tokens: parsed.RECONCILER_TOKENS === undefined ? [] : parseTokens(parsed.RECONCILER_TOKENS),
+    ingest:
+      parsed.RECONCILER_INGEST_TOKEN === undefined
+        ? undefined
+        : { url: parsed.RECONCILER_INGEST_URL, token: parsed.RECONCILER_INGEST_TOKEN },
     sources: parseSources(parsed.RECONCILER_SOURCES, env),
   }
 }

@@ -9,8 +9,12 @@ export class ReconcilerMetrics {
   readonly compared: Counter<'source' | 'entity_type'>
   readonly lastSuccess: Gauge<'source' | 'entity_type'>
   readonly interval: Gauge<'source' | 'entity_type'>
+  readonly catchUpEvents: Counter<'source' | 'outcome'>
+  readonly catchUpWindow: Gauge<'source'>
+  /** Source → unix seconds of its committed catch-up checkpoint; the age gauge reads it at scrape time. */
+  readonly catchUpCheckpoints = new Map<string, number>()
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, now: () => number = Date.now) {
     const registers = [registry]
     this.drift = new Counter({
       name: 'ledger_reconcile_drift_total',
@@ -53,6 +57,30 @@ export class ReconcilerMetrics {
       help: 'Seconds between scheduled runs, per scheduled source and entity type (none: not scheduled)',
       labelNames: ['source', 'entity_type'],
       registers,
+    })
+    this.catchUpEvents = new Counter({
+      name: 'ledger_reconcile_catchup_events_total',
+      help: 'Catch-up outcomes: events recovered into the ledger (published), already there (duplicate), redeliveries requested',
+      labelNames: ['source', 'outcome'],
+      registers,
+    })
+    this.catchUpWindow = new Gauge({
+      name: 'ledger_reconcile_catchup_window_seconds',
+      help: "How far back the source's provider event log reaches (Stripe: 30 days), for the checkpoint age alert",
+      labelNames: ['source'],
+      registers,
+    })
+    const checkpoints = this.catchUpCheckpoints
+    new Gauge({
+      name: 'ledger_reconcile_catchup_checkpoint_age_seconds',
+      help: "Age of the source's committed catch-up checkpoint; past ledger_reconcile_catchup_window_seconds, events are lost",
+      labelNames: ['source'],
+      registers,
+      // Computed when scraped: a value set at the last pass would stop ageing between runs.
+      collect() {
+        this.reset()
+        for (const [source, at] of checkpoints) this.set({ source }, Math.max(0, now() / 1000 - at))
+      },
     })
   }
 }

@@ -1,12 +1,15 @@
 import { AdminTokenStore, AuditLog, migrateAccess } from '@ledger/access'
 import { createPool } from '@ledger/postgres'
 import { EnvelopeCodec, LedgerPublisher, createKafkajsTransport } from '@ledger/sdk'
-import { createMetricsRegistry } from '@ledger/service-kit'
+import { type Clock, type Logger, systemClock } from '@ledger/core'
+import { createMetricsRegistry, serviceLoggerOptions } from '@ledger/service-kit'
+import { type LoggerOptions, pino } from 'pino'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
 import type { ReconcilerConfig } from './config.js'
 import { LocalStore } from './db/local-store.js'
 import { migrateReconciler } from './db/schema.js'
+import { checkpointSeconds } from './catchup/types.js'
 import { ReconcilerMetrics } from './metrics.js'
 import { ReviewService } from './review/review-service.js'
 import { Reconciler } from './run/reconciler.js'
@@ -28,14 +31,28 @@ export interface ReconcilerCore {
   close(): Promise<void>
 }
 
+/** What a test or the CLI may put in place of the defaults. */
+export interface ReconcilerCoreOptions {
+  /** The time catch-up windows are judged by. @default systemClock */
+  clock?: Clock
+  /** @default a pino logger at LOG_LEVEL */
+  logger?: Logger
+}
+
 /** Connects the pool and the publisher, applies the schema and builds the targets. */
-export async function startReconcilerCore(config: ReconcilerConfig): Promise<ReconcilerCore> {
+export async function startReconcilerCore(
+  config: ReconcilerConfig,
+  coreOptions: ReconcilerCoreOptions = {},
+): Promise<ReconcilerCore> {
   const pool = createPool({ connectionString: config.databaseUrl, max: 6 })
   try {
     await migrateReconciler(pool)
     await migrateAccess(pool)
+    const clock = coreOptions.clock ?? systemClock
+    const logger =
+      coreOptions.logger ?? pino(serviceLoggerOptions('reconciler', config.logLevel).logger as LoggerOptions)
     const registry = createMetricsRegistry('reconciler')
-    const metrics = new ReconcilerMetrics(registry)
+    const metrics = new ReconcilerMetrics(registry, () => clock.now())
     const codec = new EnvelopeCodec({ url: config.schemaRegistryUrl })
     const publisher = await LedgerPublisher.connect({
       transport: createKafkajsTransport({ brokers: config.kafkaBrokers, clientId: 'ledger-reconciler' }),
@@ -43,13 +60,32 @@ export async function startReconcilerCore(config: ReconcilerConfig): Promise<Rec
     })
     for (const topic of new Set(config.sources.map((s) => s.topic))) await codec.register(topic)
     const local = new LocalStore(pool)
-    const reconciler = new Reconciler({ pool, local, publisher, metrics, afterRun: () => review.open() })
+    const reconciler = new Reconciler({
+      pool,
+      local,
+      publisher,
+      metrics,
+      clock,
+      logger,
+      afterRun: () => review.open(),
+    })
     // The gauge would otherwise be absent after a restart until the next success, hiding a
     // reconciler that keeps failing from the overdue alert.
     for (const { source, entityType, finishedAt } of await reconciler.runs.lastSuccesses()) {
       metrics.lastSuccess.set({ source, entity_type: entityType }, finishedAt.getTime() / 1000)
     }
-    const targets = buildTargets(config.sources, registry)
+    const targets = buildTargets(config, registry)
+    // The age gauge must show a checkpoint ageing even when no run happens after a restart.
+    for (const target of targets.values()) {
+      if (target.catchUp !== undefined && target.catchUp.windowSeconds !== null) {
+        metrics.catchUpWindow.set({ source: target.source }, target.catchUp.windowSeconds)
+      }
+    }
+    for (const { source, checkpoint } of await reconciler.catchUps.checkpoints()) {
+      const at = checkpointSeconds(checkpoint)
+      if (at !== undefined && targets.get(source)?.catchUp !== undefined)
+        metrics.catchUpCheckpoints.set(source, at)
+    }
     // `afterRun` above reads it only when a run ends, by which time it exists.
     const review: ReviewService = new ReviewService({
       pool,

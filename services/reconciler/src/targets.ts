@@ -1,6 +1,11 @@
 import { PermanentError } from '@ledger/core'
+import { OutboundClient } from '@ledger/outbound'
+import { StripeApi, stripeApiPolicy } from '@ledger/providers'
 import type { Registry } from 'prom-client'
-import type { ReconcileSourceConfig } from './config.js'
+import { IngestRecovery } from './catchup/ingest-recovery.js'
+import { StripeEventsCatchUp } from './catchup/stripe-events.js'
+import type { ReconcileSourceConfig, ReconcilerConfig } from './config.js'
+import { CallStats } from './remote/call-stats.js'
 import type { RemoteSource } from './remote/remote-source.js'
 import { StripeCustomersSource, stripeCustomerComparison } from './remote/stripe-customers.js'
 import type { ReconcileTarget } from './run/reconciler.js'
@@ -11,27 +16,49 @@ export interface ConfiguredTarget extends ReconcileTarget {
   close(): Promise<void>
 }
 
-/** Builds the reconcile targets; a source without its API key gets none and is never run. */
+/**
+ * Builds the reconcile targets; a source without its API key gets none and is never run. One
+ * outbound client per source: the scan and the catch-up share the account's rate limit.
+ */
 export function buildTargets(
-  sources: readonly ReconcileSourceConfig[],
+  config: Pick<ReconcilerConfig, 'sources' | 'ingest'>,
   registry: Registry,
 ): Map<string, ConfiguredTarget> {
   const targets = new Map<string, ConfiguredTarget>()
-  for (const config of sources) {
-    if (config.secret === undefined) continue
-    const remote = new StripeCustomersSource({
-      baseUrl: config.baseUrl,
-      secretKey: config.secret,
+  const recovery = config.ingest === undefined ? undefined : new IngestRecovery(config.ingest)
+  for (const source of config.sources) {
+    const secret = source.secret
+    if (secret === undefined) continue
+    const calls = new CallStats()
+    const client = new OutboundClient({
+      // Test keys get Stripe's test-mode limits (25/s), live keys the live ones.
+      policy: stripeApiPolicy({
+        mode: secret.startsWith('sk_live_') ? 'live' : 'test',
+        baseUrl: source.baseUrl,
+      }),
+      credentials: () => secret,
       registry,
-      pageSize: config.pageSize,
+      onResult: calls.record,
     })
-    targets.set(config.name, {
-      config,
-      source: config.name,
-      topic: config.topic,
+    const api = new StripeApi({ client, credentialId: 'default' })
+    const remote = new StripeCustomersSource({ api, calls, pageSize: source.pageSize })
+    targets.set(source.name, {
+      config: source,
+      source: source.name,
+      topic: source.topic,
       remote: remote satisfies RemoteSource,
       comparison: stripeCustomerComparison,
-      close: () => remote.close(),
+      ...(recovery === undefined || !source.catchUp
+        ? {}
+        : {
+            catchUp: new StripeEventsCatchUp({
+              api,
+              recovery,
+              pageSize: source.pageSize,
+              warnAfterSeconds: source.catchUpWarnAfterDays * 86_400,
+            }),
+          }),
+      close: () => client.close(),
     })
   }
   return targets

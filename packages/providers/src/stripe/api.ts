@@ -46,7 +46,7 @@ const eventListSchema = z.object({
 
 /** A Stripe object as the API answered it (every field kept), with its projection entity. */
 export interface StripeItem {
-  object: z.output<typeof objectSchema>
+  object: StripeObject
   entity: EntityRef
 }
 
@@ -77,7 +77,18 @@ export interface StripeListOptions {
   /** Only objects created in this range (unix seconds). */
   created?: { gt?: number; gte?: number; lt?: number; lte?: number }
   signal?: AbortSignal
+  /**
+   * The version of each listed object, when the caller knows a better one than the default (the
+   * second before Stripe answered, see `StripeApi`). A reconciler comparing with projections passes
+   * the webhook path's own version of the object's state (the `created` of its newest event):
+   * with the answer's second, every object would read as newer than its projection on every scan.
+   * Return `undefined` to keep the default for an object.
+   */
+  versionOf?: (object: StripeObject) => number | undefined
 }
+
+/** A Stripe object as listed or retrieved: its `id` and `object`, every other field kept. */
+export type StripeObject = z.output<typeof objectSchema>
 
 /** Options of an events walk. */
 export interface StripeEventListOptions extends StripeListOptions {
@@ -143,7 +154,7 @@ export class StripeApi {
       const list = parseAnswer(listSchema, answer.body, this.#call(operation))
       const version = answerVersion(answer)
       yield page(
-        list.data.map((object) => this.#item(object, version, operation)),
+        list.data.map((object) => this.#item(object, options.versionOf?.(object) ?? version, operation)),
         list.has_more,
         cursor,
         list.data.at(-1)?.id,
@@ -156,7 +167,12 @@ export class StripeApi {
    * One object, or `undefined` when Stripe does not know it (404). A deleted customer is answered
    * as `{ id, object, deleted: true }` and returned as it is: its entity is that of the customer.
    */
-  async retrieve(type: StripeListType, id: string, signal?: AbortSignal): Promise<StripeItem | undefined> {
+  async retrieve(
+    type: StripeListType,
+    id: string,
+    signal?: AbortSignal,
+    versionOf?: StripeListOptions['versionOf'],
+  ): Promise<StripeItem | undefined> {
     const operation = `${STRIPE_LIST_PATHS[type].slice(4)}.retrieve`
     const result = await this.#client.send(
       this.#request(operation, `${STRIPE_LIST_PATHS[type]}/${encodeURIComponent(id)}`, {}, signal),
@@ -164,7 +180,7 @@ export class StripeApi {
     if (result.outcome.kind === 'rejected' && result.outcome.answer.status === 404) return undefined
     if (result.outcome.kind !== 'succeeded') throw outboundErrorFor(result)
     const object = parseAnswer(objectSchema, result.outcome.answer.body, this.#call(operation))
-    return this.#item(object, answerVersion(result.outcome.answer), operation)
+    return this.#item(object, versionOf?.(object) ?? answerVersion(result.outcome.answer), operation)
   }
 
   /**
@@ -217,9 +233,9 @@ export class StripeApi {
     }
   }
 
-  #item(object: z.output<typeof objectSchema>, version: number, operation: string): StripeItem {
+  #item(object: StripeObject, version: number, operation: string): StripeItem {
     const entity = entityRefOf(
-      stripeEntityDraft(object, { value: version, from: 'the Date header of the answer' }, ''),
+      stripeEntityDraft(object, { value: version, from: 'the version of the listed object' }, ''),
       this.#call(operation),
     )
     return { object, entity }

@@ -1,4 +1,5 @@
 import type { Clock } from '@ledger/core'
+import type { NamedToken } from '@ledger/service-kit'
 import type { LedgerPublisher } from '@ledger/sdk'
 import type { BrokerHealth } from '../broker-health.js'
 import type { EventClient } from '../event-clients.js'
@@ -26,4 +27,6 @@ export interface IntakeRouteDeps {
   /** Token → client for POST /events; empty: the route is not registered. */
   eventClients: ReadonlyMap<string, EventClient>
   eventsTopic: string
+  /** Who may POST /recovered/:source; empty: the route is not registered. */
+  recoveryTokens: readonly NamedToken[]
 }

@@ -6,6 +6,7 @@ import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { eventRoutes } from './events.js'
 import { closeUnreadBody } from './outcomes.js'
+import { recoveredRoutes } from './recovered.js'
 import { webhookRoutes } from './webhooks.js'
 
 declare module 'fastify' {
@@ -20,7 +21,7 @@ declare module 'fastify' {
 }
 
 /**
- * The intake scope: POST /webhooks/:source and POST /events. Bodies are read as bytes (signatures
+ * The intake scope: POST /webhooks/:source, POST /events and POST /recovered/:source. Bodies are read as bytes (signatures
  * and idempotency hashes are over the exact bytes), and the overload guard sheds requests with
  * 503 before any work is done for them.
  */
@@ -81,4 +82,5 @@ export async function intakeRoutes(app: FastifyInstance, deps: IntakeRouteDeps):
 
   await app.register(webhookRoutes, deps)
   if (deps.eventClients.size > 0) await app.register(eventRoutes, deps)
+  if (deps.recoveryTokens.length > 0) await app.register(recoveredRoutes, deps)
 }

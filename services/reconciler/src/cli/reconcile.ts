@@ -17,6 +17,11 @@ Compares the projections of a source's entities with the provider's records and:
              is published into the ledger and applied by the projector like any other event;
   reviews    local version ahead, same version with different content, deleted remotely: a
              review item, resolved by a person (accept-remote publishes a corrective event).
+Catch-up: a run first reads the provider's event log from the source's checkpoint (Stripe:
+GET /v1/events, 30 days kept) and hands every event the ledger lacks to ingest
+(POST /recovered/:source, RECONCILER_INGEST_URL + RECONCILER_INGEST_TOKEN), under its own provider
+event ID: its webhook arriving later is a duplicate. A checkpoint older than 20 days is warned
+about; one older than 30 days means events may be lost, and the scan that follows is needed.
 A run saves its checkpoint after every page; a run killed or failed midway is resumed by the
 next run with the same options, and publishes no corrective event twice. Deletes are judged only
 after a complete listing without --since.
@@ -26,6 +31,7 @@ Options:
   --type <type>        Entity type (e.g. customer)
   --since <time>       Only records changed since then (Stripe: created); deletes are not judged
   --dry-run            Classify and report only: publish nothing, write no review item
+  --skip-catch-up      Do not read the provider's event log first (see Catch-up below)
   --action <action>    review resolve: accept-remote | keep-local | ignore
   --status <status>    review list: which items (default open)
   --actor <name>       Recorded as who acted, in the run or item and the audit log
@@ -34,7 +40,8 @@ Options:
   -h, --help           Show this help
 
 Environment: RECONCILER_SOURCES (default [{"name":"billing","kind":"stripe"}]), the API key
-variable each source names (default STRIPE_API_KEY), DATABASE_URL, KAFKA_BROKERS,
+variable each source names (default STRIPE_API_KEY), RECONCILER_INGEST_URL (default
+http://127.0.0.1:8080) and RECONCILER_INGEST_TOKEN (unset: no catch-up), DATABASE_URL, KAFKA_BROKERS,
 SCHEMA_REGISTRY_URL (defaults: the local stack).
 
 Examples:
@@ -71,6 +78,7 @@ export async function runReconcileCli(argv: readonly string[], io: CliIo = defau
         type: { type: 'string' },
         since: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'skip-catch-up': { type: 'boolean' },
         action: { type: 'string' },
         status: { type: 'string' },
         limit: { type: 'string' },
@@ -117,6 +125,9 @@ export async function runReconcileCli(argv: readonly string[], io: CliIo = defau
           ...(values.since === undefined ? {} : { since: new Date(values.since) }),
           ...(values['dry-run'] === true ? { dryRun: true } : {}),
           ...(io.signal === undefined ? {} : { signal: io.signal }),
+          ...(values['skip-catch-up'] === true ? { catchUp: false } : {}),
+          onCatchUpPage: (c) =>
+            io.err(`catch-up page ${c.pages}: ${c.listed} read, ${c.missing} missing, ${c.published} published`),
           // Every page at first (so a start is visible), then at most every 2 s.
           onProgress: (p) => {
             if (p.pages > 5 && Date.now() - lastProgress < 2000) return

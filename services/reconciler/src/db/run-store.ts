@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { toDatabaseError } from '@ledger/postgres'
 import type pg from 'pg'
+import type { CatchUpReport } from '../catchup/types.js'
 import type { RunCounts, RunReport } from '../run/report.js'
 import { emptyCounts } from '../run/report.js'
 
@@ -20,6 +21,8 @@ export interface RunRow {
   startedAt: Date
   resumed: number
   report: RunReport | null
+  /** The catch-up phase's report once done (null: not yet, or none). */
+  catchUp: CatchUpReport | null
 }
 
 interface Row {
@@ -37,6 +40,7 @@ interface Row {
   started_at: Date
   resumed: number
   report: RunReport | null
+  catch_up: CatchUpReport | null
 }
 
 const toRun = (r: Row): RunRow => ({
@@ -54,6 +58,7 @@ const toRun = (r: Row): RunRow => ({
   startedAt: r.started_at,
   resumed: r.resumed,
   report: r.report,
+  catchUp: r.catch_up,
 })
 
 /** What one page adds to the checkpoint, written in one transaction. */
@@ -196,6 +201,12 @@ export class RunStore {
     } finally {
       client.release()
     }
+  }
+
+  /** The catch-up phase is done for this run: a resumed run goes straight to the scan. */
+  async saveCatchUp(run: RunRow, report: CatchUpReport): Promise<void> {
+    await this.#q('UPDATE reconcile_runs SET catch_up = $2 WHERE id = $1', [run.id, JSON.stringify(report)])
+    run.catchUp = report
   }
 
   /** Ends a run; a succeeded run's seen IDs are no longer needed. */

@@ -67,6 +67,24 @@ const STATEMENTS = [
   `CREATE INDEX IF NOT EXISTS reconcile_review_open ON reconcile_review (status, id)`,
   `CREATE INDEX IF NOT EXISTS reconcile_review_resolution ON reconcile_review (resolution_event_id)
      WHERE resolution_event_id IS NOT NULL`,
+  // The catch-up phase's report once it is done for this run (null: not yet, or skipped).
+  `ALTER TABLE reconcile_runs ADD COLUMN IF NOT EXISTS catch_up jsonb`,
+  // Per source: the committed checkpoint of its event log and the pass in progress (saved per page).
+  `CREATE TABLE IF NOT EXISTS reconcile_catchup (
+     source     text        PRIMARY KEY,
+     checkpoint jsonb,
+     pass       jsonb,
+     updated_at timestamptz NOT NULL DEFAULT now()
+   )`,
+  // GitHub redeliveries asked for, written before asking: a failed delivery is asked for once.
+  `CREATE TABLE IF NOT EXISTS reconcile_redeliveries (
+     source       text        NOT NULL,
+     guid         text        NOT NULL,
+     delivery_id  bigint      NOT NULL,
+     requested_at timestamptz NOT NULL DEFAULT now(),
+     attempts     integer     NOT NULL DEFAULT 1,
+     PRIMARY KEY (source, guid)
+   )`,
 ]
 
 /** Creates the reconciler's tables when missing; run at every start. */

@@ -1,11 +1,5 @@
-import {
-  OutboundClient,
-  type OutboundResult,
-  derivePolicy,
-  outboundErrorFor,
-  stripePolicy,
-} from '@ledger/outbound'
-import type { Registry } from 'prom-client'
+import type { StripeApi, StripeItem, StripePage } from '@ledger/providers'
+import type { CallStats } from './call-stats.js'
 import type {
   EntityComparison,
   RemotePage,
@@ -15,10 +9,9 @@ import type {
 } from './remote-source.js'
 
 export interface StripeCustomersSourceOptions {
-  /** `https://api.stripe.com`, or a fake's origin. */
-  baseUrl: string
-  secretKey: string
-  registry: Registry
+  api: StripeApi
+  /** The calls of the API's client, for the run report. */
+  calls: CallStats
   /** @default 100 (Stripe's maximum) */
   pageSize?: number
 }
@@ -26,39 +19,29 @@ export interface StripeCustomersSourceOptions {
 /** How long the event log's versions are trusted within a run (a resumed run, retrieves). */
 const VERSIONS_MAX_AGE_MS = 5 * 60_000
 
-type StripeObject = Record<string, unknown> & { id: string; created: number }
-
-interface StripeList {
-  data: StripeObject[]
-  has_more: boolean
-}
-
 /**
- * Stripe customers as a `RemoteSource`, over `@ledger/outbound`. GLUE: to be replaced by the
- * providers package's Stripe adapter (`packages/providers/src/stripe/api.ts`) once it lands.
+ * Stripe customers as a `RemoteSource`, over the providers package's `StripeApi` (entity type and
+ * ID from `stripeEntityDraft`, the webhook path's own function).
  *
- * Entity: `customer` / the customer's `id`, as the webhook path (`extractStripe`) takes them.
  * Version: the webhook path uses the event's `created` (unix seconds), which a listed customer does
- * not carry (Stripe customers have `created` only, no `updated`). So the version of a customer is
- * the `created` of the newest `customer.*` event about it in `GET /v1/events` (the 30 days Stripe
- * keeps), read at a run's first page (again after five minutes), else the customer's own
- * `created` (its creation event's time). For a customer last changed more than 30 days ago by an
- * update, that fallback is lower than what its webhook gave, so it reads "local ahead" and goes to
- * review, never to an automatic repair.
+ * not carry (Stripe customers have `created` only, no `updated`). The adapter's default, the second
+ * before Stripe answered, would make every customer read as newer than its projection on every
+ * scan; so this source passes `versionOf`: the `created` of the newest `customer.*` event about
+ * the customer in `GET /v1/events` (the 30 days Stripe keeps), read at a run's first page (again
+ * after five minutes), else the customer's own `created` (its creation event's time). For a
+ * customer last changed more than 30 days ago by an update, that fallback is lower than what its
+ * webhook gave, so it reads "local ahead" and goes to review, never to an automatic repair.
  */
 export class StripeCustomersSource implements RemoteSource {
-  readonly #client: OutboundClient
+  readonly #api: StripeApi
+  readonly #calls: CallStats
   readonly #pageSize: number
   #latestEvent: Promise<Map<string, number>> | undefined
   #latestEventReadAt = 0
-  readonly #stats: RemoteStats = { requests: 0, throttleWaits: 0, throttleWaitMs: 0 }
 
   constructor(options: StripeCustomersSourceOptions) {
-    this.#client = new OutboundClient({
-      policy: derivePolicy(stripePolicy, { baseUrl: options.baseUrl }),
-      credentials: () => options.secretKey,
-      registry: options.registry,
-    })
+    this.#api = options.api
+    this.#calls = options.calls
     this.#pageSize = options.pageSize ?? 100
   }
 
@@ -71,38 +54,35 @@ export class StripeCustomersSource implements RemoteSource {
     // A run's first page reads the event log afresh: a long-lived service must not judge with the
     // versions of an earlier run.
     const versions = await this.#versions(cursor === undefined)
-    const query: Record<string, string | number> = { limit: this.#pageSize }
-    if (cursor !== undefined) query['starting_after'] = cursor
-    if (options.since !== undefined) query['created[gte]'] = Math.floor(options.since.getTime() / 1000)
-    const list = (await this.#get('customers.list', '/v1/customers', query, options.signal)) as StripeList
-    const last = list.data.at(-1)
+    const walk: AsyncGenerator<StripePage<StripeItem>> = this.#api.list('customer', {
+      limit: this.#pageSize,
+      ...(cursor === undefined ? {} : { startingAfter: cursor }),
+      ...(options.since === undefined
+        ? {}
+        : { created: { gte: Math.floor(options.since.getTime() / 1000) } }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      versionOf: versionFrom(versions),
+    })
+    // One page per call: the engine saves its checkpoint between pages.
+    const next = await walk.next()
+    const page: StripePage<StripeItem> | undefined = next.done === true ? undefined : next.value
+    await walk.return(undefined)
+    if (page === undefined) return { records: [] }
     return {
-      records: list.data.map((c) => toRecord(c, versions)),
-      ...(list.has_more && last !== undefined ? { nextCursor: last.id } : {}),
+      records: page.items.map(toRecord),
+      ...(page.hasMore && page.cursor !== undefined ? { nextCursor: page.cursor } : {}),
     }
   }
 
   async retrieve(entityType: string, entityId: string): Promise<RemoteRecord | 'missing'> {
     assertCustomer(entityType)
     const versions = await this.#versions()
-    const result = await this.#client.send({
-      credentialId: 'default',
-      operation: 'customers.retrieve',
-      path: `/v1/customers/${encodeURIComponent(entityId)}`,
-    })
-    this.#count(result.attempts)
-    if (result.outcome.kind === 'rejected' && result.outcome.answer.status === 404) return 'missing'
-    if (result.outcome.kind !== 'succeeded') throw outboundErrorFor(result)
-    const customer = result.outcome.answer.body as StripeObject & { deleted?: boolean }
-    return customer.deleted === true ? 'missing' : toRecord(customer, versions)
+    const item = await this.#api.retrieve('customer', entityId, undefined, versionFrom(versions))
+    return item === undefined || item.object['deleted'] === true ? 'missing' : toRecord(item)
   }
 
   stats(): RemoteStats {
-    return { ...this.#stats }
-  }
-
-  async close(): Promise<void> {
-    await this.#client.close()
+    return this.#calls.snapshot()
   }
 
   /** The event log's versions, read again when `fresh` or older than `VERSIONS_MAX_AGE_MS`. */
@@ -121,53 +101,23 @@ export class StripeCustomersSource implements RemoteSource {
     return this.#latestEvent
   }
 
-  /** customer ID → `created` of its newest `customer.*` event still listed. */
+  /** customer ID → `created` of its newest `customer.*` event still listed (its webhook's version). */
   async #readEvents(): Promise<Map<string, number>> {
     const latest = new Map<string, number>()
-    let after: string | undefined
-    for (;;) {
-      const query: Record<string, string | number> = { limit: 100, type: 'customer.*' }
-      if (after !== undefined) query['starting_after'] = after
-      const list = (await this.#get('events.list', '/v1/events', query)) as StripeList
-      for (const event of list.data) {
-        const object = (event['data'] as { object?: { id?: unknown } } | undefined)?.object
-        if (typeof object?.id !== 'string') continue
-        latest.set(object.id, Math.max(latest.get(object.id) ?? 0, event.created))
-      }
-      const last = list.data.at(-1)
-      if (!list.has_more || last === undefined) return latest
-      after = last.id
-    }
-  }
-
-  async #get(
-    operation: string,
-    path: string,
-    query: Record<string, string | number>,
-    signal?: AbortSignal,
-  ): Promise<unknown> {
-    const result = await this.#client.send({
-      credentialId: 'default',
-      operation,
-      path,
-      query,
-      ...(signal === undefined ? {} : { signal }),
-    })
-    this.#count(result.attempts)
-    if (result.outcome.kind === 'succeeded') return result.outcome.answer.body
-    throw outboundErrorFor(result)
-  }
-
-  #count(attempts: OutboundResult['attempts']): void {
-    for (const a of attempts) {
-      if (a.sent) this.#stats.requests++
-      const waited = a.throttleWaitMs + a.retryWaitMs
-      if (waited > 0) {
-        this.#stats.throttleWaits++
-        this.#stats.throttleWaitMs += waited
+    for await (const page of this.#api.listEvents({ types: ['customer.*'] })) {
+      for (const { entity } of page.items) {
+        if (entity.entityType !== 'customer') continue
+        latest.set(entity.entityId, Math.max(latest.get(entity.entityId) ?? 0, entity.entityVersion))
       }
     }
+    return latest
   }
+}
+
+/** The webhook path's version of a customer's current state (see `StripeCustomersSource`). */
+function versionFrom(versions: Map<string, number>) {
+  return (customer: { id: string; created?: unknown }): number =>
+    Math.max(versions.get(customer.id) ?? 0, typeof customer.created === 'number' ? customer.created : 0)
 }
 
 /**
@@ -185,12 +135,12 @@ export const stripeCustomerComparison: EntityComparison = {
   },
 }
 
-function toRecord(customer: StripeObject, versions: Map<string, number>): RemoteRecord {
+function toRecord(item: StripeItem): RemoteRecord {
   return {
-    entityType: 'customer',
-    entityId: customer.id,
-    version: Math.max(versions.get(customer.id) ?? 0, customer.created),
-    state: customer,
+    entityType: item.entity.entityType,
+    entityId: item.entity.entityId,
+    version: item.entity.entityVersion,
+    state: item.object,
   }
 }
 

@@ -1,6 +1,15 @@
-import type { LedgerEvent } from '@ledger/core'
+import {
+  type Clock,
+  type LedgerEvent,
+  type Logger,
+  findLedgerError,
+  silentLogger,
+  systemClock,
+} from '@ledger/core'
 import { type LedgerPublisher, buildEvent } from '@ledger/sdk'
 import type pg from 'pg'
+import { CatchUpStore } from '../catchup/catch-up-store.js'
+import type { CatchUp, CatchUpReport } from '../catchup/types.js'
 import type { LocalStore } from '../db/local-store.js'
 import { type PageCommit, type ReviewDraft, type RunRow, RunStore } from '../db/run-store.js'
 import type { ReconcilerMetrics } from '../metrics.js'
@@ -19,6 +28,8 @@ export interface ReconcileTarget {
   topic: string
   remote: RemoteSource
   comparison: EntityComparison
+  /** The provider's event log, read at the start of each run (none: the provider keeps none we read). */
+  catchUp?: CatchUp
 }
 
 export interface RunOptions {
@@ -33,6 +44,10 @@ export interface RunOptions {
   signal?: AbortSignal
   /** Called after every committed page. */
   onProgress?: (progress: RunProgress) => void
+  /** Whether the run starts with the catch-up phase (when the target has one). @default true */
+  catchUp?: boolean
+  /** Called after every catch-up page whose progress was saved. */
+  onCatchUpPage?: (report: CatchUpReport) => void
 }
 
 export interface RunProgress {
@@ -50,6 +65,10 @@ export interface ReconcilerOptions {
   metrics: ReconcilerMetrics
   /** Called after every run, finished or failed (e.g. to refresh the open review gauge). */
   afterRun?: () => Promise<unknown>
+  /** The time the catch-up window is judged by. @default systemClock */
+  clock?: Clock
+  /** @default silentLogger */
+  logger?: Logger
 }
 
 /**
@@ -73,13 +92,23 @@ export function correctiveProviderEventId(entityType: string, entityId: string, 
  */
 export class Reconciler {
   readonly #runs: RunStore
+  readonly #catchUps: CatchUpStore
+  readonly #clock: Clock
+  readonly #logger: Logger
 
   constructor(private readonly options: ReconcilerOptions) {
     this.#runs = new RunStore(options.pool)
+    this.#catchUps = new CatchUpStore(options.pool)
+    this.#clock = options.clock ?? systemClock
+    this.#logger = options.logger ?? silentLogger
   }
 
   get runs(): RunStore {
     return this.#runs
+  }
+
+  get catchUps(): CatchUpStore {
+    return this.#catchUps
   }
 
   /** One run of `target`/`entityType` to its end, resuming the latest unfinished one with the same options. */
@@ -125,6 +154,10 @@ export class Reconciler {
       this.publishCorrective(target, event),
     )
     try {
+      if (target.catchUp !== undefined && options.catchUp !== false && run.catchUp === null) {
+        const caught = await this.#catchUp(target, target.catchUp, options, run)
+        if (caught !== undefined) await this.#runs.saveCatchUp(run, caught)
+      }
       while (!run.enumerated) {
         options.signal?.throwIfAborted()
         const page = await target.remote.listPage(options.entityType, run.cursor ?? undefined, {
@@ -161,6 +194,68 @@ export class Reconciler {
         this.#observe(target, options, report)
       }
       throw err
+    }
+  }
+
+  /**
+   * The catch-up phase: one pass over the provider's event log from the source's checkpoint. One
+   * pass per source at a time (its runs of other entity types skip it meanwhile); `undefined`
+   * when skipped so.
+   */
+  async #catchUp(
+    target: ReconcileTarget,
+    catchUp: CatchUp,
+    options: RunOptions,
+    run: RunRow,
+  ): Promise<CatchUpReport | undefined> {
+    let lock
+    try {
+      lock = await acquireRunLock(this.options.pool, target.source, 'catch-up')
+    } catch (err) {
+      if (findLedgerError(err)?.code !== 'CONFLICT') throw err
+      this.#logger.info(
+        { source: target.source, runId: run.id },
+        'catch-up skipped: another run of this source is catching up',
+      )
+      return undefined
+    }
+    try {
+      const report = await catchUp.pass({
+        source: target.source,
+        store: this.#catchUps,
+        local: this.options.local,
+        clock: this.#clock,
+        dryRun: run.dryRun,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onCatchUpPage === undefined ? {} : { onPage: options.onCatchUpPage }),
+      })
+      const { metrics } = this.options
+      metrics.catchUpEvents.inc({ source: target.source, outcome: 'published' }, report.published)
+      metrics.catchUpEvents.inc({ source: target.source, outcome: 'duplicate' }, report.duplicates)
+      metrics.catchUpEvents.inc(
+        { source: target.source, outcome: 'redelivery_requested' },
+        report.redeliveriesRequested,
+      )
+      if (report.checkpointAfter !== null) {
+        metrics.catchUpCheckpoints.set(target.source, Date.parse(report.checkpointAfter) / 1000)
+      }
+      const fields = { source: target.source, runId: run.id, catchUp: report }
+      if (report.windowExceeded) {
+        this.#logger.error(
+          fields,
+          `catch-up checkpoint older than the provider's event log: ${report.warning}`,
+        )
+      } else if (report.warning !== undefined) {
+        this.#logger.warn(
+          fields,
+          `catch-up checkpoint close to the end of the provider's event log: ${report.warning}`,
+        )
+      } else {
+        this.#logger.info(fields, 'catch-up pass done')
+      }
+      return report
+    } finally {
+      await lock.release()
     }
   }
 
@@ -342,6 +437,7 @@ class RunContext {
       pages: this.run.pages,
       resumed: this.run.resumed,
       deletesChecked,
+      catchUp: this.run.catchUp,
     }
   }
 }

@@ -1,0 +1,92 @@
+import { PermanentError, newCorrelationId } from '@ledger/core'
+import { extractDelivery } from '@ledger/providers'
+import { buildEvent } from '@ledger/sdk'
+import { bearerTokenName, requireBearerToken } from '@ledger/service-kit'
+import type { FastifyInstance } from 'fastify'
+import type { IntakeRouteDeps } from './deps.js'
+import { countFailure } from './outcomes.js'
+
+/** The header a recovered event keeps instead of the provider's signature: who recovered it. */
+export const RECOVERED_BY_HEADER = 'ledger-recovered-by'
+
+/**
+ * POST /recovered/:source — a provider event that its webhook never brought, as the provider's own
+ * API lists it (Stripe's `GET /v1/events` answers the very object its webhook sends), posted by a
+ * trusted recoverer (the reconciler's catch-up) with a bearer token of INGEST_RECOVERY_TOKENS.
+ *
+ * It takes the webhook's path after the signature: the same extraction (provider event ID, type,
+ * entity, version) and the same claim, scope = the source's name and key = the provider event ID.
+ * So a webhook that arrives later is a duplicate of the recovered event (200, `duplicate: true`),
+ * and a recovered event whose webhook came first is one here; a second path that published
+ * directly to Kafka would miss this claim and let the webhook publish a second record.
+ *
+ * There is no signature to check (the event came from the provider's API over TLS, not from the
+ * provider's webhook), so the stored event keeps `ledger-recovered-by: <token name>` in place of
+ * the provider's headers and `reverifyEvent` fails for it. An unusable body is refused with 400
+ * (the recoverer must not send what extraction cannot read), never quarantined.
+ */
+export async function recoveredRoutes(app: FastifyInstance, deps: IntakeRouteDeps): Promise<void> {
+  requireBearerToken(app, deps.recoveryTokens, 'INGEST_RECOVERY_TOKENS')
+
+  app.post<{ Params: { source: string } }>(
+    '/recovered/:source',
+    { bodyLimit: deps.maxBodyBytes },
+    async (request, reply) => {
+      const recoverer = bearerTokenName(request) ?? 'unknown'
+      const source = deps.sources.get(request.params.source)
+      if (!source || !source.enabled) {
+        throw new PermanentError(
+          'UNKNOWN_SOURCE',
+          `No enabled source named "${request.params.source}"; recover events only for configured sources.`,
+        )
+      }
+      const label = `recovered:${source.name}`
+      deps.metrics.received.inc({ source: label })
+      try {
+        const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+        const now = deps.clock.now()
+        // No provider headers: what a recovered event is keyed by must come from its body, as
+        // Stripe's does (a kind whose extraction needs headers is recovered by redelivery instead).
+        const extracted = extractDelivery(source, rawBody, {}, now)
+        if (!extracted.ok) {
+          throw new PermanentError(
+            'VALIDATION_FAILED',
+            `The recovered event cannot be read as a "${source.kind}" event of source "${source.name}" (${extracted.reason}): ${extracted.message}`,
+          )
+        }
+        const delivery = extracted.delivery
+        const event = buildEvent(
+          {
+            source: source.name,
+            sourceKind: source.kind,
+            providerEventId: delivery.providerEventId,
+            type: delivery.type,
+            entityType: delivery.entityType,
+            entityId: delivery.entityId,
+            entityVersion: delivery.entityVersion,
+            occurredAt: new Date(delivery.occurredAtMs),
+            correlationId: request.id || newCorrelationId(),
+            contentType: 'application/json',
+            headers: { [RECOVERED_BY_HEADER]: recoverer },
+            rawBody,
+          },
+          new Date(now),
+        )
+        const result = await deps.intake.submit({
+          scope: source.name,
+          key: delivery.providerEventId,
+          event,
+          topic: source.topic,
+        })
+        if (result.duplicate) {
+          deps.metrics.duplicates.inc({ source: label })
+          return await reply.status(200).send(result)
+        }
+        deps.metrics.accept(label)
+        return await reply.status(202).send(result)
+      } catch (err) {
+        return countFailure(deps.metrics, label, err)
+      }
+    },
+  )
+}
