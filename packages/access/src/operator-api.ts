@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import { PermanentError } from '@ledger/core'
+import { BearerTokens, presentedBearerToken } from '@ledger/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import type { AuditLog, AuditOutcome } from './audit-log.js'
@@ -38,7 +38,6 @@ export interface OperatorApiOptions {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-const digest = (value: string) => createHash('sha256').update(value).digest()
 
 const identities = new WeakMap<FastifyRequest, AdminIdentity>()
 const refused = new WeakSet<FastifyRequest>()
@@ -77,10 +76,12 @@ function outcomeLabel(status: number): string {
  * The acting identity always comes from the token, never from the request.
  */
 export function protectOperatorApi(api: FastifyInstance, options: OperatorApiOptions): void {
-  const envTokens = options.envTokens.map((t) => ({
-    identity: { name: t.name, role: t.role ?? 'operator', tokenId: null } satisfies AdminIdentity,
-    digest: digest(t.token),
-  }))
+  const envTokens = new BearerTokens<AdminIdentity>(
+    options.envTokens.map((t) => ({
+      token: t.token,
+      value: { name: t.name, role: t.role ?? 'operator', tokenId: null },
+    })),
+  )
   const requests = new Counter({
     name: 'ledger_admin_requests_total',
     help: 'Requests to the operator API by route and outcome (ok, unauthorized, forbidden, client_error, server_error)',
@@ -98,16 +99,8 @@ export function protectOperatorApi(api: FastifyInstance, options: OperatorApiOpt
   })
 
   api.addHook('onRequest', async (request) => {
-    const header = request.headers.authorization ?? ''
-    const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : ''
-    const presentedDigest = digest(presented)
-    let identity: AdminIdentity | undefined
-    for (const candidate of envTokens) {
-      if (timingSafeEqual(presentedDigest, candidate.digest) && identity === undefined) {
-        identity = candidate.identity
-      }
-    }
-    identity ??= await options.tokens.authenticate(presented)
+    const presented = presentedBearerToken(request.headers.authorization)
+    const identity = envTokens.match(presented) ?? (await options.tokens.authenticate(presented))
     if (identity === undefined) {
       throw new PermanentError(
         'UNAUTHORIZED',

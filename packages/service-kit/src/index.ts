@@ -1,3 +1,10 @@
+export {
+  BearerTokens,
+  type NamedToken,
+  bearerTokenName,
+  presentedBearerToken,
+  requireBearerToken,
+} from './bearer-auth.js'
 export { csv, parseEnv } from './config.js'
 export { type HealthRoutesOptions, type ReadinessCheck, registerHealthRoutes } from './health.js'
 export { type ErrorBody, httpStatusFor, installErrorHandler } from './http-errors.js'

@@ -127,7 +127,9 @@ export async function runReconcileCli(argv: readonly string[], io: CliIo = defau
           ...(io.signal === undefined ? {} : { signal: io.signal }),
           ...(values['skip-catch-up'] === true ? { catchUp: false } : {}),
           onCatchUpPage: (c) =>
-            io.err(`catch-up page ${c.pages}: ${c.listed} read, ${c.missing} missing, ${c.published} published`),
+            io.err(
+              `catch-up page ${c.pages}: ${c.listed} read, ${c.missing} missing, ${c.published} published`,
+            ),
           // Every page at first (so a start is visible), then at most every 2 s.
           onProgress: (p) => {
             if (p.pages > 5 && Date.now() - lastProgress < 2000) return
