@@ -49,6 +49,8 @@ describe('AuditLog', () => {
       log.track({ actor: bob, action: 'source.disable', target: 'source:nope' }, () => Promise.reject(boom)),
       boom,
     )
+    // The time filters work in milliseconds (what a Date holds); the newest row gets one of its own.
+    await new Promise((resolve) => setTimeout(resolve, 5))
     assert.equal(
       await log.track(
         { actor: ada, action: 'source.enable', target: 'source:billing', details: { by: 'test' } },
