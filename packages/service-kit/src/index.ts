@@ -2,7 +2,7 @@ export { type NamedToken, bearerTokenName, requireBearerToken } from './bearer-a
 export { csv, parseEnv } from './config.js'
 export { type HealthRoutesOptions, type ReadinessCheck, registerHealthRoutes } from './health.js'
 export { type ErrorBody, httpStatusFor, installErrorHandler } from './http-errors.js'
-export { CORRELATION_HEADER, serviceLoggerOptions } from './logger.js'
+export { CORRELATION_HEADER, correlationIdFor, serviceLoggerOptions } from './logger.js'
 export { createMetricsRegistry } from './metrics.js'
 export { httpServerOptions } from './server-options.js'
 export { type HttpTimeouts, type StackConfig, portSchema, stackConfig, stackEnvSchema } from './stack-env.js'

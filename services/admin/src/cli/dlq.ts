@@ -1,7 +1,7 @@
 import { createPool } from '@ledger/postgres'
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
-import { LedgerError, findLedgerError } from '@ledger/core'
+import { LedgerError, findLedgerError, newCorrelationId } from '@ledger/core'
 import { DlqOperations, type DlqActionResult, type DlqPage } from '@ledger/dlq'
 import { EnvelopeCodec, connectRawProducer, createKafkajsTransport } from '@ledger/sdk'
 import { csv, parseEnv, stackEnvSchema } from '@ledger/service-kit'
@@ -187,7 +187,10 @@ export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo):
             io.err(`${command}: ${done}/${total}`)
           }
         }
-        const options = { actor, reason: values.reason, onProgress }
+        // Replayed records keep their own correlation IDs and carry this run's beside them.
+        const correlationId = newCorrelationId()
+        if (command === 'replay') io.err(`replay correlation ID: ${correlationId}`)
+        const options = { actor, reason: values.reason, onProgress, correlationId }
         const result =
           command === 'replay'
             ? await dlq.replay(group, selection, options)

@@ -67,7 +67,11 @@ export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
 
   api.post('/dlq/replay', async (request) => {
     const body = parseRequest(dlqActionBodySchema, request.body, 'replay request')
-    return dlq.replay(body.group, toSelection(body), { actor: body.actor, reason: body.reason })
+    return dlq.replay(body.group, toSelection(body), {
+      actor: body.actor,
+      reason: body.reason,
+      correlationId: request.id,
+    })
   })
 
   api.post('/dlq/discard', async (request) => {

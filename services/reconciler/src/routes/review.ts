@@ -35,6 +35,6 @@ export async function reviewRoutes(app: FastifyInstance, core: ReconcilerCore): 
     if (!body.success) {
       throw new PermanentError('VALIDATION_FAILED', `Give {"action": one of ${REVIEW_ACTIONS.join(', ')}}.`)
     }
-    return core.review.resolve(id.data, body.data.action, bearerTokenName(request) ?? 'unknown')
+    return core.review.resolve(id.data, body.data.action, bearerTokenName(request) ?? 'unknown', request.id)
   })
 }
