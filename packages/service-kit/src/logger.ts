@@ -62,6 +62,15 @@ export function serviceLoggerOptions(
 }
 
 /**
+ * The URL without its query string: senders put API keys and tokens there (`?api_key=`), and a
+ * query is as likely to carry payment data as a body, which is never logged either.
+ */
+function pathOnly(url: string): string {
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
+}
+
+/**
  * One log line per request, written when it completes, instead of fastify's two (incoming and
  * completed): at webhook rates the pair doubles log volume without saying more.
  */
@@ -76,7 +85,7 @@ class OneLinePerRequest extends LogController {
     if (this.isLogDisabled(request)) return
     const fields = {
       method: request.method,
-      url: request.url,
+      url: pathOnly(request.url),
       statusCode: reply.statusCode,
       responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
     }

@@ -48,3 +48,25 @@ describe('request correlation ID', () => {
     assert.match(await idFor({ traceparent: 'garbage' }), UUID)
   })
 })
+
+describe('request log line', () => {
+  it('names the path without the query string, which can carry credentials', async () => {
+    const lines: string[] = []
+    const { logger, genReqId, requestIdHeader, logController } = serviceLoggerOptions('test', 'info')
+    const server = Fastify({
+      genReqId,
+      requestIdHeader,
+      logController,
+      logger: { ...(logger as object), stream: { write: (line: string) => void lines.push(line) } },
+    })
+    server.get('/hook', async () => ({ ok: true }))
+    try {
+      await server.inject({ method: 'GET', url: '/hook?api_key=sk_live_secret&card=4242424242424242' })
+    } finally {
+      await server.close()
+    }
+    const completed = lines.map((l) => JSON.parse(l) as { msg: string; url?: string })
+    assert.equal(completed.find((l) => l.msg === 'request completed')?.url, '/hook')
+    assert(!lines.join('').includes('sk_live_secret') && !lines.join('').includes('4242'))
+  })
+})
