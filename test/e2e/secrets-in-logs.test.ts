@@ -362,13 +362,6 @@ describe('secrets and card numbers stay out of logs and error bodies', () => {
 
     // Stop every service so its last lines (shutdown, flush) are written, then scan everything.
     for (const service of services) await service.stop()
-    for (const service of services)
-      (await import('node:fs'))
-        .writeFileSync(
-          `/tmp/h25-${service.name}.log`,
-          service.output(),
-        )(await import('node:fs'))
-        .writeFileSync(`/tmp/h25-bodies.json`, JSON.stringify(bodies, null, 1))
     const found: string[] = []
     for (const service of services) {
       for (const secret of leaks(service.output())) {
