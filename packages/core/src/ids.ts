@@ -16,3 +16,16 @@ export function eventIdFor(source: string, providerEventId: string): string {
 export function newCorrelationId(): string {
   return randomUUID()
 }
+
+/**
+ * What a correlation ID given by a caller may look like: UUIDs, W3C trace IDs, ULIDs and the
+ * like, up to 128 characters of letters, digits and `.` `_` `:` `-`. It is copied into log lines,
+ * Kafka headers, the ledger table and error messages, so nothing else (spaces, quotes, control
+ * characters, megabytes) may come in with it.
+ */
+export const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Whether a caller's value can be used as a correlation ID (see `CORRELATION_ID_PATTERN`). */
+export function isCorrelationId(value: string): boolean {
+  return CORRELATION_ID_PATTERN.test(value)
+}

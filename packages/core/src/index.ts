@@ -21,7 +21,7 @@ export {
   findLedgerError,
   isRetryable,
 } from './errors.js'
-export { eventIdFor, newCorrelationId } from './ids.js'
+export { CORRELATION_ID_PATTERN, eventIdFor, isCorrelationId, newCorrelationId } from './ids.js'
 export { type Logger, silentLogger } from './logger.js'
 export {
   MAX_JSON_DEPTH,

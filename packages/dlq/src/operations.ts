@@ -6,9 +6,11 @@ import type pg from 'pg'
 import { Gauge, type Registry } from 'prom-client'
 import {
   type OffsetRange,
+  RECORD_HEADERS,
   type RawRecordSink,
   dlqTopicName,
   readRanges,
+  recordTrace,
   topicRanges,
   withoutRetryHeaders,
 } from '@ledger/sdk'
@@ -29,7 +31,7 @@ import type {
 } from './types.js'
 
 /** Header a replayed record carries: the DLQ record it came from, `<dlq topic>/<partition>/<offset>`. */
-export const REPLAYED_FROM_HEADER = 'ledger-replayed-from'
+export const REPLAYED_FROM_HEADER = RECORD_HEADERS.replayedFrom
 
 /** Records fetched from the index per query when a filter selects the records to act on. */
 const SELECTION_PAGE = 1_000
@@ -176,7 +178,7 @@ export class DlqOperations {
           if (!view) continue
           byKey.delete(refKey(record))
           await this.#apply(group, view, options, 'replay', result, () =>
-            this.#produce(dlqTopic, view, record),
+            this.#produce(dlqTopic, view, record, options),
           )
           options.onProgress?.({ done: ++done, total: targets.length })
         }
@@ -260,16 +262,39 @@ export class DlqOperations {
     ;(applied ? result.done : result.skipped).push(ref)
   }
 
-  async #produce(dlqTopic: string, view: DlqRecordView, record: IncomingRecord): Promise<void> {
+  /**
+   * Sends the record on unchanged (envelope, key, its own headers such as its correlation ID) with
+   * the replay's marks, and logs it under the record's correlation ID so a search for that ID finds
+   * the replay too.
+   */
+  async #produce(
+    dlqTopic: string,
+    view: DlqRecordView,
+    record: IncomingRecord,
+    options: DlqActionOptions,
+  ): Promise<void> {
+    const headers: Record<string, string> = {
+      ...withoutRetryHeaders(record.headers),
+      [RECORD_HEADERS.replayedFrom]: `${dlqTopic}/${view.partition}/${view.offset}`,
+      ...(options.correlationId === undefined
+        ? {}
+        : { [RECORD_HEADERS.replayCorrelationId]: options.correlationId }),
+    }
     await this.#o.sink.produceRaw({
       topic: view.originalTopic,
       key: view.key,
       value: record.value ?? Buffer.alloc(0),
-      headers: {
-        ...withoutRetryHeaders(record.headers),
-        [REPLAYED_FROM_HEADER]: `${dlqTopic}/${view.partition}/${view.offset}`,
-      },
+      headers,
     })
+    this.#logger.info(
+      {
+        ...recordTrace(headers, view.event),
+        group: view.group,
+        topic: view.originalTopic,
+        actor: options.actor,
+      },
+      'DLQ record replayed to its original topic',
+    )
   }
 
   async #finish(group: string, options: DlqActionOptions, result: DlqActionResult): Promise<DlqActionResult> {
@@ -279,6 +304,7 @@ export class DlqOperations {
         group,
         action: result.action,
         actor: options.actor,
+        ...(options.correlationId === undefined ? {} : { replayCorrelationId: options.correlationId }),
         done: result.done.length,
         skipped: result.skipped.length,
       },

@@ -83,6 +83,11 @@ export interface DlqActionOptions {
   actor: string
   /** Why (recorded). Required for discards. */
   reason?: string
+  /**
+   * The correlation ID of the request that acts (an admin API call, a CLI run). A replayed record
+   * keeps its own correlation ID and carries this one beside it (`ledger-replay-correlation-id`).
+   */
+  correlationId?: string
   /** Called after each record; for progress output on large replays. */
   onProgress?: (progress: { done: number; total: number }) => void
 }

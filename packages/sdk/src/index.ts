@@ -36,6 +36,7 @@ export {
   withoutRetryHeaders,
 } from './consumer/retry-headers.js'
 export { type Route, type RoutePolicy, routeFailure } from './consumer/retry-router.js'
+export { RECORD_HEADERS, type RecordTrace, recordTrace } from './record-headers.js'
 export { type NewEvent, buildEvent } from './producer/build-event.js'
 export {
   type NewEventJson,

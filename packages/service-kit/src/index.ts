@@ -8,7 +8,7 @@ export {
 export { csv, parseEnv } from './config.js'
 export { type HealthRoutesOptions, type ReadinessCheck, registerHealthRoutes } from './health.js'
 export { type ErrorBody, httpStatusFor, installErrorHandler } from './http-errors.js'
-export { CORRELATION_HEADER, serviceLoggerOptions } from './logger.js'
+export { CORRELATION_HEADER, correlationIdFor, serviceLoggerOptions } from './logger.js'
 export { isoTimeSchema, parseIsoTime } from './iso-time.js'
 export { createMetricsRegistry } from './metrics.js'
 export { httpServerOptions } from './server-options.js'

@@ -3,6 +3,7 @@ import type { ConsumerTransport, IncomingBatch, IncomingRecord } from '@ledger/k
 import type { DueScheduler } from './due-scheduler.js'
 import type { ConsumerMetrics } from './metrics.js'
 import type { ResolvedPolicy } from './options.js'
+import { recordTrace } from '../record-headers.js'
 import { readRetryState } from './retry-headers.js'
 import { routeFailure, type Route } from './retry-router.js'
 import type { SinkBreaker } from './sink-breaker.js'
@@ -25,10 +26,12 @@ export interface BatchProcessorDeps {
 interface Failure {
   record: IncomingRecord
   err: unknown
+  /** Absent when the record could not be decoded. */
+  event?: LedgerEvent
 }
 
 interface HandleResult {
-  handled: number
+  handled: ConsumedEvent[]
   failures: Failure[]
   /** Set when the sink went down: nothing from this offset on was handled. */
   sinkDownAt?: { offset: string; err: unknown }
@@ -115,7 +118,7 @@ export class BatchProcessor {
     }
     if (result.sinkDownAt) this.#trip(batch, result.sinkDownAt.offset, result.sinkDownAt.err)
     else {
-      if (result.handled > 0 && breaker.tripped) {
+      if (result.handled.length > 0 && breaker.tripped) {
         breaker.succeed()
         this.#d.metrics?.breakerOpen(false)
         logger.info({ topic: batch.topic, partition: batch.partition }, 'sink is back: breaker closed')
@@ -128,14 +131,14 @@ export class BatchProcessor {
   async #handle(events: ConsumedEvent[], ctx: BatchContext): Promise<HandleResult> {
     const { handleBatch, handleEvent, policy, logger } = this.#d
     const firstEvent = events[0]
-    if (!firstEvent) return { handled: 0, failures: [] }
+    if (!firstEvent) return { handled: [], failures: [] }
     if (handleBatch) {
       try {
         await handleBatch(events, ctx)
-        return { handled: events.length, failures: [] }
+        return { handled: events, failures: [] }
       } catch (err) {
         if (policy.isSinkDown(err))
-          return { handled: 0, failures: [], sinkDownAt: { offset: firstEvent.record.offset, err } }
+          return { handled: [], failures: [], sinkDownAt: { offset: firstEvent.record.offset, err } }
         logger.warn(
           { err, topic: ctx.topic, partition: ctx.partition, records: events.length },
           'batch handler failed; handling its records one by one so only the failing ones are retried',
@@ -145,15 +148,15 @@ export class BatchProcessor {
     const handleOne = handleBatch
       ? (e: ConsumedEvent) => handleBatch([e], ctx)
       : (e: ConsumedEvent) => (handleEvent as NonNullable<typeof handleEvent>)(e, ctx)
-    const result: HandleResult = { handled: 0, failures: [] }
+    const result: HandleResult = { handled: [], failures: [] }
     for (const e of events) {
       if (ctx.isStale()) break
       try {
         await handleOne(e)
-        result.handled++
+        result.handled.push(e)
       } catch (err) {
         if (policy.isSinkDown(err)) return { ...result, sinkDownAt: { offset: e.record.offset, err } }
-        result.failures.push({ record: e.record, err })
+        result.failures.push({ record: e.record, err, event: e.event })
       }
       await ctx.heartbeat()
     }
@@ -176,9 +179,15 @@ export class BatchProcessor {
     this.#d.scheduler.hold(batch.topic, batch.partition, offset, resumeAt, 'breaker')
   }
 
+  /**
+   * Logs where failed records went (info for a retry, warn for the DLQ) and each handled event:
+   * at info when it came from a retry tier or a replay (rare, and what an operator looks for after
+   * acting), else at debug, which a busy consumer leaves off. Each line names the event and its
+   * correlation ID, so one ID finds the record's whole path.
+   */
   #report(
     batch: IncomingBatch,
-    handled: number,
+    handled: readonly ConsumedEvent[],
     routes: { failure: Failure; route: Route }[],
     durationMs: number,
   ): void {
@@ -188,6 +197,7 @@ export class BatchProcessor {
         topic: batch.topic,
         partition: batch.partition,
         offset: failure.record.offset,
+        ...recordTrace(failure.record.headers, failure.event),
         err: failure.err,
       }
       if (route.kind === 'retry') {
@@ -200,7 +210,19 @@ export class BatchProcessor {
         )
       }
     }
-    metrics?.outcome('handled', handled)
+    for (const { event, record, attempt } of handled) {
+      const trace = recordTrace(record.headers, event)
+      const fields = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: record.offset,
+        attempt,
+        ...trace,
+      }
+      if (attempt > 0 || trace.replayedFrom !== undefined) logger.info(fields, 'event handled')
+      else logger.debug(fields, 'event handled')
+    }
+    metrics?.outcome('handled', handled.length)
     metrics?.outcome('retried', routes.filter((r) => r.route.kind === 'retry').length)
     metrics?.outcome('dead_lettered', routes.filter((r) => r.route.kind === 'dlq').length)
     metrics?.batch(batch.records.length, durationMs / 1000)

@@ -1,4 +1,4 @@
-import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH } from '@ledger/core'
+import { CORRELATION_ID_PATTERN, ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH } from '@ledger/core'
 import { z } from 'zod'
 import type { NewEvent } from './build-event.js'
 
@@ -16,7 +16,10 @@ export const newEventJsonSchema = z
     // zod's int() is the safe-integer range, as the projector requires.
     entityVersion: z.number().int().min(0),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
-    correlationId: z.string().min(1).max(128).optional(),
+    correlationId: z
+      .string()
+      .regex(CORRELATION_ID_PATTERN, 'at most 128 letters, digits, ".", "_", ":", "-"')
+      .optional(),
     headers: z.record(z.string(), z.string()).optional(),
     contentType: z.string().min(1).max(256).optional(),
     payload: z.unknown().optional(),

@@ -8,6 +8,7 @@ import {
 import type { EnvelopeCodec } from '@ledger/registry'
 import type { z } from 'zod'
 import type { ContractEvent, EventContract, EventSchemas } from '../contract/contract.js'
+import { RECORD_HEADERS } from '../record-headers.js'
 import { DEFAULT_EVENTS_TOPIC } from '../topology.js'
 import { buildEvent } from './build-event.js'
 
@@ -82,7 +83,11 @@ export class LedgerPublisher {
         topic,
         key: event.entityId,
         value,
-        headers: { 'ledger-event-id': event.eventId, ...options.headers },
+        headers: {
+          [RECORD_HEADERS.eventId]: event.eventId,
+          [RECORD_HEADERS.correlationId]: event.correlationId,
+          ...options.headers,
+        },
       },
       {
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),

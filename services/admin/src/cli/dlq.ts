@@ -2,7 +2,7 @@ import { AuditLog, migrateAccess } from '@ledger/access'
 import { createPool } from '@ledger/postgres'
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
-import { LedgerError, findLedgerError } from '@ledger/core'
+import { LedgerError, findLedgerError, newCorrelationId } from '@ledger/core'
 import { DlqOperations, type DlqActionResult, type DlqPage } from '@ledger/dlq'
 import { EnvelopeCodec, connectRawProducer, createKafkajsTransport } from '@ledger/sdk'
 import { csv, parseEnv, stackEnvSchema } from '@ledger/service-kit'
@@ -192,7 +192,10 @@ export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo):
             io.err(`${command}: ${done}/${total}`)
           }
         }
-        const options = { actor, reason: values.reason, onProgress }
+        // Replayed records keep their own correlation IDs and carry this run's beside them.
+        const correlationId = newCorrelationId()
+        if (command === 'replay') io.err(`replay correlation ID: ${correlationId}`)
+        const options = { actor, reason: values.reason, onProgress, correlationId }
         await migrateAccess(pool)
         const audit = new AuditLog(pool, 'dlq-cli')
         const operations = dlq

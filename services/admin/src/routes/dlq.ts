@@ -87,7 +87,11 @@ export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
   api.post('/dlq/replay', { config: { audit: audited('dlq.replay') } }, async (request) => {
     const body = parseRequest(dlqActionBodySchema, request.body, 'replay request')
     const actor = adminIdentity(request).name
-    const result = await dlq.replay(body.group, toSelection(body), { actor, reason: body.reason })
+    const result = await dlq.replay(body.group, toSelection(body), {
+      actor,
+      reason: body.reason,
+      correlationId: request.id,
+    })
     addAuditDetails(request, counts(result))
     return result
   })

@@ -100,7 +100,13 @@ export class ReviewService {
     return n
   }
 
-  async resolve(id: number, action: ReviewAction, actor: string): Promise<ReviewItem> {
+  /** `correlationId`: the resolving request's, carried by the corrective event "accept remote" publishes. */
+  async resolve(
+    id: number,
+    action: ReviewAction,
+    actor: string,
+    correlationId?: string,
+  ): Promise<ReviewItem> {
     const { rows } = await this.#q<Row>('SELECT * FROM reconcile_review WHERE id = $1', [id])
     const row = rows[0]
     if (row === undefined)
@@ -112,7 +118,7 @@ export class ReviewService {
       )
     }
     let eventId: string | null = null
-    if (action === 'accept-remote') eventId = await this.#acceptRemote(row)
+    if (action === 'accept-remote') eventId = await this.#acceptRemote(row, correlationId)
     const { rows: updated } = await this.#q<Row>(
       `UPDATE reconcile_review SET status = $2, resolved_by = $3, resolved_at = now(), resolution_event_id = $4
         WHERE id = $1 AND status = 'open' RETURNING *`,
@@ -124,7 +130,7 @@ export class ReviewService {
     return toItem(updated[0])
   }
 
-  async #acceptRemote(row: Row): Promise<string> {
+  async #acceptRemote(row: Row, correlationId: string | undefined): Promise<string> {
     const target = this.options.targets(row.source)
     if (target === undefined) {
       throw new PermanentError(
@@ -148,6 +154,7 @@ export class ReviewService {
       entityVersion: Math.max(remoteVersion, (local?.version ?? 0) + 1),
       rawBody: Buffer.from(JSON.stringify(body)),
       headers: { 'ledger-reconcile-review': String(row.id) },
+      ...(correlationId === undefined ? {} : { correlationId }),
     })
     await this.options.reconciler.publishCorrective(target, event)
     return event.eventId

@@ -46,7 +46,7 @@ export async function reviewRoutes(app: FastifyInstance, core: ReconcilerCore): 
       if (!body.success) {
         throw new PermanentError('VALIDATION_FAILED', `Give {"action": one of ${REVIEW_ACTIONS.join(', ')}}.`)
       }
-      return core.review.resolve(id.data, body.data.action, adminIdentity(request).name)
+      return core.review.resolve(id.data, body.data.action, adminIdentity(request).name, request.id)
     },
   )
 }

@@ -351,6 +351,10 @@ class RunContext {
       entityId: remote.entityId,
       entityVersion: remote.version,
       rawBody: Buffer.from(JSON.stringify(remote.state)),
+      // The run's ID is its correlation ID: a run outlives the request that started it (it is
+      // resumed by later requests, the schedule, or after a restart), and its ID names it in every
+      // log line, so the projector's lines for its repairs lead back to the run.
+      correlationId: this.run.id,
       headers: { 'ledger-reconcile-run': this.run.id },
     })
   }

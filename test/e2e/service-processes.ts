@@ -1,0 +1,93 @@
+// The services as real processes (server.ts, configured by environment, as in production), with
+// everything they write captured: each stdout line parsed as a pino JSON log line, and the raw
+// stdout and stderr kept for tests that search all of it (secrets in logs).
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import type { CleanupHost } from '@ledger/testing'
+
+export type ServiceName = 'ingest' | 'projector' | 'admin' | 'reconciler'
+
+/** One pino log line as a service wrote it. */
+export type LogLine = Record<string, unknown> & { level: number; msg?: string }
+
+export interface ServiceProcess {
+  name: ServiceName
+  /** `http://127.0.0.1:PORT`, from the service's own "Server listening" line. */
+  url: string
+  /** Every JSON log line written so far. */
+  readonly lines: readonly LogLine[]
+  /** Everything written so far to stdout and stderr, JSON or not. */
+  output(): string
+  /** SIGTERM (graceful close, so the last lines are written), SIGKILL after 15 s. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts `services/<name>/src/server.ts` on an ephemeral port with `env` over this process's
+ * environment, waits until it listens, and stops it when the test ends. It logs at `logLevel`
+ * whatever `env` says (test environments are silent): the listening line is how the port is learnt.
+ */
+export async function startService(
+  t: CleanupHost,
+  name: ServiceName,
+  env: Record<string, string>,
+  options: { logLevel?: 'info' | 'debug' } = {},
+): Promise<ServiceProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', `services/${name}/src/server.ts`],
+    {
+      env: { ...process.env, ...env, LOG_LEVEL: options.logLevel ?? 'info', PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const lines: LogLine[] = []
+  const chunks: string[] = []
+  let partial = ''
+  let listening: ((url: string) => void) | undefined
+  const listeningAt = new Promise<string>((resolve) => (listening = resolve))
+  child.stdout.setEncoding('utf8')
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (chunk: string) => chunks.push(chunk))
+  child.stdout.on('data', (chunk: string) => {
+    chunks.push(chunk)
+    const parts = (partial + chunk).split('\n')
+    partial = parts.pop() ?? ''
+    for (const text of parts) {
+      let line: LogLine
+      try {
+        line = JSON.parse(text) as LogLine
+      } catch {
+        continue
+      }
+      lines.push(line)
+      const url = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(line.msg ?? ''))?.[1]
+      if (url) listening?.(url)
+    }
+  })
+  const exited = once(child, 'exit')
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    await exited
+    clearTimeout(timer)
+  }
+  t.after(stop)
+  const output = () => chunks.join('')
+  const url = await Promise.race([
+    listeningAt,
+    exited.then(() => {
+      throw new Error(`${name} exited before listening:\n${output()}`)
+    }),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${name} did not listen within 60 s:\n${output()}`)), 60_000).unref(),
+    ),
+  ])
+  return { name, url, lines, output, stop }
+}
+
+/** Lines of `service` whose fields include `field` = `value`. */
+export function linesWith(service: ServiceProcess, field: string, value: string): LogLine[] {
+  return service.lines.filter((line) => line[field] === value)
+}
