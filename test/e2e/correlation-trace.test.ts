@@ -152,7 +152,6 @@ describe('one correlation ID from the request to the replay', () => {
       headers: { ...auth, 'content-type': 'application/json', 'x-correlation-id': REPLAY_ID },
       body: JSON.stringify({
         group: groupId,
-        actor: 'trace-test',
         records: [`${listed.records[0]!.partition}:${listed.records[0]!.offset}`],
       }),
     })
@@ -185,7 +184,11 @@ describe('one correlation ID from the request to the replay', () => {
     const replayed = lineWith(admin, TRACE_ID, 'DLQ record replayed to its original topic')
     assert.equal(replayed.eventId, eventId)
     assert.equal(replayed.replayCorrelationId, REPLAY_ID)
-    assert.equal(replayed.actor, 'trace-test')
+    assert.equal(
+      replayed.actor,
+      'bootstrap',
+      'the actor is the token (LEDGER_ADMIN_TOKEN), never a body field',
+    )
     // The replay request itself is logged under the ID it came with.
     const replayRequest = lineWith(admin, REPLAY_ID, 'request completed')
     assert.equal(replayRequest.url, '/dlq/replay')
