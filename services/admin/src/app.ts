@@ -10,8 +10,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
 import type { AdminConfig } from './config.js'
+import { createDlqOperations } from './dlq/operations.js'
 import { ENTITY_PARAM_MAX_LENGTH, entityRoutes } from './routes/entities.js'
 import { dlqRoutes } from './routes/dlq.js'
+import { healthPageRoutes, healthRoutes } from './routes/health.js'
 import { sourceRoutes } from './routes/sources.js'
 
 /** What admin route plugins are given. */
@@ -24,7 +26,8 @@ export interface AdminDeps {
 
 /**
  * The admin HTTP application. Health routes are open; everything else needs the bearer token.
- * Route plugins live in routes/, one file per resource, each registered here.
+ * Route plugins live in routes/, one file per resource, each registered here; the DLQ routes and
+ * the health summary share one `DlqOperations`.
  */
 export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -37,13 +40,17 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
     registry: deps.metrics,
     checks: [{ name: 'database', check: async () => (await deps.pool.query('SELECT 1')).rowCount === 1 }],
   })
+  // The health page's HTML and script hold no data; what it shows needs the token.
+  await app.register(healthPageRoutes)
+  const dlq = await createDlqOperations(app, deps)
   await app.register(async (api) => {
     requireBearerToken(api, [{ name: 'admin', token: deps.config.adminToken }], 'LEDGER_ADMIN_TOKEN')
     // Lets an operator check a token without touching anything.
     api.get('/whoami', async () => ({ authenticated: true }))
     // Route plugins: `await api.register(xRoutes, deps)` — one line per resource.
     await api.register(entityRoutes, deps)
-    await api.register(dlqRoutes, deps)
+    await api.register(dlqRoutes, { ...deps, dlq })
+    await api.register(healthRoutes, { ...deps, dlq })
     await api.register(sourceRoutes, deps)
   })
   return app
