@@ -8,17 +8,21 @@ const TOKEN_KEY = 'ledger-admin-token'
 const ACTOR_KEY = 'ledger-admin-actor'
 const $ = (id) => document.getElementById(id)
 
-/** `h('td', { class: 'num', dataset: { field: 'lag' } }, 'text', node…)`: an element; strings become text. */
+/**
+ * `h('td', { class: 'num', dataset: { field: 'lag' } }, 'text', node…)`: an element; strings become
+ * text. Buttons name what they do in `data-action` and its target in other data attributes; one
+ * listener reads those at click time (see the end), so a button re-rendered under the pointer
+ * still acts on what it shows now.
+ */
 function h(tag, props = {}, ...children) {
   const el = document.createElement(tag)
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null) continue
     if (key === 'dataset') Object.assign(el.dataset, value)
-    else if (key === 'onclick') el.addEventListener('click', value)
     else if (key === 'class') el.className = value
     else el.setAttribute(key, String(value))
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue
     el.append(typeof child === 'string' || typeof child === 'number' ? String(child) : child)
   }
@@ -62,6 +66,12 @@ function table(headings, rows, empty) {
     ),
     h('tbody', {}, rows),
   )
+}
+
+/** A failed action or read is said on the page, never left as an unhandled rejection. */
+function failed(err) {
+  if (err instanceof AuthError) signedOut(err.message)
+  else notice(err.message)
 }
 
 const state = { dlqGroup: undefined, reviewOpen: false, timer: undefined, refreshMs: 5000 }
@@ -212,7 +222,11 @@ function render(summary) {
             {},
             c.dlq.pending === null
               ? ''
-              : h('button', { type: 'button', onclick: () => openDlq(c.group) }, 'Browse DLQ'),
+              : h(
+                  'button',
+                  { type: 'button', dataset: { action: 'browse-dlq', group: c.group } },
+                  'Browse DLQ',
+                ),
           ),
         ),
       ),
@@ -260,7 +274,7 @@ function render(summary) {
         { dataset: { field: 'openReview', value: r.openReview ?? '' } },
         `Open review items: ${r.openReview === null ? '–' : `${r.openReview}${r.openReviewMore ? '+' : ''}`} `,
         r.configured
-          ? h('button', { type: 'button', onclick: () => openReview() }, 'Browse review items')
+          ? h('button', { type: 'button', dataset: { action: 'browse-review' } }, 'Browse review items')
           : null,
       ),
       table(
@@ -302,8 +316,32 @@ function render(summary) {
 
 function fill(id, content, badge) {
   const section = $(id)
-  section.querySelector('.body').replaceChildren(content)
+  update(section.querySelector('.body'), content)
   section.classList.toggle('firing', badge > 0)
+}
+
+/**
+ * Makes `body`'s children those of a new `.body` holding `content`, changing only what differs, so
+ * a refresh does not replace the button under the operator's pointer (a click whose press and
+ * release land on different elements is lost) nor lose text being selected.
+ */
+function update(body, ...content) {
+  morph(body, h('div', { class: body.className }, ...content))
+}
+
+function morph(from, to) {
+  if (from.nodeType !== to.nodeType || from.nodeName !== to.nodeName) return from.replaceWith(to)
+  if (from.nodeType === 3) {
+    if (from.data !== to.data) from.data = to.data
+    return
+  }
+  for (const { name } of [...from.attributes]) if (!to.hasAttribute(name)) from.removeAttribute(name)
+  for (const { name, value } of [...to.attributes])
+    if (from.getAttribute(name) !== value) from.setAttribute(name, value)
+  const old = [...from.childNodes]
+  const next = [...to.childNodes]
+  next.forEach((node, i) => (i < old.length ? morph(old[i], node) : from.append(node)))
+  for (const node of old.slice(next.length)) node.remove()
 }
 
 function actor() {
@@ -340,32 +378,28 @@ async function refreshDlq() {
       h(
         'td',
         { class: 'actions' },
-        h('button', { type: 'button', onclick: () => showDlqRecord(group, rec) }, 'Show'),
-        h('button', { type: 'button', onclick: () => dlqAction('replay', group, ref) }, 'Replay'),
-        h('button', { type: 'button', onclick: () => dlqAction('discard', group, ref) }, 'Discard'),
+        h('button', { type: 'button', dataset: { action: 'show', group, ref } }, 'Show'),
+        h('button', { type: 'button', dataset: { action: 'replay', group, ref } }, 'Replay'),
+        h('button', { type: 'button', dataset: { action: 'discard', group, ref } }, 'Discard'),
       ),
     )
   })
-  $('dlq')
-    .querySelector('.body')
-    .replaceChildren(
-      h(
-        'p',
-        {},
-        `Group ${group}: ${page.total} pending record${page.total === 1 ? '' : 's'}${page.next ? ' (first 50 shown)' : ''}.`,
-      ),
-      table(
-        ['record', 'dead-lettered', 'event', 'error', 'message', ''],
-        rows,
-        'Nothing pending in this DLQ.',
-      ),
-    )
+  update(
+    $('dlq').querySelector('.body'),
+    h(
+      'p',
+      {},
+      `Group ${group}: ${page.total} pending record${page.total === 1 ? '' : 's'}${page.next ? ' (first 50 shown)' : ''}.`,
+    ),
+    table(['record', 'dead-lettered', 'event', 'error', 'message', ''], rows, 'Nothing pending in this DLQ.'),
+  )
 }
 
-async function showDlqRecord(group, rec) {
-  const detail = await api(`/dlq/${encodeURIComponent(group)}/${rec.partition}/${rec.offset}`)
+async function showDlqRecord(group, ref) {
+  const [partition, offset] = ref.split(':')
+  const detail = await api(`/dlq/${encodeURIComponent(group)}/${partition}/${offset}`)
   $('dlq-detail').replaceChildren(
-    h('h3', {}, `Record ${rec.partition}:${rec.offset}`),
+    h('h3', {}, `Record ${ref} of ${group}`),
     h(
       'dl',
       {},
@@ -423,20 +457,23 @@ async function refreshReview() {
         'td',
         { class: 'actions' },
         ['accept-remote', 'keep-local', 'ignore'].map((action) =>
-          h('button', { type: 'button', onclick: () => resolveReview(item.id, action) }, action),
+          h(
+            'button',
+            { type: 'button', dataset: { action: 'resolve', id: item.id, resolution: action } },
+            action,
+          ),
         ),
       ),
     ),
   )
-  $('review')
-    .querySelector('.body')
-    .replaceChildren(
-      table(
-        ['item', 'entity', 'kind', 'local / remote version', 'found', 'resolve'],
-        rows,
-        'No open review item.',
-      ),
-    )
+  update(
+    $('review').querySelector('.body'),
+    table(
+      ['item', 'entity', 'kind', 'local / remote version', 'found', 'resolve'],
+      rows,
+      'No open review item.',
+    ),
+  )
 }
 
 async function resolveReview(id, action) {
@@ -496,3 +533,16 @@ $('login').addEventListener('submit', (e) => {
 $('actor').addEventListener('change', () => sessionStorage.setItem(ACTOR_KEY, $('actor').value.trim()))
 $('logout').addEventListener('click', () => signedOut())
 if (sessionStorage.getItem(TOKEN_KEY)) signedIn()
+
+const ACTIONS = {
+  'browse-dlq': ({ group }) => openDlq(group),
+  'browse-review': () => openReview(),
+  show: ({ group, ref }) => showDlqRecord(group, ref),
+  replay: ({ group, ref }) => dlqAction('replay', group, ref),
+  discard: ({ group, ref }) => dlqAction('discard', group, ref),
+  resolve: ({ id, resolution }) => resolveReview(Number(id), resolution),
+}
+$('board').addEventListener('click', (e) => {
+  const button = e.target.closest('button[data-action]')
+  if (button) ACTIONS[button.dataset.action]?.(button.dataset).catch(failed)
+})
