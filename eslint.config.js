@@ -23,6 +23,20 @@ export default tseslint.config(
     },
   },
   {
+    // The admin's health page runs in the browser.
+    files: ['services/*/static/**/*.js'],
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        sessionStorage: 'readonly',
+        URLSearchParams: 'readonly',
+        confirm: 'readonly',
+        prompt: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: {

@@ -30,7 +30,9 @@ Environment (all optional):
   INGEST_EVENT_TOKENS   who may POST /events, client=token (default: a development client "orders",
                         writing source "orders"; INGEST_EVENT_GRANTS grants others)
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, PROMETHEUS_URL   use existing servers
-  RECONCILER_TOKENS     reconciler API tokens, name=token (default: a development token "operator")
+  RECONCILER_TOKENS     reconciler API tokens, name=token (default: development tokens "operator", and
+                        "admin", which the admin's health page uses as LEDGER_RECONCILER_TOKEN)
+  LEDGER_RECONCILER_TOKEN  the admin's token for the reconciler API (health page review items)
   INGEST_RECOVERY_TOKENS, RECONCILER_INGEST_TOKEN   the token the reconciler's catch-up hands
                         recovered events to ingest with (default: a development token)
   RECONCILER_SOURCES, STRIPE_API_KEY   what the reconciler reads (default: source billing, no key, so
@@ -48,7 +50,9 @@ const DEV_DEFAULTS = {
   // `id:base64 of 32 bytes`; public, so only for local development.
   LEDGER_MASTER_KEYS: 'dev:ZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMtbm90LXByb2Q=',
   INGEST_EVENT_TOKENS: 'orders=dev-events-token-not-for-production',
-  RECONCILER_TOKENS: 'operator=dev-reconciler-token-not-for-production',
+  // `admin`: what the admin's health page reads and resolves review items with.
+  RECONCILER_TOKENS:
+    'operator=dev-reconciler-token-not-for-production,admin=dev-admin-reconciler-token-not-for-production',
   // The reconciler's catch-up hands recovered provider events to ingest with this token.
   INGEST_RECOVERY_TOKENS: 'reconciler=dev-recovery-token-not-for-production',
   RECONCILER_INGEST_TOKEN: 'dev-recovery-token-not-for-production',
@@ -121,6 +125,12 @@ for (const [key, value] of Object.entries(DEV_DEFAULTS)) {
   }
 }
 
+// The admin's health page reads Prometheus and the reconciler's API (services/admin/src/config.ts).
+if (env.PROMETHEUS_URL && !env.LEDGER_PROMETHEUS_URL) env.LEDGER_PROMETHEUS_URL = env.PROMETHEUS_URL
+env.LEDGER_RECONCILER_URL ||= `http://127.0.0.1:${SERVICES[3].port}`
+if (!env.LEDGER_RECONCILER_TOKEN && env.RECONCILER_TOKENS === DEV_DEFAULTS.RECONCILER_TOKENS)
+  env.LEDGER_RECONCILER_TOKEN = 'dev-admin-reconciler-token-not-for-production'
+
 const supervisor = new Supervisor({
   services: SERVICES.map((s) => ({ ...s, args: [`services/${s.name}/dist/server.js`] })),
   env,
@@ -170,6 +180,7 @@ try {
 
 log(`ready:
   ingest     http://127.0.0.1:${SERVICES[2].port}  POST /webhooks/<source>
+  health     http://127.0.0.1:${SERVICES[1].port}/health  (the integration health page; sign in with the admin token)
   admin      http://127.0.0.1:${SERVICES[1].port}  Authorization: Bearer ${env.LEDGER_ADMIN_TOKEN === DEV_DEFAULTS.LEDGER_ADMIN_TOKEN ? env.LEDGER_ADMIN_TOKEN : '<LEDGER_ADMIN_TOKEN>'}
   projector  http://127.0.0.1:${SERVICES[0].port}/metrics
   reconciler http://127.0.0.1:${SERVICES[3].port}  Authorization: Bearer ${env.RECONCILER_TOKENS === DEV_DEFAULTS.RECONCILER_TOKENS ? 'dev-reconciler-token-not-for-production' : '<RECONCILER_TOKENS>'}  (npm run reconcile -- --help)

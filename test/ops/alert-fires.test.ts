@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import {
@@ -15,7 +15,7 @@ import {
   writeSourcesFile,
 } from '@ledger/testing'
 import { DEFAULT_RULE_FILES, DEFAULT_TARGETS, renderConfig, startPrometheus } from '../../infra/lib/stack.mjs'
-import { exportedMetrics, root, ruleFiles, runPromtool } from './metric-inventory.js'
+import { exportedMetrics, root, runPromtool, shortenedRules } from './metric-inventory.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 /** What a sender holding a rotated-away or guessed secret signs with. */
@@ -30,22 +30,6 @@ interface PromAlert {
 interface PromRuleGroup {
   name: string
   rules: { name: string; query: string; health: string; type: string }[]
-}
-
-/**
- * The rule files with test-sized time: every `for:` becomes 3s and every range window 20s, so an
- * alert can fire within a test. Nothing else changes: the expressions and thresholds are the real
- * ones.
- */
-function shortenedRules(dir: string): string[] {
-  return ruleFiles.map((file) => {
-    const text = readFileSync(file, 'utf8')
-      .replace(/^(\s+for:) .+$/gm, '$1 3s')
-      .replace(/\[\d+[smhd]\]/g, '[20s]')
-    const out = join(dir, basename(file))
-    writeFileSync(out, text)
-    return out
-  })
 }
 
 describe('alert rules loaded by Prometheus, against running services', () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createMetricsRegistry } from '@ledger/service-kit'
 import { parse } from 'yaml'
@@ -11,6 +11,22 @@ export const ruleFiles = readdirSync(rulesDir)
   .filter((f) => f.endsWith('.yml'))
   .sort()
   .map((f) => join(rulesDir, f))
+
+/**
+ * The rule files with test-sized time, written into `dir`: every `for:` becomes 3s and every range
+ * window 20s, so an alert can fire within a test. Nothing else changes: the expressions and
+ * thresholds are the real ones.
+ */
+export function shortenedRules(dir: string): string[] {
+  return ruleFiles.map((file) => {
+    const text = readFileSync(file, 'utf8')
+      .replace(/^(\s+for:) .+$/gm, '$1 3s')
+      .replace(/\[\d+[smhd]\]/g, '[20s]')
+    const out = join(dir, basename(file))
+    writeFileSync(out, text)
+    return out
+  })
+}
 
 /**
  * Recorded series an operator writes per deployment: none exists until one is configured, so no

@@ -137,6 +137,16 @@ export class DlqOperations {
     return { total, records, ...(rows.length > limit && last && { next: refKey(last) }) }
   }
 
+  /**
+   * How many of the group's records wait for a replay or discard, and when the oldest of them was
+   * dead-lettered (null when none waits); indexes new records first, as a list does, and updates
+   * the pending gauges. NOT_FOUND when the group has no DLQ topic.
+   */
+  async pending(group: string): Promise<{ count: number; oldest: Date | null }> {
+    await this.#catchUp(group)
+    return this.#readPending(group)
+  }
+
   /** One DLQ record with all its headers; NOT_FOUND when the DLQ does not hold it. */
   async show(group: string, ref: DlqRecordRef): Promise<DlqRecordDetail> {
     await this.#catchUp(group)
@@ -319,10 +329,14 @@ export class DlqOperations {
 
   /** Sets the pending gauges from the index. */
   async #observe(group: string): Promise<void> {
-    if (!this.#pending && !this.#oldest) return
-    const { count, oldest } = await this.#index.pending(group)
-    this.#pending?.set({ group }, count)
-    this.#oldestAt.set(group, oldest ? oldest.getTime() : null)
+    if (this.#pending || this.#oldest) await this.#readPending(group)
+  }
+
+  async #readPending(group: string): Promise<{ count: number; oldest: Date | null }> {
+    const pending = await this.#index.pending(group)
+    this.#pending?.set({ group }, pending.count)
+    this.#oldestAt.set(group, pending.oldest ? pending.oldest.getTime() : null)
+    return pending
   }
 }
 

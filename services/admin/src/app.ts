@@ -11,8 +11,10 @@ import type pg from 'pg'
 import type { Registry } from 'prom-client'
 import type { AdminConfig } from './config.js'
 import { auditRoutes } from './routes/audit.js'
+import { createDlqOperations } from './dlq/operations.js'
 import { ENTITY_PARAM_MAX_LENGTH, entityRoutes } from './routes/entities.js'
 import { dlqRoutes } from './routes/dlq.js'
+import { healthPageRoutes, healthRoutes } from './routes/health.js'
 import { sourceRoutes } from './routes/sources.js'
 import { tokenRoutes } from './routes/tokens.js'
 
@@ -25,10 +27,11 @@ export interface AdminDeps {
 }
 
 /**
- * The admin HTTP application. Health routes are open; everything else needs an admin token
- * (`LEDGER_ADMIN_TOKEN`, acting as "bootstrap", or a named one) and every state-changing route is
- * audited (`protectOperatorApi` of `@ledger/access`). Route plugins live in routes/, one file per
- * resource, each registered here.
+ * The admin HTTP application. Health routes and the health page's files are open; everything else
+ * needs an admin token (`LEDGER_ADMIN_TOKEN`, acting as "bootstrap", or a named one) and every
+ * state-changing route is audited (`protectOperatorApi` of `@ledger/access`). Route plugins live in
+ * routes/, one file per resource, each registered here; the DLQ routes and the health summary share
+ * one `DlqOperations`.
  */
 export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -44,6 +47,9 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
   await migrateAccess(deps.pool)
   const tokens = new AdminTokenStore(deps.pool)
   const audit = new AuditLog(deps.pool, 'admin')
+  // The health page's HTML and script hold no data; what it shows needs the token.
+  await app.register(healthPageRoutes)
+  const dlq = await createDlqOperations(app, deps)
   await app.register(async (api) => {
     protectOperatorApi(api, {
       tokens,
@@ -59,7 +65,8 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
     })
     // Route plugins: `await api.register(xRoutes, deps)` — one line per resource.
     await api.register(entityRoutes, deps)
-    await api.register(dlqRoutes, deps)
+    await api.register(dlqRoutes, { ...deps, dlq })
+    await api.register(healthRoutes, { ...deps, dlq })
     await api.register(sourceRoutes, deps)
     await api.register(tokenRoutes, { tokens })
     await api.register(auditRoutes, { audit })

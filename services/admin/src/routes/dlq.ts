@@ -1,6 +1,5 @@
 import { LedgerError } from '@ledger/core'
-import { type DlqActionResult, DlqOperations } from '@ledger/dlq'
-import { EnvelopeCodec, connectRawProducer, type OwnedRawProducer } from '@ledger/sdk'
+import type { DlqActionResult, DlqOperations } from '@ledger/dlq'
 import { addAuditDetails, adminIdentity } from '@ledger/access'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -32,7 +31,7 @@ const showParamsSchema = z.object({
  * log, both under the token's name (an `actor` in the body is ignored). Reads are served by the
  * `dlq_index` table, brought up to date with the DLQ topic on each call.
  */
-export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
+export const dlqRoutes: FastifyPluginAsync<AdminDeps & { dlq: DlqOperations }> = async (api, { dlq }) => {
   const audited = (action: string) => ({
     action,
     target: (request: FastifyRequest) => {
@@ -44,30 +43,6 @@ export const dlqRoutes: FastifyPluginAsync<AdminDeps> = async (api, deps) => {
       return { reason, records, filter }
     },
   })
-  // Connected on first replay: the admin API should start (and list) while Kafka producers warm up.
-  let producer: Promise<OwnedRawProducer> | undefined
-  const sink = {
-    produceRaw: async (record: Parameters<OwnedRawProducer['produceRaw']>[0]) => {
-      producer ??= connectRawProducer(deps.transport).catch((err: unknown) => {
-        producer = undefined
-        throw err
-      })
-      await (await producer).produceRaw(record)
-    },
-  }
-  api.addHook('onClose', async () => {
-    if (producer) await (await producer).close()
-  })
-  const dlq = new DlqOperations({
-    transport: deps.transport,
-    codec: new EnvelopeCodec({ url: deps.config.schemaRegistryUrl }),
-    pool: deps.pool,
-    sink,
-    metrics: deps.metrics,
-    logger: api.log,
-  })
-  await dlq.migrate()
-
   api.get('/dlq', async (request) => {
     const { group, limit, after, ...filter } = parseRequest(listQuerySchema, request.query, 'DLQ query')
     return { group, ...(await dlq.list(group, filter, { limit, after })) }
