@@ -5,6 +5,8 @@
 //
 //   node infra/pack.mjs                 tarballs into examples/tarballs/
 //   node infra/pack.mjs --out <dir>     tarballs into <dir>
+//   node infra/pack.mjs --no-clean      build incrementally (tests: other processes may be running
+//                                       the workspace's dist/ meanwhile)
 //
 // Each tarball is named without its version (`<scope>-<name>.tgz`), so an example's
 // `file:../tarballs/…` dependency stays valid from one release to the next. Prints one line per
@@ -16,6 +18,7 @@ import { repoRoot } from './lib/paths.mjs'
 import { stderrLog as log } from './lib/progress.mjs'
 
 const outFlag = process.argv.indexOf('--out')
+const clean = !process.argv.includes('--no-clean')
 const outDir = resolve(outFlag >= 0 ? process.argv[outFlag + 1] : join(repoRoot, 'examples', 'tarballs'))
 
 /** Workspaces that are published: every package.json under the workspace folders without `private`. */
@@ -44,7 +47,7 @@ const run = (args) =>
 const packages = publicWorkspaces()
 const t0 = Date.now()
 // From clean: dist/ keeps the output of deleted or renamed sources, which must not ship.
-run(['tsc', '--build', '--clean', ...packages.map((p) => p.dir)])
+if (clean) run(['tsc', '--build', '--clean', ...packages.map((p) => p.dir)])
 run(['tsc', '--build'])
 log(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 
