@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { parseEventBody } from '@ledger/core'
 import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import { EnvelopeCodec, createKafkajsTransport, dlqTopicName, readTopic } from '@ledger/sdk'
 import {
@@ -163,7 +164,9 @@ describe('examples/, run as their READMEs say, against a real ingest and the sta
     const events = await Promise.all((await readTopic(transport, topic)).map((r) => codec.decode(r.value!)))
     const orders = events.filter((e) => e.source === 'orders')
     assert.deepEqual(
-      orders.map((e) => [e.eventId, e.type, e.entityId, JSON.parse(e.rawBody.toString()).totalCents]).sort(),
+      orders
+        .map((e) => [e.eventId, e.type, e.entityId, parseEventBody<{ totalCents: number }>(e).totalCents])
+        .sort(),
       [
         [curlId, 'order.created', 'ord_curl', 4999],
         [pythonId, 'order.created', 'ord_python', 2500],
