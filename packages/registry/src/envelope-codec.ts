@@ -5,7 +5,7 @@ import { ENVELOPE_SCHEMA_V1 } from './envelope-schema.js'
 export interface EnvelopeCodecOptions {
   /** Base URL of the Confluent-compatible API, e.g. http://127.0.0.1:8085/apis/ccompat/v7 */
   url: string
-  /** Schema text to register. @default the envelope v1 schema from schemas/ */
+  /** Schema text to register. @default the envelope v1 schema (`schemas/envelope.v1.avsc`) */
   schema?: string
 }
 

@@ -8,6 +8,8 @@ const packagesDir = fileURLToPath(new URL('../../../', import.meta.url))
 
 interface Manifest {
   name: string
+  version: string
+  private?: boolean
   dependencies?: Record<string, string>
 }
 
@@ -61,6 +63,21 @@ describe('@ledger/sdk dependencies', () => {
     const sdkDir = packages.get('@ledger/sdk')?.dir as string
     const imported = importsUnder(join(sdkDir, 'src'))
     assert.ok(!imported.has('pg') && !imported.has('@ledger/postgres'), 'no import of pg in the SDK sources')
+  })
+
+  it('installs only published packages, each at exactly the version released with it', () => {
+    const packages = workspacePackages()
+    const sdk = packages.get('@ledger/sdk')?.manifest as Manifest
+    assert.notEqual(sdk.private, true)
+    for (const name of [...installs('@ledger/sdk', packages), '@ledger/sdk']) {
+      const manifest = packages.get(name)?.manifest
+      if (!manifest) continue // a third-party package
+      assert.notEqual(manifest.private, true, `${name} is private, so @ledger/sdk could not be installed`)
+      assert.equal(manifest.version, sdk.version, `${name} is released in step with @ledger/sdk`)
+      for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
+        if (packages.has(dep)) assert.equal(range, sdk.version, `${name} depends on ${dep}@${range}`)
+      }
+    }
   })
 
   it('the DLQ operations, which need PostgreSQL, are their own package', () => {
