@@ -2,7 +2,7 @@
 // can tell "a tool is missing" from "a server did not come up" by `code`.
 
 /**
- * @typedef {'MISSING_TOOL' | 'FETCH_FAILED' | 'START_FAILED' | 'READY_TIMEOUT' | 'PORT_TAKEN'} InfraErrorCode
+ * @typedef {'MISSING_TOOL' | 'FETCH_FAILED' | 'START_FAILED' | 'READY_TIMEOUT' | 'PORT_TAKEN' | 'CONFIG_INVALID'} InfraErrorCode
  */
 
 export class InfraError extends Error {

@@ -1,5 +1,5 @@
-// Single-node Kafka 3.9.1 in KRaft combined mode (broker + controller in one
-// JVM), run straight from the Maven jars: `java -cp <jars> kafka.Kafka`.
+// Single-node Kafka 4.x (LEDGER_KAFKA_VERSION) in KRaft combined mode (broker + controller in
+// one JVM), run straight from the Maven jars: `java -cp <jars> kafka.Kafka`.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -57,15 +57,23 @@ broker.session.timeout.ms=3000
 `
 }
 
-// Everything to stdout, which startDaemon appends to <run dir>/logs/<name>.log.
-const LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
-log4j.appender.stdout=org.apache.log4j.ConsoleAppender
-log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
-log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka.request.logger=WARN
-log4j.logger.state.change.logger=WARN
-log4j.logger.kafka.log.LogCleaner=WARN
-log4j.logger.org.apache.kafka.storage.internals.log=WARN
+// Everything to stdout, which startDaemon appends to <run dir>/logs/<name>.log. Kafka 4 logs
+// through log4j 2; its properties format needs no YAML parser on the classpath.
+const LOG4J2_PROPERTIES = `status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+logger.stateChange.name = state.change.logger
+logger.stateChange.level = WARN
+logger.cleaner.name = kafka.log.LogCleaner
+logger.cleaner.level = WARN
+logger.storage.name = org.apache.kafka.storage.internals.log
+logger.storage.level = WARN
 `
 
 /** A Kafka cluster id: 16 random bytes, base64url, never starting with '-'. */
@@ -110,7 +118,7 @@ export async function startKafkaBroker(options) {
   const dir = throwaway ? throwawayDir(name) : (dataDir ?? join(runDir(), name))
   const logDirs = join(dir, 'data')
   const propertiesFile = join(dir, 'server.properties')
-  const log4jFile = join(dir, 'log4j.properties')
+  const log4jFile = join(dir, 'log4j2.properties')
   const jars = await ensureKafkaJars({ log })
   const classpath = join(jars, '*')
   const brokers = `${HOST}:${port}`
@@ -121,7 +129,7 @@ export async function startKafkaBroker(options) {
     '-XX:MaxGCPauseMillis=20',
     '-XX:+ExitOnOutOfMemoryError',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${log4jFile}`,
+    `-Dlog4j2.configurationFile=file:${log4jFile}`,
     '-cp',
     classpath,
   ]
@@ -172,7 +180,7 @@ export async function startKafkaBroker(options) {
     }
     mkdirSync(logDirs, { recursive: true })
     writeFileSync(propertiesFile, serverProperties({ port, controllerPort, logDirs }))
-    writeFileSync(log4jFile, LOG4J_PROPERTIES)
+    writeFileSync(log4jFile, LOG4J2_PROPERTIES)
     if (!existsSync(join(logDirs, 'meta.properties'))) await format()
 
     const t0 = Date.now()
