@@ -4,7 +4,7 @@ import { z } from 'zod'
 
 /**
  * Where the shared infrastructure is, as every service reads it. Defaults match the stack that
- * `npm start` brings up (infra/stack.mjs).
+ * `npm start` brings up (ensureStack of @ledger/local-stack).
  */
 export const stackEnvSchema = z.object({
   /** @default '127.0.0.1:9092' */
