@@ -76,8 +76,9 @@ export async function ensureStack({
     schemaRegistryUrl: url('registry'),
     databaseUrl: url('postgres'),
     prometheusUrl: handles.get('prometheus')?.url,
-    // Every ledger topic on every node of a cluster; declareTopology() sets min ISR 2 for it.
-    kafkaReplicationFactor: nodes,
+    // Every ledger topic on every node of a cluster (declareTopology() sets min ISR 2 for it),
+    // unless the caller says otherwise (an external cluster).
+    kafkaReplicationFactor: Number(process.env.KAFKA_REPLICATION_FACTOR || nodes),
   }
   log(`stack ready in ${since(t0)} (started: ${startedNames.join(', ') || 'nothing, all reused'})`)
   return { env, started: startedNames, stop }
