@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import { BatchingProducer, createKafkajsTransport } from '@ledger/kafka'
 import { declareTopology } from '@ledger/sdk'
 import { uniqueName } from '@ledger/testing'
-import { ensureStack } from '../../infra/lib/stack.mjs'
+import { ensureStack } from '@ledger/local-stack'
 import { realisticBodies } from './payloads.js'
 
 const count = Number(process.env.BENCH_RECORDS ?? 1000)
@@ -35,7 +35,7 @@ for (let i = 0; i < bodies.length; i += 50) {
 }
 
 const stack = await ensureStack({ log })
-const brokers = stack.env.KAFKA_BROKERS.split(',')
+const brokers = stack.env.kafkaBrokers
 const admin = createKafkajsTransport({ brokers }).admin()
 await admin.connect()
 const rows: { compression: 'none' | 'gzip'; seconds: number }[] = []

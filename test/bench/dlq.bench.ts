@@ -6,8 +6,8 @@ import { cpus } from 'node:os'
 import { createPool } from '@ledger/postgres'
 import { DlqOperations } from '@ledger/dlq'
 import { EnvelopeCodec, createKafkajsTransport, readTopic } from '@ledger/sdk'
-import { createTestDatabase, stackEnv } from '@ledger/testing'
-import { ensureStack } from '../../infra/lib/stack.mjs'
+import { createTestDatabase } from '@ledger/testing'
+import { ensureStack } from '@ledger/local-stack'
 import { countingTransport } from '../../packages/dlq/test/counting-transport.js'
 import { syntheticDlq } from '../../packages/dlq/test/synthetic-dlq.js'
 
@@ -33,7 +33,7 @@ async function median(fn: () => Promise<unknown>): Promise<number> {
 
 const infra = await ensureStack({ prometheus: false, log })
 try {
-  const stack = stackEnv({ ...process.env, ...infra.env })
+  const stack = infra.env
   const real = createKafkajsTransport({ brokers: stack.kafkaBrokers, clientId: 'bench-dlq' })
   const counting = countingTransport(real)
   const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url'
 import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
 import { createTestDatabase, signGithub, uniqueName } from '@ledger/testing'
 import autocannon from 'autocannon'
-import { ensureStack } from '../../infra/lib/stack.mjs'
+import { ensureStack, stackEnvVars } from '@ledger/local-stack'
 import { realisticBodies } from './payloads.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -166,9 +166,9 @@ async function measure(
 try {
   const stack = await ensureStack({ log })
   scope.after(() => (process.env.LEDGER_KEEP_STACK === '1' ? undefined : stack.stop()))
-  const databaseUrl = await createTestDatabase(scope, stack.env.DATABASE_URL)
+  const databaseUrl = await createTestDatabase(scope, stack.env.databaseUrl)
   const topic = uniqueName('bench.ingest').replaceAll('_', '.')
-  const transport = createKafkajsTransport({ brokers: stack.env.KAFKA_BROKERS.split(',') })
+  const transport = createKafkajsTransport({ brokers: stack.env.kafkaBrokers })
   const admin = transport.admin()
   await admin.connect()
   await admin.ensureTopics(declareTopology({ eventTopics: [topic], consumerGroups: [] }))
@@ -176,7 +176,7 @@ try {
     await admin.deleteTopics([topic]).catch(() => {})
     await admin.disconnect()
   })
-  const env = { ...process.env, ...stack.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }
+  const env = { ...process.env, ...stackEnvVars(stack.env), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }
 
   const rows: Row[] = []
   for (const profile of profiles) {

@@ -16,9 +16,9 @@ import {
   toLedgerRecord,
 } from '@ledger/projector'
 import type { LedgerRecord } from '@ledger/projector'
-import { createTestDatabase, stackEnv, waitFor } from '@ledger/testing'
+import { type StackEnv, createTestDatabase, waitFor } from '@ledger/testing'
 import pg from 'pg'
-import { ensureStack } from '../../infra/lib/stack.mjs'
+import { ensureStack } from '@ledger/local-stack'
 import { ledgerCount, makeStorm, projectorFixture, publishAll } from '../e2e/projector-support.js'
 
 const entities = Number(process.env.BENCH_ENTITIES ?? 5000)
@@ -44,7 +44,7 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 }
 
 async function runEndToEnd(
-  stack: ReturnType<typeof stackEnv>,
+  stack: StackEnv,
   storm: ReturnType<typeof makeStorm>,
 ): Promise<{ rows: Row[]; meanBatch: number }> {
   const { topic, env } = await projectorFixture(scope, 'bench', { stack })
@@ -98,7 +98,7 @@ async function runEndToEnd(
   }
 }
 
-async function freshPool(stack: ReturnType<typeof stackEnv>): Promise<pg.Pool> {
+async function freshPool(stack: StackEnv): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: await createTestDatabase(scope, stack.databaseUrl), max: 2 })
   scope.after(() => pool.end())
   await migrate(pool)
@@ -113,11 +113,7 @@ function toRecords(storm: ReturnType<typeof makeStorm>): LedgerRecord[] {
   })
 }
 
-async function runApplyOnly(
-  stack: ReturnType<typeof stackEnv>,
-  records: LedgerRecord[],
-  batch: number,
-): Promise<Row> {
+async function runApplyOnly(stack: StackEnv, records: LedgerRecord[], batch: number): Promise<Row> {
   const store = new LedgerStore(await freshPool(stack))
   const seconds = await timed(async () => {
     for (let i = 0; i < records.length; i += batch) await store.applyBatch(records.slice(i, i + batch))
@@ -130,11 +126,7 @@ async function runApplyOnly(
   }
 }
 
-async function runPlainInsert(
-  stack: ReturnType<typeof stackEnv>,
-  records: LedgerRecord[],
-  batch: number,
-): Promise<Row> {
+async function runPlainInsert(stack: StackEnv, records: LedgerRecord[], batch: number): Promise<Row> {
   const pool = await freshPool(stack)
   await pool.query('CREATE TABLE baseline_events (LIKE ledger_events INCLUDING DEFAULTS INCLUDING IDENTITY)')
   await pool.query('CREATE INDEX ON baseline_events (entity_type, entity_id, seq)')
@@ -172,7 +164,7 @@ function printTable(rows: readonly Row[]): void {
 
 const infra = await ensureStack({ prometheus: false, log })
 try {
-  const stack = stackEnv({ ...process.env, ...infra.env })
+  const stack = infra.env
   const storm = makeStorm({ entities, versions, duplicateRatio })
   log(
     `${storm.events.length} records (${storm.distinctEventIds.size} distinct events, ${entities} entities, ` +

@@ -10,9 +10,9 @@ import { createPool } from '@ledger/postgres'
 import { migrate } from '@ledger/projector'
 import { buildTargets, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
 import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
-import { createTestDatabase, stackEnv, uniqueName } from '@ledger/testing'
+import { createTestDatabase, uniqueName } from '@ledger/testing'
 import { Registry } from 'prom-client'
-import { ensureStack } from '../../infra/lib/stack.mjs'
+import { ensureStack } from '@ledger/local-stack'
 
 const size = Number(process.env.BENCH_RECORDS ?? 100_000)
 const hooks: (() => Promise<void> | void)[] = []
@@ -36,7 +36,7 @@ const fake = (rateLimitPerSecond: number | false) => {
 
 const infra = await ensureStack({ prometheus: false, log })
 try {
-  const stack = stackEnv({ ...process.env, ...infra.env })
+  const stack = infra.env
   log(`${size} customers, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}`)
 
   // What the projections hold when nothing drifted: the remote records as the reconciler reads them.

@@ -5,8 +5,15 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { cleanupScope, stackEnv, uniqueName, waitFor, type CleanupHost } from '@ledger/testing'
-import { freeTcpPorts, postgresAnswers } from '../../infra/lib/stack.mjs'
+import {
+  type CleanupHost,
+  cleanupScope,
+  freeTcpPorts,
+  postgresAnswers,
+  stackEnv,
+  uniqueName,
+  waitFor,
+} from '@ledger/testing'
 
 interface Launcher {
   child: ChildProcess
@@ -52,7 +59,7 @@ async function healthz(port: number): Promise<boolean> {
 }
 
 /**
- * `npm start` (infra/start.mjs) as a user runs it, on free ports, against the shared Kafka, registry
+ * `npm start` (infra/start.ts) as a user runs it, on free ports, against the shared Kafka, registry
  * and Prometheus (given by URL: it never starts or stops those), with a PostgreSQL of its own that
  * it starts in a private run dir, so that "stops everything it started" covers infrastructure too.
  */
@@ -87,7 +94,10 @@ async function startLauncher(t: CleanupHost, extraEnv: Record<string, string> = 
     ...extraEnv,
   }
   delete env.DATABASE_URL
-  const child = spawn(process.execPath, ['infra/start.mjs'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'infra/start.ts'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   const lines: string[] = []
   let buffered = ''

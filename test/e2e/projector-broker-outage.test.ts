@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, stackEnv, waitFor } from '@ledger/testing'
-import { startKafkaBroker } from '../../infra/lib/stack.mjs'
+import { cleanupScope, stackEnv, startKafkaBroker, waitFor } from '@ledger/testing'
 import {
   assertMatchesOracle,
   assertNothingParked,

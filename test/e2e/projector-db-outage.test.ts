@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, waitFor } from '@ledger/testing'
-import { startPostgresCluster } from '../../infra/lib/stack.mjs'
+import { cleanupScope, startPostgresCluster, waitFor } from '@ledger/testing'
 import {
   assertMatchesOracle,
   assertNothingParked,

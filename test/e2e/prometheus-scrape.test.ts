@@ -4,8 +4,16 @@ import { loadAdminConfig, startAdmin } from '@ledger/admin'
 import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
 import { buildReconcilerApp, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
-import { cleanupScope, createTestDatabase, serviceEnv, stackEnv, uniqueName, waitFor } from '@ledger/testing'
-import { DEFAULT_TARGETS, startPrometheus } from '../../infra/lib/stack.mjs'
+import {
+  cleanupScope,
+  createTestDatabase,
+  DEFAULT_TARGETS,
+  serviceEnv,
+  stackEnv,
+  startPrometheus,
+  uniqueName,
+  waitFor,
+} from '@ledger/testing'
 
 interface PromQueryResult {
   data: { result: { metric: Record<string, string>; value: [number, string] }[] }

@@ -7,14 +7,17 @@ import { loadIngestConfig, startIngest } from '@ledger/ingest'
 import {
   cleanupScope,
   createTestDatabase,
+  DEFAULT_RULE_FILES,
+  DEFAULT_TARGETS,
+  renderConfig,
   serviceEnv,
   signStandard,
   stackEnv,
+  startPrometheus,
   uniqueName,
   waitFor,
   writeSourcesFile,
 } from '@ledger/testing'
-import { DEFAULT_RULE_FILES, DEFAULT_TARGETS, renderConfig, startPrometheus } from '../../infra/lib/stack.mjs'
 import { exportedMetrics, root, runPromtool, shortenedRules } from './metric-inventory.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'

@@ -11,13 +11,14 @@ import { buildReconcilerApp, loadReconcilerConfig, startReconcilerCore } from '@
 import {
   cleanupScope,
   createTestPool,
+  freeTcpPorts,
   signStandard,
   stackEnv,
+  startPrometheus,
   waitFor,
   writeSourcesFile,
 } from '@ledger/testing'
 import { chromium, type Page } from 'playwright-core'
-import { freeTcpPorts, startPrometheus } from '../../infra/lib/stack.mjs'
 import { projectorFixture } from '../e2e/projector-support.js'
 import { root, shortenedRules } from './metric-inventory.js'
 

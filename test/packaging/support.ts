@@ -22,10 +22,14 @@ export async function outsideFolder(t: CleanupHost, prefix: string): Promise<str
  * name → tarball path. Incremental build: other test processes may be running the workspace's dist/.
  */
 export async function packPackages(dir: string): Promise<Map<string, string>> {
-  const { stdout } = await run(process.execPath, ['infra/pack.mjs', '--no-clean', '--out', dir], {
-    cwd: repoRoot,
-    timeout: 180_000,
-  })
+  const { stdout } = await run(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'infra/pack.ts', '--no-clean', '--out', dir],
+    {
+      cwd: repoRoot,
+      timeout: 180_000,
+    },
+  )
   return new Map(
     stdout
       .trim()

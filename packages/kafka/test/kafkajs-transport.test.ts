@@ -3,8 +3,7 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LedgerError } from '@ledger/core'
 import { createKafkajsTransport, type IncomingRecord, type TopicSpec } from '@ledger/kafka'
-import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
-import { startKafkaBroker } from '../../../infra/lib/stack.mjs'
+import { cleanupScope, stackEnv, startKafkaBroker, uniqueName } from '@ledger/testing'
 import { producerOnFreshTopic, topicSpec } from './helpers.js'
 
 const spec = (topic: string): TopicSpec => topicSpec(topic)

@@ -4,11 +4,17 @@ import { z } from 'zod'
 
 /**
  * Where the shared infrastructure is, as every service reads it. Defaults match the stack that
- * `npm start` brings up (infra/stack.mjs).
+ * `npm start` brings up (ensureStack of @ledger/local-stack).
  */
 export const stackEnvSchema = z.object({
   /** @default '127.0.0.1:9092' */
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /**
+   * Replicas of every ledger topic the service declares (declareTopology; min.insync.replicas is 2
+   * when this is above 1). 3 on the three-node cluster (`LEDGER_KAFKA_NODES=3` sets it for
+   * `npm start` and `npm test`). @default 1 (the single-node development broker)
+   */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
   /** @default 'http://127.0.0.1:8085/apis/ccompat/v7' (Apicurio's Confluent-compatible API) */
   SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8085/apis/ccompat/v7'),
   /** @default 'postgres://postgres@127.0.0.1:5432/ledger' */
@@ -56,6 +62,7 @@ export interface StackConfig {
   port: number
   logLevel: string
   kafkaBrokers: string[]
+  kafkaReplicationFactor: number
   schemaRegistryUrl: string
   databaseUrl: string
   http: HttpTimeouts
@@ -75,6 +82,7 @@ export function stackConfig(parsed: z.output<typeof stackEnvSchema> & { PORT: nu
     port: parsed.PORT,
     logLevel: parsed.LOG_LEVEL,
     kafkaBrokers: csv(parsed.KAFKA_BROKERS),
+    kafkaReplicationFactor: parsed.KAFKA_REPLICATION_FACTOR,
     schemaRegistryUrl: parsed.SCHEMA_REGISTRY_URL,
     databaseUrl: parsed.DATABASE_URL,
     http: {

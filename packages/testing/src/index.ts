@@ -17,5 +17,25 @@ export {
 } from './signers.js'
 export { seededRandom } from './seeded-random.js'
 export { serviceEnv, writeSourcesFile } from './service-env.js'
-export { type StackEnv, stackEnv } from './stack-env.js'
+export { type StackEnv, stackEnv } from '@ledger/local-stack'
+// The servers fault tests own (throwaway: free ports, a temp directory that kill() deletes), so an
+// outage test never stops the shared stack.
+export {
+  DEFAULT_RULE_FILES,
+  DEFAULT_TARGETS,
+  type KafkaBrokerOptions,
+  type KafkaClusterOptions,
+  type OwnedKafkaBroker,
+  type OwnedKafkaCluster,
+  type OwnedKafkaNode,
+  type OwnedPostgresCluster,
+  type OwnedPrometheus,
+  freeTcpPorts,
+  postgresAnswers,
+  renderConfig,
+  startKafkaBroker,
+  startKafkaCluster,
+  startPostgresCluster,
+  startPrometheus,
+} from '@ledger/local-stack'
 export { type WaitForOptions, waitFor } from './wait-for.js'

@@ -72,7 +72,9 @@ export async function startIngest(
   const admin = transport.admin()
   await admin.connect()
   const topics = [...new Set([...sources.list().map((s) => s.topic), config.eventsTopic])]
-  await admin.ensureTopics(declareTopology({ eventTopics: topics }))
+  await admin.ensureTopics(
+    declareTopology({ eventTopics: topics, replicationFactor: config.kafkaReplicationFactor }),
+  )
   await admin.disconnect()
 
   const probe = kafkaProbe(config.kafkaBrokers)

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { silentLogger } from '@ledger/core'
 import { BatchingProducer, createKafkajsTransport } from '@ledger/kafka'
-import { cleanupScope, stackEnv, uniqueName, waitFor } from '@ledger/testing'
-import { startKafkaBroker } from '../../../infra/lib/stack.mjs'
+import { cleanupScope, stackEnv, startKafkaBroker, uniqueName, waitFor } from '@ledger/testing'
 import { BrokerHealth, kafkaProbe } from '../src/broker-health.js'
 
 describe('BrokerHealth (real brokers)', () => {

@@ -52,7 +52,13 @@ export async function startProjector(
   )
   const admin = transport.admin()
   await admin.connect()
-  await admin.ensureTopics(declareTopology({ eventTopics: config.topics, consumerGroups: [config.groupId] }))
+  await admin.ensureTopics(
+    declareTopology({
+      eventTopics: config.topics,
+      consumerGroups: [config.groupId],
+      replicationFactor: config.kafkaReplicationFactor,
+    }),
+  )
   await admin.disconnect()
 
   const handle = createBatchHandler(store, createProjectorMetrics(registry))

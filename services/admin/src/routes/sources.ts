@@ -93,7 +93,13 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
     const admin = deps.transport.admin()
     await admin.connect()
     try {
-      await admin.ensureTopics(declareTopology({ eventTopics: [source.topic], consumerGroups: [] }))
+      await admin.ensureTopics(
+        declareTopology({
+          eventTopics: [source.topic],
+          consumerGroups: [],
+          replicationFactor: deps.config.kafkaReplicationFactor,
+        }),
+      )
     } finally {
       await admin.disconnect()
     }

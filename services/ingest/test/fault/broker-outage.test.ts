@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cleanupScope, waitFor } from '@ledger/testing'
-import { startKafkaBroker } from '../../../../infra/lib/stack.mjs'
+import { cleanupScope, startKafkaBroker, waitFor } from '@ledger/testing'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
 const SECRET = 'github-outage-secret-0123456789'

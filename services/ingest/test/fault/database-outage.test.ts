@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope, waitFor } from '@ledger/testing'
-import { startPostgresCluster } from '../../../../infra/lib/stack.mjs'
+import { cleanupScope, startPostgresCluster, waitFor } from '@ledger/testing'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
 const SECRET = 'github-db-outage-secret-0123456789'

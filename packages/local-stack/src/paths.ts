@@ -1,22 +1,22 @@
-// Where infra keeps downloads (cache, shared by every checkout) and live state
-// (run dir: configs, data, logs, pidfiles; per checkout, safe to delete).
-// Functions rather than constants so a test can change the env between calls.
+// Where the local stack keeps downloads (cache, shared by every checkout) and live state (run dir:
+// configs, data, logs, pidfiles; per checkout, safe to delete). Functions rather than constants so
+// a test can change the env between calls.
 import { mkdtempSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** infra/ of this checkout. */
-export const infraDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+/** Root of the repository: this file is packages/local-stack/{src,dist}/paths.*. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 
-/** Root of the repository (the parent of infra/). */
-export const repoRoot = dirname(infraDir)
+/** infra/ of this checkout: the poms, the Prometheus template and rules, the run dir. */
+export const infraDir = join(repoRoot, 'infra')
 
 /**
  * Download cache: Kafka jars and the Apicurio app, reused across checkouts.
  * @default `$LEDGER_CACHE_DIR` or `~/.cache/integration-ledger`
  */
-export function cacheDir() {
+export function cacheDir(): string {
   return process.env.LEDGER_CACHE_DIR || join(homedir(), '.cache', 'integration-ledger')
 }
 
@@ -24,7 +24,7 @@ export function cacheDir() {
  * Live state of the servers started from this checkout; delete it to reset.
  * @default `$LEDGER_RUN_DIR` or `<repo>/infra/.run`
  */
-export function runDir() {
+export function runDir(): string {
   return process.env.LEDGER_RUN_DIR || join(infraDir, '.run')
 }
 
@@ -32,11 +32,11 @@ export function runDir() {
  * Instance directory of a throwaway server (a fault test's): fresh, under the system's temp dir,
  * deleted by the server's kill().
  */
-export function throwawayDir(name) {
+export function throwawayDir(name: string): string {
   return mkdtempSync(join(tmpdir(), `${name}-`))
 }
 
 /** Log file of a component in the run dir. */
-export function logFile(name) {
+export function logFile(name: string): string {
   return join(runDir(), 'logs', `${name}.log`)
 }

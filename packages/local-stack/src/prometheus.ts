@@ -3,16 +3,23 @@
 // infra/prometheus/prometheus.yml with the caller's scrape targets.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { InfraError } from './errors.mjs'
-import { infraDir, runDir, throwawayDir } from './paths.mjs'
-import { freeTcpPorts, httpStatus, tcpOpen } from './probes.mjs'
-import { killPid, ownedPid, removePidfile, startDaemon, stopPid, waitReady, which } from './process.mjs'
-import { since, stderrLog } from './progress.mjs'
+import { InfraError } from './errors.js'
+import { infraDir, runDir, throwawayDir } from './paths.js'
+import { freeTcpPorts, httpStatus, tcpOpen } from './probes.js'
+import { killPid, ownedPid, removePidfile, startDaemon, stopPid, waitReady, which } from './process.js'
+import { type Log, since, stderrLog } from './progress.js'
+import type { EnsuredServer } from './ensured.js'
 
 const HOST = '127.0.0.1'
 
+/** A job Prometheus scrapes. */
+export interface ScrapeTarget {
+  job: string
+  address: string
+}
+
 /** Services of this repo and the ports they serve /metrics on. */
-export const DEFAULT_TARGETS = [
+export const DEFAULT_TARGETS: ScrapeTarget[] = [
   { job: 'ingest', address: '127.0.0.1:8080' },
   { job: 'admin', address: '127.0.0.1:8081' },
   { job: 'projector', address: '127.0.0.1:8082' },
@@ -20,16 +27,23 @@ export const DEFAULT_TARGETS = [
 ]
 
 /** The alert and recording rules `npm start` and `npm test` load: infra/prometheus/rules/*.yml. */
-export const DEFAULT_RULE_FILES = [join(infraDir, 'prometheus', 'rules', '*.yml')]
+export const DEFAULT_RULE_FILES: string[] = [join(infraDir, 'prometheus', 'rules', '*.yml')]
+
+/** What the rendered prometheus.yml evaluates and how often. */
+export interface PrometheusConfigOptions {
+  /** Rule files (absolute paths or globs: the config is written into the run dir). @default DEFAULT_RULE_FILES */
+  ruleFiles?: string[] | undefined
+  /** Prometheus duration (`1s`) replacing the template's 5s. */
+  scrapeInterval?: string | undefined
+  /** Prometheus duration (`1s`) replacing the template's 5s. */
+  evaluationInterval?: string | undefined
+}
 
 /**
  * The template's global section (with the intervals given, if any), the rule files, and one
  * scrape job per target.
- * @param {{ job: string, address: string }[]} targets
- * @param {{ ruleFiles?: string[], scrapeInterval?: string, evaluationInterval?: string }} [options]
- *   @default ruleFiles DEFAULT_RULE_FILES (absolute: the config is written into the run dir)
  */
-export function renderConfig(targets, options = {}) {
+export function renderConfig(targets: ScrapeTarget[], options: PrometheusConfigOptions = {}): string {
   const { ruleFiles = DEFAULT_RULE_FILES, scrapeInterval, evaluationInterval } = options
   const template = readFileSync(join(infraDir, 'prometheus', 'prometheus.yml'), 'utf8')
   let head = template.slice(0, template.search(/^scrape_configs:/m))
@@ -50,30 +64,44 @@ export function renderConfig(targets, options = {}) {
 }
 
 /** $PROMETHEUS_BIN, else prometheus on PATH, else /usr/bin/prometheus; undefined when none. */
-export async function findPrometheus() {
+export async function findPrometheus(): Promise<string | undefined> {
   if (process.env.PROMETHEUS_BIN) return process.env.PROMETHEUS_BIN
   return (
     (await which('prometheus')) ?? (existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined)
   )
 }
 
+/** A Prometheus started here. */
+export interface OwnedPrometheus {
+  url: string
+  logFile: string
+  stop(): Promise<void>
+  kill(): Promise<void>
+}
+
+/** Where and how `startPrometheus` runs Prometheus. */
+export interface PrometheusOptions extends PrometheusConfigOptions {
+  /** @default DEFAULT_TARGETS */
+  targets?: ScrapeTarget[]
+  /** Required unless `throwaway`. */
+  port?: number
+  /** A free port unless given, and a fresh directory under the system's temp dir that `kill()` deletes. */
+  throwaway?: boolean
+  /** @default `prometheus-<port>` */
+  name?: string
+  log?: Log
+}
+
 /**
  * Starts Prometheus on 127.0.0.1:`port` scraping `targets` every 5 s and evaluating the rule
  * files every 5 s. Throws InfraError MISSING_TOOL when Prometheus is not installed.
- * @param {{ targets?: { job: string, address: string }[], port?: number, throwaway?: boolean,
- *   log?: (line: string) => void, name?: string, ruleFiles?: string[], scrapeInterval?: string,
- *   evaluationInterval?: string }} options
- *   @default targets DEFAULT_TARGETS
- *   @default ruleFiles DEFAULT_RULE_FILES
- *   scrapeInterval, evaluationInterval: Prometheus durations (`1s`) replacing the template's 5s
- *   throwaway: a free port unless given, and a fresh directory under the system's temp dir that
- *   kill() deletes (what a test wants)
- * @returns {Promise<{ url: string, logFile: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
  */
-export async function startPrometheus(options) {
+export async function startPrometheus(options: PrometheusOptions): Promise<OwnedPrometheus> {
   const { targets = DEFAULT_TARGETS, log = stderrLog, throwaway = false } = options
-  const port = options.port ?? (throwaway ? (await freeTcpPorts(1))[0] : undefined)
-  if (!Number.isInteger(port)) throw new TypeError(`startPrometheus: port must be an integer, got ${port}`)
+  const requested = options.port ?? (throwaway ? (await freeTcpPorts(1))[0] : undefined)
+  if (requested === undefined || !Number.isInteger(requested))
+    throw new TypeError(`startPrometheus: port must be an integer, got ${requested}`)
+  const port = requested
   const name = options.name ?? `prometheus-${port}`
   const binary = await findPrometheus()
   if (!binary) {
@@ -87,9 +115,10 @@ export async function startPrometheus(options) {
   const dir = throwaway ? throwawayDir(name) : join(runDir(), name)
   const configFile = join(dir, 'prometheus.yml')
 
-  if (ownedPid(name)) {
+  const leftOver = ownedPid(name)
+  if (leftOver) {
     // Left by an earlier run: restart it so it scrapes the targets asked for now.
-    await stopPid(ownedPid(name), { timeoutMs: 10_000 })
+    await stopPid(leftOver, { timeoutMs: 10_000 })
     removePidfile(name)
   }
   if (await tcpOpen(HOST, port)) {
@@ -143,9 +172,11 @@ export async function startPrometheus(options) {
  * The default Prometheus: PROMETHEUS_URL when set; else whatever answers
  * /-/ready on PROMETHEUS_PORT (default 9090); else one started here; when
  * Prometheus is not installed, says so and resolves undefined.
- * @returns {Promise<{ url: string, started: boolean, stop: () => Promise<void> } | undefined>}
  */
-export async function ensurePrometheus({ log = stderrLog, targets = DEFAULT_TARGETS } = {}) {
+export async function ensurePrometheus({
+  log = stderrLog,
+  targets = DEFAULT_TARGETS,
+}: { log?: Log; targets?: ScrapeTarget[] } = {}): Promise<EnsuredServer | undefined> {
   if (process.env.PROMETHEUS_URL) {
     log(`prometheus: using PROMETHEUS_URL=${process.env.PROMETHEUS_URL}`)
     return { url: process.env.PROMETHEUS_URL, started: false, stop: async () => {} }
@@ -166,5 +197,5 @@ export async function ensurePrometheus({ log = stderrLog, targets = DEFAULT_TARG
     return undefined
   }
   const prom = await startPrometheus({ targets, port, log, name: 'prometheus' })
-  return { url: prom.url, started: true, stop: prom.stop }
+  return { url: prom.url, started: true, stop: () => prom.stop() }
 }

@@ -1,9 +1,8 @@
-#!/usr/bin/env node
 // `npm run demo`: with `npm start` running, signs a delivery the way a Standard Webhooks sender
 // does (secret from infra/sources.dev.yaml), posts it to ingest, and shows the projection the
 // projector wrote. Run it twice to see a duplicate; pass --stale to send an older version.
 // It signs with the test signers of @ledger/testing, the ones the tests sign with; `npm run demo`
-// loads them from source (tsx), a plain `node infra/demo.mjs` from the build `npm start` made.
+// loads them from source (tsx).
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { signStandard } from '@ledger/testing'
@@ -32,7 +31,7 @@ const res = await fetch(`${ingestUrl}/webhooks/demo`, {
   method: 'POST',
   headers: { 'content-type': 'application/json', ...signStandard({ body, secret: DEV_SECRET, msgId }) },
   body,
-}).catch((err) => {
+}).catch((err: Error & { cause?: { code?: string } }) => {
   console.error(
     `ingest is not reachable at ${ingestUrl} (${err.cause?.code ?? err.message}); is \`npm start\` running?`,
   )

@@ -1,16 +1,22 @@
 // Is something there, and is it what we think it is? Raw protocol checks with
 // node:net only, so readiness and "reuse what is running" need no client libraries.
-import { connect, createServer } from 'node:net'
+import { type AddressInfo, type Server, connect, createServer } from 'node:net'
 
 /**
  * Opens a TCP connection, writes `request` (if any) and collects bytes until
  * `done(buffer)` says enough. Resolves the buffer, or undefined on any failure.
  */
-function exchange(host, port, request, done, timeoutMs) {
+function exchange(
+  host: string,
+  port: number,
+  request: Buffer | undefined,
+  done: (buffer: Buffer) => boolean,
+  timeoutMs: number,
+): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const socket = connect({ host, port })
     let buffer = Buffer.alloc(0)
-    const finish = (value) => {
+    const finish = (value: Buffer | undefined) => {
       socket.destroy()
       resolve(value)
     }
@@ -20,7 +26,7 @@ function exchange(host, port, request, done, timeoutMs) {
       if (!request) finish(Buffer.alloc(0))
       else socket.write(request)
     })
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk])
       if (done(buffer)) finish(buffer)
     })
@@ -29,7 +35,7 @@ function exchange(host, port, request, done, timeoutMs) {
 }
 
 /** True when something accepts TCP connections on host:port. */
-export async function tcpOpen(host, port, timeoutMs = 1000) {
+export async function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return (await exchange(host, port, undefined, () => true, timeoutMs)) !== undefined
 }
 
@@ -37,9 +43,8 @@ export async function tcpOpen(host, port, timeoutMs = 1000) {
  * Sends a Kafka ApiVersions v0 request and checks the answer. A broker only
  * processes requests once its startup is complete (in KRaft: after it has been
  * unfenced), so this is a sound readiness check, unlike a bare TCP connect.
- * @returns {Promise<boolean>}
  */
-export async function kafkaAnswers(host, port, timeoutMs = 2000) {
+export async function kafkaAnswers(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
   const clientId = Buffer.from('ledger-infra-probe')
   const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length)
   body.writeInt16BE(18, 0) // api_key: ApiVersions
@@ -66,16 +71,16 @@ export async function kafkaAnswers(host, port, timeoutMs = 2000) {
  * with a single 'S' or 'N' byte. Closing right after does not make the server
  * log a complaint.
  */
-export async function postgresAnswers(host, port, timeoutMs = 2000) {
+export async function postgresAnswers(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
   const request = Buffer.alloc(8)
   request.writeInt32BE(8, 0)
   request.writeInt32BE(80877103, 4) // SSLRequest code
   const reply = await exchange(host, port, request, (b) => b.length >= 1, timeoutMs)
-  return reply !== undefined && reply.length >= 1 && (reply[0] === 0x53 || reply[0] === 0x4e)
+  return reply !== undefined && (reply[0] === 0x53 || reply[0] === 0x4e)
 }
 
 /** HTTP status of a GET, or 0 when nothing answered. */
-export async function httpStatus(url, timeoutMs = 2000) {
+export async function httpStatus(url: string, timeoutMs = 2000): Promise<number> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
     await res.arrayBuffer()
@@ -88,21 +93,20 @@ export async function httpStatus(url, timeoutMs = 2000) {
 /**
  * `count` distinct TCP ports nobody listens on right now, picked by the kernel (all held open at
  * once, so they differ), for a server that must be told its ports up front.
- * @returns {Promise<number[]>}
  */
-export async function freeTcpPorts(count) {
+export async function freeTcpPorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
       () =>
-        new Promise((resolve, reject) => {
+        new Promise<Server>((resolve, reject) => {
           const server = createServer()
           server.once('error', reject)
           server.listen(0, '127.0.0.1', () => resolve(server))
         }),
     ),
   )
-  const ports = servers.map((server) => server.address().port)
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  const ports = servers.map((server) => (server.address() as AddressInfo).port)
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))))
   return ports
 }

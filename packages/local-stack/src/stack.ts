@@ -2,50 +2,38 @@
 // PostgreSQL and (optionally) Prometheus. Each is taken from its env variable
 // when set, reused when something already answers on its port, and started
 // otherwise; stop() undoes only what this call started.
-import { ensureKafka, startKafkaBroker } from './kafka.mjs'
-import { ensurePostgres, startPostgresCluster } from './postgres.mjs'
-import {
-  DEFAULT_RULE_FILES,
-  DEFAULT_TARGETS,
-  ensurePrometheus,
-  renderConfig,
-  startPrometheus,
-} from './prometheus.mjs'
-import { ensureRegistry } from './registry.mjs'
-import { httpStatus, kafkaAnswers, postgresAnswers } from './probes.mjs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { exists, listPidfiles, ownedPid, readPidfile, removePidfile, stopPid } from './process.mjs'
-import { since, stderrLog } from './progress.mjs'
+import type { EnsuredServer } from './ensured.js'
+import { ensureKafka, kafkaNodeCount } from './kafka.js'
+import { ensurePostgres } from './postgres.js'
+import { ensurePrometheus } from './prometheus.js'
+import { ensureRegistry } from './registry.js'
+import { httpStatus, kafkaAnswers, postgresAnswers } from './probes.js'
+import { exists, listPidfiles, ownedPid, readPidfile, removePidfile, stopPid } from './process.js'
+import { type Log, since, stderrLog } from './progress.js'
+import type { StackEnv } from './stack-env.js'
 
-export {
-  startKafkaBroker,
-  startPostgresCluster,
-  startPrometheus,
-  renderConfig,
-  DEFAULT_RULE_FILES,
-  DEFAULT_TARGETS,
+/** The stack `ensureStack()` brought up. */
+export interface Stack {
+  env: StackEnv
+  /** Names of the components this call started; `stop()` stops exactly those. */
+  started: string[]
+  stop(): Promise<void>
 }
-export { freeTcpPorts, postgresAnswers } from './probes.mjs'
-
-/**
- * @typedef {object} StackEnv
- * @property {string} KAFKA_BROKERS
- * @property {string} SCHEMA_REGISTRY_URL Confluent-compatible base URL
- * @property {string} DATABASE_URL
- * @property {string} [PROMETHEUS_URL] absent when Prometheus was not asked for or is not installed
- */
 
 /**
  * Makes sure every component runs, starting (in parallel) only what is not
  * already there, and waits until each one answers.
- * @param {{ prometheus?: boolean, log?: (line: string) => void }} [options]
- *   @default prometheus true; log: `[infra] ...` lines on stderr
- * @returns {Promise<{ env: StackEnv, started: string[], stop: () => Promise<void> }>}
- *   started: names of the components this call started; stop() stops exactly those
+ * @param options.prometheus @default true
+ * @param options.log @default `[infra] ...` lines on stderr
  */
-export async function ensureStack({ prometheus = true, log = stderrLog } = {}) {
+export async function ensureStack({
+  prometheus = true,
+  log = stderrLog,
+}: { prometheus?: boolean; log?: Log } = {}): Promise<Stack> {
   const t0 = Date.now()
-  const jobs = {
+  const nodes = kafkaNodeCount()
+  const jobs: Record<string, Promise<EnsuredServer | undefined>> = {
     kafka: ensureKafka({ log }),
     registry: ensureRegistry({ log }),
     postgres: ensurePostgres({ log }),
@@ -53,48 +41,62 @@ export async function ensureStack({ prometheus = true, log = stderrLog } = {}) {
   }
   const names = Object.keys(jobs)
   const results = await Promise.allSettled(Object.values(jobs))
-  const handles = Object.fromEntries(
-    names.map((n, i) => [n, results[i].status === 'fulfilled' ? results[i].value : undefined]),
-  )
-  const startedNames = names.filter((n) => handles[n]?.started)
+  const handles = new Map<string, EnsuredServer>()
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled' && r.value) handles.set(names[i] as string, r.value)
+  })
+  const startedNames = names.filter((n) => handles.get(n)?.started)
 
   const stop = async () => {
     await Promise.all(
-      startedNames.map((n) => handles[n].stop().catch((err) => log(`${n}: stop failed: ${err.message}`))),
+      [...handles]
+        .filter(([, handle]) => handle.started)
+        .map(([n, handle]) => handle.stop().catch((err: Error) => log(`${n}: stop failed: ${err.message}`))),
     )
   }
 
-  const failures = results.filter((r) => r.status === 'rejected')
-  if (failures.length > 0) {
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+  const first = failures[0]
+  if (first) {
     // Leave nothing half-started behind, then report every failure.
     await stop()
-    const error = failures[0].reason
+    const error = first.reason instanceof Error ? first.reason : new Error(String(first.reason))
     if (failures.length > 1) {
       error.message += `\n(also failed: ${failures
         .slice(1)
-        .map((f) => f.reason?.message?.split('\n')[0])
+        .map((f) => (f.reason instanceof Error ? f.reason.message : String(f.reason)).split('\n')[0])
         .join('; ')})`
     }
     throw error
   }
 
-  /** @type {StackEnv} */
-  const env = {
-    KAFKA_BROKERS: handles.kafka.brokers,
-    SCHEMA_REGISTRY_URL: handles.registry.url,
-    DATABASE_URL: handles.postgres.url,
+  const url = (name: string) => handles.get(name)?.url as string
+  const env: StackEnv = {
+    kafkaBrokers: url('kafka').split(','),
+    schemaRegistryUrl: url('registry'),
+    databaseUrl: url('postgres'),
+    prometheusUrl: handles.get('prometheus')?.url,
+    // Every ledger topic on every node of a cluster (declareTopology() sets min ISR 2 for it),
+    // unless the caller says otherwise (an external cluster).
+    kafkaReplicationFactor: Number(process.env.KAFKA_REPLICATION_FACTOR || nodes),
   }
-  if (handles.prometheus) env.PROMETHEUS_URL = handles.prometheus.url
   log(`stack ready in ${since(t0)} (started: ${startedNames.join(', ') || 'nothing, all reused'})`)
   return { env, started: startedNames, stop }
+}
+
+/** One component in `stack status`. */
+export interface StatusRow {
+  name: string
+  endpoint: string
+  up: boolean
+  pid: number | undefined
 }
 
 /**
  * What answers on the default endpoints, and which of them this checkout's
  * run dir owns.
- * @returns {Promise<{ name: string, endpoint: string, up: boolean, pid?: number }[]>}
  */
-export async function stackStatus() {
+export async function stackStatus(): Promise<StatusRow[]> {
   const kafkaPort = Number(process.env.KAFKA_PORT || 9092)
   const registryPort = Number(process.env.SCHEMA_REGISTRY_PORT || 8085)
   const pgPort = Number(process.env.POSTGRES_PORT || 5432)
@@ -113,7 +115,7 @@ export async function stackStatus() {
       up: httpStatus(`http://127.0.0.1:${promPort}/-/ready`).then((s) => s === 200),
     },
   ]
-  const out = []
+  const out: StatusRow[] = []
   for (const row of rows) out.push({ ...row, up: await row.up, pid: ownedPid(row.name) })
   // Fault-test instances (kafka-19092, postgres-55432, ...) left running.
   for (const name of listPidfiles()) {
@@ -127,11 +129,11 @@ export async function stackStatus() {
 /**
  * Stops everything the run dir has a pidfile for (the default stack and any
  * fault-test instance): each pidfile's own stop signal, SIGKILL after 30 s.
- * @returns {Promise<string[]>} names of what was stopped
+ * @returns names of what was stopped
  */
-export async function stopAll({ log = stderrLog } = {}) {
+export async function stopAll({ log = stderrLog }: { log?: Log } = {}): Promise<string[]> {
   const names = listPidfiles()
-  const stopped = []
+  const stopped: string[] = []
   await Promise.all(
     names.map(async (name) => {
       const info = readPidfile(name)

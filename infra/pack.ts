@@ -1,11 +1,10 @@
-#!/usr/bin/env node
 // `npm run examples:pack`: builds the publishable packages from clean and packs each into a
 // tarball, as `npm publish` would upload it. The examples (examples/*) and the packaging test
 // install these tarballs, never the workspace links, so they see exactly what a user would.
 //
-//   node infra/pack.mjs                 tarballs into examples/tarballs/
-//   node infra/pack.mjs --out <dir>     tarballs into <dir>
-//   node infra/pack.mjs --no-clean      build incrementally (tests: other processes may be running
+//   npm run examples:pack                       tarballs into examples/tarballs/
+//   npm run examples:pack -- --out <dir>        tarballs into <dir>
+//   npm run examples:pack -- --no-clean      build incrementally (tests: other processes may be running
 //                                       the workspace's dist/ meanwhile)
 //
 // Each tarball is named without its version (`<scope>-<name>.tgz`), so an example's
@@ -14,24 +13,31 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { repoRoot } from './lib/paths.mjs'
-import { stderrLog as log } from './lib/progress.mjs'
+import { repoRoot, stderrLog as log } from '@ledger/local-stack'
 
 const outFlag = process.argv.indexOf('--out')
 const clean = !process.argv.includes('--no-clean')
-const outDir = resolve(outFlag >= 0 ? process.argv[outFlag + 1] : join(repoRoot, 'examples', 'tarballs'))
+const outDir = resolve(
+  (outFlag >= 0 ? process.argv[outFlag + 1] : undefined) ?? join(repoRoot, 'examples', 'tarballs'),
+)
 
 /** Workspaces that are published: every package.json under the workspace folders without `private`. */
-function publicWorkspaces() {
-  const root = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'))
-  const out = []
-  for (const pattern of root.workspaces) {
+interface Manifest {
+  name: string
+  private?: boolean
+  workspaces?: string[]
+}
+
+function publicWorkspaces(): { dir: string; name: string }[] {
+  const root = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Manifest
+  const out: { dir: string; name: string }[] = []
+  for (const pattern of root.workspaces ?? []) {
     // The workspace globs are all `<folder>/*`.
     const parent = join(repoRoot, pattern.replace(/\/\*$/, ''))
     for (const name of readdirSync(parent)) {
-      let manifest
+      let manifest: Manifest
       try {
-        manifest = JSON.parse(readFileSync(join(parent, name, 'package.json'), 'utf8'))
+        manifest = JSON.parse(readFileSync(join(parent, name, 'package.json'), 'utf8')) as Manifest
       } catch {
         continue
       }
@@ -41,7 +47,7 @@ function publicWorkspaces() {
   return out
 }
 
-const run = (args) =>
+const run = (args: string[]) =>
   execFileSync('npx', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
 
 const packages = publicWorkspaces()
@@ -58,7 +64,7 @@ const packed = JSON.parse(
     ['pack', '--json', '--pack-destination', outDir, ...packages.flatMap((p) => ['--workspace', p.name])],
     { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   ),
-)
+) as { name: string; filename: string }[]
 for (const { name, filename } of packed) {
   const stable = join(outDir, `${name.replace(/^@/, '').replace('/', '-')}.tgz`)
   renameSync(join(outDir, filename), stable)

@@ -1,6 +1,6 @@
 // Downloads the Java servers once, with mvn from the poms in infra/, into the
 // cache dir. A `.complete` marker holding the pom's hash makes the second run
-// skip mvn entirely; editing a pom (a version bump) fetches again.
+// skip mvn entirely; editing a pom or changing a version fetches again.
 import { createHash } from 'node:crypto'
 import {
   closeSync,
@@ -16,21 +16,35 @@ import {
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InfraError } from './errors.mjs'
-import { cacheDir, infraDir } from './paths.mjs'
-import { stderrLog, since } from './progress.mjs'
-import { tailFile, which } from './process.mjs'
+import { InfraError } from './errors.js'
+import { cacheDir, infraDir } from './paths.js'
+import { type Log, since, stderrLog } from './progress.js'
+import { tailFile, which } from './process.js'
 
-export const KAFKA_VERSION = '3.9.1'
+/**
+ * The Kafka broker version, the one place it is set (the pom takes it as `-Dkafka.version`).
+ * Only 4.x: the broker config, the storage format flags and the log4j 2 setup are 4.x's.
+ * @default `$LEDGER_KAFKA_VERSION` or '4.4.0'
+ */
+export function kafkaVersion(): string {
+  const version = process.env.LEDGER_KAFKA_VERSION || '4.4.0'
+  if (!/^4\.\d+\.\d+$/.test(version)) {
+    throw new InfraError(
+      'CONFIG_INVALID',
+      `LEDGER_KAFKA_VERSION must be a Kafka 4.x release such as 4.4.0 (got "${version}"); unset it for the default`,
+    )
+  }
+  return version
+}
 export const APICURIO_VERSION = '3.0.9'
 
 const FETCH_TIMEOUT_MS = 15 * 60_000
 
-function pomHash(pom) {
+function pomHash(pom: string): string {
   return createHash('sha256').update(readFileSync(pom)).digest('hex')
 }
 
-function runMvn(args, logPath) {
+function runMvn(args: string[], logPath: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const fd = openSync(logPath, 'w')
     const child = spawn('mvn', ['-B', '-ntp', ...args], { stdio: ['ignore', fd, fd] })
@@ -44,13 +58,13 @@ function runMvn(args, logPath) {
  * Takes a lock directory so two processes (two test runs) do not fetch into
  * the same place at once; a lock older than the fetch timeout is stale.
  */
-async function withLock(lockDir, fn) {
+async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       mkdirSync(lockDir)
       break
     } catch (err) {
-      if (err.code !== 'EEXIST') throw err
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       let age = 0
       try {
         age = Date.now() - statSync(lockDir).mtimeMs
@@ -71,10 +85,26 @@ async function withLock(lockDir, fn) {
 /**
  * Runs `mvn -f <pom> <goal> -Doutput.dir=<outDir>` unless outDir already holds
  * a complete fetch of this pom.
- * @returns {Promise<string>} outDir
+ * @returns outDir
  */
-async function fetchOnce({ name, pom, goal, outDir, log }) {
-  const hash = pomHash(pom)
+async function fetchOnce({
+  name,
+  pom,
+  goal,
+  outDir,
+  log,
+  properties = {},
+}: {
+  name: string
+  pom: string
+  goal: string
+  outDir: string
+  log: Log
+  /** `-D` settings for the pom; part of the completeness check. */
+  properties?: Record<string, string>
+}): Promise<string> {
+  const defines = Object.entries(properties).map(([key, value]) => `-D${key}=${value}`)
+  const hash = createHash('sha256').update(pomHash(pom)).update(defines.join('\n')).digest('hex')
   const marker = join(outDir, '.complete')
   const isComplete = () => existsSync(marker) && readFileSync(marker, 'utf8').trim() === hash
   if (isComplete()) return outDir
@@ -92,7 +122,7 @@ async function fetchOnce({ name, pom, goal, outDir, log }) {
     const started = Date.now()
     log(`${name}: first run, fetching with mvn into ${outDir} (log: ${logPath})`)
     rmSync(outDir, { recursive: true, force: true }) // drop a half-done fetch
-    const code = await runMvn(['-f', pom, goal, `-Doutput.dir=${outDir}`], logPath)
+    const code = await runMvn(['-f', pom, goal, ...defines, `-Doutput.dir=${outDir}`], logPath)
     if (code !== 0) {
       throw new InfraError(
         'FETCH_FAILED',
@@ -107,24 +137,26 @@ async function fetchOnce({ name, pom, goal, outDir, log }) {
 }
 
 /**
- * Kafka broker jars (kafka_2.13 and its runtime deps, plus slf4j-reload4j).
- * @returns {Promise<string>} directory of jars, for `java -cp '<dir>/*'`
+ * Kafka broker jars (kafka_2.13 and its runtime deps, plus the log4j 2 binding).
+ * @returns directory of jars, for `java -cp '<dir>/*'`
  */
-export function ensureKafkaJars({ log = stderrLog } = {}) {
+export function ensureKafkaJars({ log = stderrLog }: { log?: Log } = {}): Promise<string> {
+  const version = kafkaVersion()
   return fetchOnce({
     name: 'kafka',
     pom: join(infraDir, 'kafka', 'pom.xml'),
     goal: 'dependency:copy-dependencies',
-    outDir: join(cacheDir(), `kafka-${KAFKA_VERSION}`),
+    outDir: join(cacheDir(), `kafka-${version}`),
     log,
+    properties: { 'kafka.version': version },
   })
 }
 
 /**
  * Apicurio Registry app, unpacked.
- * @returns {Promise<string>} path of the runnable jar
+ * @returns path of the runnable jar
  */
-export async function ensureApicurio({ log = stderrLog } = {}) {
+export async function ensureApicurio({ log = stderrLog }: { log?: Log } = {}): Promise<string> {
   const dir = await fetchOnce({
     name: 'apicurio',
     pom: join(infraDir, 'apicurio', 'pom.xml'),

@@ -1,15 +1,11 @@
-#!/usr/bin/env node
-// `npm start`: the whole stack in the foreground. Installs dependencies when missing, builds,
-// starts the infrastructure that is not already running (infra/lib/stack.mjs), then runs the
-// services (ingest :8080, admin :8081, projector :8082, reconciler :8083) with readable log lines, restarting a
-// service that dies (infra/lib/supervisor.mjs). Ctrl-C or SIGTERM stops the services, then exactly
-// the infrastructure this command started; so does a service that keeps dying (exit code 1).
+// `npm start`: the whole stack in the foreground. Builds, starts the infrastructure that is not
+// already running (ensureStack of @ledger/local-stack), then runs the services (ingest :8080,
+// admin :8081, projector :8082, reconciler :8083) with readable log lines, restarting a service
+// that dies (infra/lib/supervisor.ts). Ctrl-C or SIGTERM stops the services, then exactly the
+// infrastructure this command started; so does a service that keeps dying (exit code 1).
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { ensureStack } from './lib/stack.mjs'
-import { repoRoot } from './lib/paths.mjs'
-import { stderrLog as log } from './lib/progress.mjs'
-import { RESTART_DEFAULTS, Supervisor } from './lib/supervisor.mjs'
+import { ensureStack, stderrLog as log, repoRoot, stackEnvVars } from '@ledger/local-stack'
+import { RESTART_DEFAULTS, Supervisor } from './lib/supervisor.js'
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`Usage: npm start
@@ -30,6 +26,8 @@ Environment (all optional):
   INGEST_EVENT_TOKENS   who may POST /events, client=token (default: a development client "orders",
                         writing source "orders"; INGEST_EVENT_GRANTS grants others)
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, PROMETHEUS_URL   use existing servers
+  LEDGER_KAFKA_NODES    1 (default) or 3: a three-node KRaft cluster on loopback, topics with
+                        3 replicas and min.insync.replicas 2 (npm run stack -- --help)
   RECONCILER_TOKENS     reconciler API tokens, name=token (default: development tokens "operator", and
                         "admin", which the admin's health page uses as LEDGER_RECONCILER_TOKEN)
   LEDGER_RECONCILER_TOKEN  the admin's token for the reconciler API (health page review items)
@@ -44,7 +42,7 @@ Environment (all optional):
 }
 
 /** Development-only defaults: public values, printed, never for production. */
-const DEV_DEFAULTS = {
+const DEV_DEFAULTS: Record<string, string> = {
   LEDGER_SOURCES: 'infra/sources.dev.yaml',
   LEDGER_ADMIN_TOKEN: 'dev-admin-token-not-for-production',
   // `id:base64 of 32 bytes`; public, so only for local development.
@@ -58,7 +56,7 @@ const DEV_DEFAULTS = {
   RECONCILER_INGEST_TOKEN: 'dev-recovery-token-not-for-production',
 }
 
-function runStep(title, command, args) {
+function runStep(title: string, command: string, args: string[]): void {
   const t0 = Date.now()
   log(`${title}…`)
   const result = spawnSync(command, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] })
@@ -70,20 +68,30 @@ function runStep(title, command, args) {
 }
 
 /** Turns a pino JSON line into `HH:MM:SS level message key=value…`; passes anything else through. */
-function formatLogLine(line) {
-  let entry
+function formatLogLine(line: string): string {
+  let entry: Record<string, unknown>
   try {
-    entry = JSON.parse(line)
+    entry = JSON.parse(line) as Record<string, unknown>
   } catch {
     return line
   }
-  const levels = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
-  const { time, level, msg, pid: _pid, hostname: _host, service: _service, ...rest } = entry
+  const levels: Record<string, string> = {
+    10: 'trace',
+    20: 'debug',
+    30: 'info',
+    40: 'WARN',
+    50: 'ERROR',
+    60: 'FATAL',
+  }
+  const { time, level, msg, ...rest } = entry
+  // Every line of one service carries these; the prefix already names the service.
+  for (const key of ['pid', 'hostname', 'service']) delete rest[key]
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v))
   const fields = Object.entries(rest)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
+    .map(([k, v]) => `${k}=${text(v)}`)
     .join(' ')
-  const clock = new Date(time ?? Date.now()).toISOString().slice(11, 19)
-  return `${clock} ${(levels[level] ?? level).padEnd(5)} ${msg ?? ''} ${fields}`.trimEnd()
+  const clock = new Date(typeof time === 'number' ? time : Date.now()).toISOString().slice(11, 19)
+  return `${clock} ${(levels[text(level)] ?? text(level)).padEnd(5)} ${msg === undefined ? '' : text(msg)} ${fields}`.trimEnd()
 }
 
 const SERVICES = [
@@ -91,16 +99,16 @@ const SERVICES = [
   { name: 'admin', port: Number(process.env.ADMIN_PORT ?? 8081) },
   { name: 'ingest', port: Number(process.env.INGEST_PORT ?? 8080) },
   { name: 'reconciler', port: Number(process.env.RECONCILER_PORT ?? 8083) },
-]
+] as const
 
 const maxRestarts = Number(process.env.LEDGER_START_MAX_RESTARTS ?? RESTART_DEFAULTS.maxRestarts)
 if (!Number.isInteger(maxRestarts) || maxRestarts < 0) {
-  log(`LEDGER_START_MAX_RESTARTS must be a whole number ≥ 0, got "${process.env.LEDGER_START_MAX_RESTARTS}"`)
+  log(
+    `LEDGER_START_MAX_RESTARTS must be a whole number ≥ 0, got "${process.env.LEDGER_START_MAX_RESTARTS ?? ''}"`,
+  )
   process.exit(2)
 }
 
-if (!existsSync(`${repoRoot}/node_modules/.package-lock.json`))
-  runStep('installing dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund'])
 runStep('building (tsc --build)', 'npm', ['run', '--silent', 'build'])
 
 // Ctrl-C while the infrastructure comes up must not leave what was already started running:
@@ -115,12 +123,16 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
 for (const signal of STOP_SIGNALS) process.on(signal, interruptStart)
 const stack = await ensureStack({ prometheus: true, log })
 for (const signal of STOP_SIGNALS) process.off(signal, interruptStart)
-const env = { ...process.env, ...stack.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  ...stackEnvVars(stack.env),
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+}
 for (const [key, value] of Object.entries(DEV_DEFAULTS)) {
   if (!env[key]) {
     env[key] = value
     log(
-      `${key} not set: using the development default (${key === 'LEDGER_SOURCES' ? value : 'see infra/start.mjs'})`,
+      `${key} not set: using the development default (${key === 'LEDGER_SOURCES' ? value : 'see infra/start.ts'})`,
     )
   }
 }
@@ -144,10 +156,9 @@ const supervisor = new Supervisor({
   restart: { maxRestarts },
 })
 
-/** @type {Promise<never> | undefined} */
-let stopping
+let stopping: Promise<never> | undefined
 /** Stops the services, then the infrastructure this launcher started, and exits with `code`. */
-function stopEverything(code) {
+function stopEverything(code: number): Promise<never> {
   stopping ??= (async () => {
     log('stopping services…')
     await supervisor.stop()
@@ -165,7 +176,7 @@ function stopEverything(code) {
 for (const signal of STOP_SIGNALS) process.on(signal, () => void stopEverything(0))
 // A bug in the launcher itself must not orphan the stack either.
 process.on('uncaughtException', (err) => {
-  log(`launcher failed: ${err.stack ?? err}`)
+  log(`launcher failed: ${err.stack ?? String(err)}`)
   void stopEverything(1)
 })
 if (interrupted) await stopEverything(0)
@@ -174,7 +185,7 @@ try {
   await supervisor.start()
 } catch (err) {
   // When a stop is already under way (Ctrl-C while starting), this waits for it and its exit code.
-  if (!stopping) log(err.message)
+  if (!stopping) log((err as Error).message)
   await stopEverything(1)
 }
 

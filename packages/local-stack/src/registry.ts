@@ -3,13 +3,14 @@
 // @kafkajs/confluent-schema-registry speaks, at /apis/ccompat/v7.
 import { join } from 'node:path'
 import { mkdirSync } from 'node:fs'
-import { InfraError } from './errors.mjs'
-import { ensureApicurio } from './fetch-artifacts.mjs'
-import { javaCommand } from './java.mjs'
-import { runDir } from './paths.mjs'
-import { httpStatus, tcpOpen } from './probes.mjs'
-import { killPid, ownedPid, readPidfile, removePidfile, startDaemon, stopPid, waitReady } from './process.mjs'
-import { since, stderrLog } from './progress.mjs'
+import { InfraError } from './errors.js'
+import { ensureApicurio } from './fetch-artifacts.js'
+import { javaCommand } from './java.js'
+import { runDir } from './paths.js'
+import type { EnsuredServer } from './ensured.js'
+import { httpStatus, tcpOpen } from './probes.js'
+import { killPid, ownedPid, readPidfile, removePidfile, startDaemon, stopPid, waitReady } from './process.js'
+import { type Log, since, stderrLog } from './progress.js'
 
 const HOST = '127.0.0.1'
 const READY_TIMEOUT_MS = 120_000
@@ -31,18 +32,30 @@ const APICURIO_SETTINGS = {
 }
 
 /** Ready means the ccompat API itself answers, not just the HTTP port. */
-async function registryAnswers(baseUrl) {
+async function registryAnswers(baseUrl: string): Promise<boolean> {
   return (await httpStatus(`${baseUrl}${CCOMPAT_PATH}/subjects`)) === 200
 }
 
-/**
- * Starts Apicurio Registry on `port` (127.0.0.1 only).
- * @param {{ port: number, log?: (line: string) => void, name?: string }} options
- * @returns {Promise<{ url: string, logFile: string, start: () => Promise<void>,
- *   stop: () => Promise<void>, kill: () => Promise<void> }>} url is the ccompat
- *   base, e.g. http://127.0.0.1:8085/apis/ccompat/v7 (SCHEMA_REGISTRY_URL)
- */
-export async function startRegistry({ port, log = stderrLog, name = `registry-${port}` }) {
+/** A registry started here. */
+export interface OwnedRegistry {
+  /** The ccompat base, e.g. http://127.0.0.1:8085/apis/ccompat/v7 (SCHEMA_REGISTRY_URL). */
+  url: string
+  logFile: string
+  start(): Promise<void>
+  stop(): Promise<void>
+  kill(): Promise<void>
+}
+
+/** Starts Apicurio Registry on `port` (127.0.0.1 only). */
+export async function startRegistry({
+  port,
+  log = stderrLog,
+  name = `registry-${port}`,
+}: {
+  port: number
+  log?: Log
+  name?: string
+}): Promise<OwnedRegistry> {
   const base = `http://${HOST}:${port}`
   const url = `${base}${CCOMPAT_PATH}`
   const runner = await ensureApicurio({ log })
@@ -110,7 +123,7 @@ export async function startRegistry({ port, log = stderrLog, name = `registry-${
     removePidfile(name)
   }
 
-  const handle = { url, logFile: '', start, stop, kill }
+  const handle: OwnedRegistry = { url, logFile: '', start, stop, kill }
   await start()
   return handle
 }
@@ -118,9 +131,8 @@ export async function startRegistry({ port, log = stderrLog, name = `registry-${
 /**
  * The default registry: SCHEMA_REGISTRY_URL when set; else whatever answers
  * the ccompat API on SCHEMA_REGISTRY_PORT (default 8085); else one started here.
- * @returns {Promise<{ url: string, started: boolean, stop: () => Promise<void> }>}
  */
-export async function ensureRegistry({ log = stderrLog } = {}) {
+export async function ensureRegistry({ log = stderrLog }: { log?: Log } = {}): Promise<EnsuredServer> {
   if (process.env.SCHEMA_REGISTRY_URL) {
     log(`registry: using SCHEMA_REGISTRY_URL=${process.env.SCHEMA_REGISTRY_URL}`)
     return { url: process.env.SCHEMA_REGISTRY_URL, started: false, stop: async () => {} }
@@ -137,5 +149,5 @@ export async function ensureRegistry({ log = stderrLog } = {}) {
     return { url: `${base}${CCOMPAT_PATH}`, started: false, stop: async () => {} }
   }
   const registry = await startRegistry({ port, log, name: 'registry' })
-  return { url: registry.url, started: true, stop: registry.stop }
+  return { url: registry.url, started: true, stop: () => registry.stop() }
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm test`: starts the infrastructure the tests need when it is not running (Kafka, schema
 // registry, PostgreSQL, Prometheus), runs every test file on node's test runner against those real
 // servers, stops only what it started, and ends with a plain "N passed, N failed" line.
@@ -10,13 +9,13 @@ import { spawn } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ensureStack } from '../infra/lib/stack.mjs'
+import { ensureStack, stackEnvVars } from '@ledger/local-stack'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const filters = process.argv.slice(2)
 
-function findTests(dir) {
-  const out = []
+function findTests(dir: string): string[] {
+  const out: string[] = []
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue
     const path = join(dir, name)
@@ -36,7 +35,7 @@ if (files.length === 0) {
   process.exit(1)
 }
 
-const log = (line) => process.stderr.write(`[stack] ${line}\n`)
+const log = (line: string) => process.stderr.write(`[stack] ${line}\n`)
 const stack = await ensureStack({ prometheus: true, log })
 
 let passed = 0
@@ -54,12 +53,12 @@ const child = spawn(
   ],
   {
     cwd: root,
-    env: { ...process.env, ...stack.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    env: { ...process.env, ...stackEnvVars(stack.env), LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 )
 let tail = ''
-child.stdout.on('data', (chunk) => {
+child.stdout.on('data', (chunk: Buffer) => {
   process.stdout.write(chunk)
   tail = (tail + chunk.toString()).slice(-4000)
 })
@@ -67,13 +66,13 @@ child.stdout.on('data', (chunk) => {
 const stopAll = async () => {
   if (process.env.LEDGER_KEEP_STACK !== '1') await stack.stop()
 }
-for (const signal of ['SIGINT', 'SIGTERM']) {
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     child.kill(signal)
   })
 }
 
-const code = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)))
+const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)))
 passed = Number(/ℹ pass (\d+)/.exec(tail)?.[1] ?? 0)
 failed = Number(/ℹ fail (\d+)/.exec(tail)?.[1] ?? 0)
 await stopAll()
