@@ -1,11 +1,11 @@
 // `npm run demo`: with `npm start` running, signs a delivery the way a Standard Webhooks sender
 // does (secret from infra/sources.dev.yaml), posts it to ingest, and shows the projection the
 // projector wrote. Run it twice to see a duplicate; pass --stale to send an older version.
-// It signs with the test signers of @ledger/testing, the ones the tests sign with; `npm run demo`
+// It signs with the test signers of @integration-ledger/testing, the ones the tests sign with; `npm run demo`
 // loads them from source (tsx).
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { signStandard } from '@ledger/testing'
+import { signStandard } from '@integration-ledger/testing'
 
 const DEV_SECRET = 'whsec_ZGV2LW9ubHktc2VjcmV0LWRvLW5vdC11c2UtaW4tcHJvZA=='
 const ingestUrl = process.env.INGEST_URL ?? 'http://127.0.0.1:8080'

@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { repoRoot, stderrLog as log } from '@ledger/local-stack'
+import { repoRoot, stderrLog as log } from '@integration-ledger/local-stack'
 
 const outFlag = process.argv.indexOf('--out')
 const clean = !process.argv.includes('--no-clean')

@@ -12,7 +12,7 @@ import {
   stackStatus,
   stderrLog,
   stopAll,
-} from '@ledger/local-stack'
+} from '@integration-ledger/local-stack'
 
 const HELP = `Usage: npm run stack -- <command> [options]
 

@@ -1,10 +1,10 @@
 // `npm start`: the whole stack in the foreground. Builds, starts the infrastructure that is not
-// already running (ensureStack of @ledger/local-stack), then runs the services (ingest :8080,
+// already running (ensureStack of @integration-ledger/local-stack), then runs the services (ingest :8080,
 // admin :8081, projector :8082, reconciler :8083) with readable log lines, restarting a service
 // that dies (infra/lib/supervisor.ts). Ctrl-C or SIGTERM stops the services, then exactly the
 // infrastructure this command started; so does a service that keeps dying (exit code 1).
 import { spawnSync } from 'node:child_process'
-import { ensureStack, stderrLog as log, repoRoot, stackEnvVars } from '@ledger/local-stack'
+import { ensureStack, stderrLog as log, repoRoot, stackEnvVars } from '@integration-ledger/local-stack'
 import { RESTART_DEFAULTS, Supervisor } from './lib/supervisor.js'
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ensureStack, stackEnvVars } from '@ledger/local-stack'
+import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const filters = process.argv.slice(2)

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { setImmediate } from 'node:timers'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { httpStatus } from '@ledger/local-stack'
+import { httpStatus } from '@integration-ledger/local-stack'
 
 /** A service the supervisor runs. */
 export interface ServiceSpec {

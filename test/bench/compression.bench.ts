@@ -4,10 +4,10 @@
 // and the rate at which the batching producer gets the same records into Kafka (acks=all) with and
 // without it, alternating, BENCH_ROUNDS times (default 3). Environment: BENCH_RECORDS (default 1000).
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { BatchingProducer, createKafkajsTransport } from '@ledger/kafka'
-import { declareTopology } from '@ledger/sdk'
-import { uniqueName } from '@ledger/testing'
-import { ensureStack } from '@ledger/local-stack'
+import { BatchingProducer, createKafkajsTransport } from '@integration-ledger/kafka'
+import { declareTopology } from '@integration-ledger/sdk'
+import { uniqueName } from '@integration-ledger/testing'
+import { ensureStack } from '@integration-ledger/local-stack'
 import { realisticBodies } from './payloads.js'
 
 const count = Number(process.env.BENCH_RECORDS ?? 1000)

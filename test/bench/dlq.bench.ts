@@ -3,11 +3,11 @@
 // show from the index (median of BENCH_REPEAT, default 20, calls each) beside the cost of one read
 // before the index: the whole topic through a throwaway group (what every list and show did).
 import { cpus } from 'node:os'
-import { createPool } from '@ledger/postgres'
-import { DlqOperations } from '@ledger/dlq'
-import { EnvelopeCodec, createKafkajsTransport, readTopic } from '@ledger/sdk'
-import { createTestDatabase } from '@ledger/testing'
-import { ensureStack } from '@ledger/local-stack'
+import { createPool } from '@integration-ledger/postgres'
+import { DlqOperations } from '@integration-ledger/dlq'
+import { EnvelopeCodec, createKafkajsTransport, readTopic } from '@integration-ledger/sdk'
+import { createTestDatabase } from '@integration-ledger/testing'
+import { ensureStack } from '@integration-ledger/local-stack'
 import { countingTransport } from '../../packages/dlq/test/counting-transport.js'
 import { syntheticDlq } from '../../packages/dlq/test/synthetic-dlq.js'
 

@@ -5,9 +5,9 @@
 //           the bare route as most code writes it, and what batching exists to beat
 //   bare  — fastify route producing the raw body through the ledger's batching producer (acks=all)
 //   hello — fastify answering {"hello":"world"}: the HTTP ceiling of this machine
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
-import { BatchingProducer, createKafkajsTransport } from '@ledger/kafka'
-import { writeSourcesFile } from '@ledger/testing'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
+import { BatchingProducer, createKafkajsTransport } from '@integration-ledger/kafka'
+import { writeSourcesFile } from '@integration-ledger/testing'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Kafka, Partitioners, logLevel } from 'kafkajs'
 

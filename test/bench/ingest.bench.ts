@@ -15,10 +15,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
-import { createTestDatabase, signGithub, uniqueName } from '@ledger/testing'
+import { createKafkajsTransport, declareTopology } from '@integration-ledger/sdk'
+import { createTestDatabase, signGithub, uniqueName } from '@integration-ledger/testing'
 import autocannon from 'autocannon'
-import { ensureStack, stackEnvVars } from '@ledger/local-stack'
+import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
 import { realisticBodies } from './payloads.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)

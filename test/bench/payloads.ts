@@ -4,7 +4,7 @@
 // large Shopify orders 100 KB and more (GitHub caps payloads at 25 MB). The bodies are GitHub
 // push-shaped JSON (URLs, hex IDs, file lists), so they compress as real ones do, not as padding.
 
-import { seededRandom } from '@ledger/testing'
+import { seededRandom } from '@integration-ledger/testing'
 
 /** Share of deliveries per size band, smallest first; each band's sizes are uniform within it. */
 export const REALISTIC_SIZE_BANDS: readonly { share: number; minBytes: number; maxBytes: number }[] = [

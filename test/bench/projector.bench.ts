@@ -14,11 +14,11 @@ import {
   loadProjectorConfig,
   migrate,
   toLedgerRecord,
-} from '@ledger/projector'
-import type { LedgerRecord } from '@ledger/projector'
-import { type StackEnv, createTestDatabase, waitFor } from '@ledger/testing'
+} from '@integration-ledger/projector'
+import type { LedgerRecord } from '@integration-ledger/projector'
+import { type StackEnv, createTestDatabase, waitFor } from '@integration-ledger/testing'
 import pg from 'pg'
-import { ensureStack } from '@ledger/local-stack'
+import { ensureStack } from '@integration-ledger/local-stack'
 import { ledgerCount, makeStorm, projectorFixture, publishAll } from '../e2e/projector-support.js'
 
 const entities = Number(process.env.BENCH_ENTITIES ?? 5000)

@@ -5,14 +5,14 @@
 // test-mode limit of 25 requests/s (the provider-bound time). Each mode gets its own database and
 // topic; the projector does not run (the corrective events are only published).
 import { cpus, loadavg } from 'node:os'
-import { startFakeProviders } from '@ledger/fake-providers'
-import { createPool } from '@ledger/postgres'
-import { migrate } from '@ledger/projector'
-import { buildTargets, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
-import { createKafkajsTransport, declareTopology } from '@ledger/sdk'
-import { createTestDatabase, uniqueName } from '@ledger/testing'
+import { startFakeProviders } from '@integration-ledger/fake-providers'
+import { createPool } from '@integration-ledger/postgres'
+import { migrate } from '@integration-ledger/projector'
+import { buildTargets, loadReconcilerConfig, startReconcilerCore } from '@integration-ledger/reconciler'
+import { createKafkajsTransport, declareTopology } from '@integration-ledger/sdk'
+import { createTestDatabase, uniqueName } from '@integration-ledger/testing'
 import { Registry } from 'prom-client'
-import { ensureStack } from '@ledger/local-stack'
+import { ensureStack } from '@integration-ledger/local-stack'
 
 const size = Number(process.env.BENCH_RECORDS ?? 100_000)
 const hooks: (() => Promise<void> | void)[] = []

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { loadAdminConfig, startAdmin } from '@ledger/admin'
+import { loadAdminConfig, startAdmin } from '@integration-ledger/admin'
 import { createHash } from 'node:crypto'
-import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH } from '@ledger/core'
-import { type LedgerRecord, LedgerStore, migrate, toLedgerRecord } from '@ledger/projector'
-import { buildEvent } from '@ledger/sdk'
-import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH } from '@integration-ledger/core'
+import { type LedgerRecord, LedgerStore, migrate, toLedgerRecord } from '@integration-ledger/projector'
+import { buildEvent } from '@integration-ledger/sdk'
+import { cleanupScope, createTestPool, stackEnv } from '@integration-ledger/testing'
 
 const TOKEN = 'entities-token-0123456789'
 const auth = { authorization: `Bearer ${TOKEN}` }

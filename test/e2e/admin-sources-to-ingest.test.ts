@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { loadAdminConfig, startAdmin } from '@ledger/admin'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
+import { loadAdminConfig, startAdmin } from '@integration-ledger/admin'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
 import {
   cleanupScope,
   createTestDatabase,
@@ -11,7 +11,7 @@ import {
   stackEnv,
   uniqueName,
   waitFor,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import pg from 'pg'
 
 const TOKEN = 'admin-token-0123456789abcdef'

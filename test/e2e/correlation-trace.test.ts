@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { startFakeProviders } from '@ledger/fake-providers'
-import type { IncomingRecord } from '@ledger/kafka'
+import { startFakeProviders } from '@integration-ledger/fake-providers'
+import type { IncomingRecord } from '@integration-ledger/kafka'
 import {
   DEFAULT_RETRY_TIERS,
   EnvelopeCodec,
@@ -10,7 +10,7 @@ import {
   dlqTopicName,
   readTopic,
   retryTopicName,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 import {
   cleanupScope,
   createTestPool,
@@ -19,7 +19,7 @@ import {
   uniqueName,
   waitFor,
   writeSourcesFile,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import { projectorFixture } from './projector-support.js'
 import { type LogLine, type ServiceProcess, linesWith, startService } from './service-processes.js'
 

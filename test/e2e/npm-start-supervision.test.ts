@@ -13,7 +13,7 @@ import {
   stackEnv,
   uniqueName,
   waitFor,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 
 interface Launcher {
   child: ChildProcess

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { loadAdminConfig, startAdmin } from '@ledger/admin'
-import type { LedgerEvent } from '@ledger/core'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
-import { LedgerStore, migrate, toLedgerRecord } from '@ledger/projector'
-import { EnvelopeCodec, createKafkajsTransport, readTopic } from '@ledger/sdk'
+import { loadAdminConfig, startAdmin } from '@integration-ledger/admin'
+import type { LedgerEvent } from '@integration-ledger/core'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
+import { LedgerStore, migrate, toLedgerRecord } from '@integration-ledger/projector'
+import { EnvelopeCodec, createKafkajsTransport, readTopic } from '@integration-ledger/sdk'
 import {
   cleanupScope,
   createTestDatabase,
@@ -14,8 +14,8 @@ import {
   stackEnv,
   uniqueName,
   waitFor,
-} from '@ledger/testing'
-import { createPool } from '@ledger/postgres'
+} from '@integration-ledger/testing'
+import { createPool } from '@integration-ledger/postgres'
 import { runVerifyCli } from '../../services/admin/src/cli/verify.js'
 
 const TOKEN = 'verify-token-0123456789abcdef'

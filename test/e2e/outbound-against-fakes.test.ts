@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { type TestContext, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startFakeProviders } from '@ledger/fake-providers'
-import { OutboundClient, derivePolicy, githubPolicy, stripePolicy } from '@ledger/outbound'
-import { cleanupScope } from '@ledger/testing'
+import { startFakeProviders } from '@integration-ledger/fake-providers'
+import { OutboundClient, derivePolicy, githubPolicy, stripePolicy } from '@integration-ledger/outbound'
+import { cleanupScope } from '@integration-ledger/testing'
 import { Registry } from 'prom-client'
 
 /**

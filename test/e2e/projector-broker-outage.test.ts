@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, stackEnv, startKafkaBroker, waitFor } from '@ledger/testing'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
+import { cleanupScope, stackEnv, startKafkaBroker, waitFor } from '@integration-ledger/testing'
 import {
   assertMatchesOracle,
   assertNothingParked,

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, joinForeignGroupMember, waitFor } from '@ledger/testing'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
+import { cleanupScope, joinForeignGroupMember, waitFor } from '@integration-ledger/testing'
 import { ledgerCount, makeStorm, projectorFixture, publishAll } from './projector-support.js'
 
 describe('projector whose Kafka consumer crashed for good (non-retriable, restart: false)', () => {

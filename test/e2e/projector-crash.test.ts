@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
-import { cleanupScope, waitFor } from '@ledger/testing'
-import { createPool } from '@ledger/postgres'
+import { cleanupScope, waitFor } from '@integration-ledger/testing'
+import { createPool } from '@integration-ledger/postgres'
 import {
   assertMatchesOracle,
   projectorFixture,

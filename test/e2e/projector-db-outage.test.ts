@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { cleanupScope, startPostgresCluster, waitFor } from '@ledger/testing'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
+import { cleanupScope, startPostgresCluster, waitFor } from '@integration-ledger/testing'
 import {
   assertMatchesOracle,
   assertNothingParked,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { createKafkajsTransport } from '@ledger/sdk'
-import { cleanupScope, uniqueName, waitFor } from '@ledger/testing'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
+import { createKafkajsTransport } from '@integration-ledger/sdk'
+import { cleanupScope, uniqueName, waitFor } from '@integration-ledger/testing'
 import {
   assertMatchesOracle,
   ensureTestTopics,

@@ -1,7 +1,7 @@
 // Helpers shared by the projector's end-to-end tests and its benchmark: a reproducible storm of
 // events with an oracle, publishing through the real SDK publisher, and checks against PostgreSQL.
 import assert from 'node:assert/strict'
-import type { LedgerEvent } from '@ledger/core'
+import type { LedgerEvent } from '@integration-ledger/core'
 import {
   DEFAULT_RETRY_TIERS,
   EnvelopeCodec,
@@ -11,7 +11,7 @@ import {
   declareTopology,
   dlqTopicName,
   retryTopicName,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 import {
   createTestDatabase,
   seededRandom,
@@ -21,7 +21,7 @@ import {
   waitFor,
   type CleanupHost,
   type StackEnv,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import type pg from 'pg'
 
 export interface StormOptions {

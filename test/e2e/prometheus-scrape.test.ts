@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { loadAdminConfig, startAdmin } from '@ledger/admin'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { buildReconcilerApp, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
+import { loadAdminConfig, startAdmin } from '@integration-ledger/admin'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
+import { buildReconcilerApp, loadReconcilerConfig, startReconcilerCore } from '@integration-ledger/reconciler'
 import {
   cleanupScope,
   createTestDatabase,
@@ -13,7 +13,7 @@ import {
   startPrometheus,
   uniqueName,
   waitFor,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 
 interface PromQueryResult {
   data: { result: { metric: Record<string, string>; value: [number, string] }[] }

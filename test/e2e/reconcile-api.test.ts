@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type AuditRecord, AdminTokenStore } from '@ledger/access'
+import { type AuditRecord, AdminTokenStore } from '@integration-ledger/access'
 import {
   buildReconcilerApp,
   loadReconcilerConfig,
   startReconcilerCore,
   startSchedule,
-} from '@ledger/reconciler'
-import { cleanupScope, createTestDatabase, stackEnv, waitFor } from '@ledger/testing'
+} from '@integration-ledger/reconciler'
+import { cleanupScope, createTestDatabase, stackEnv, waitFor } from '@integration-ledger/testing'
 import { customerIds, reconcileFixture } from './reconcile-support.js'
 
 const ADA = 'ada-token-0123456789abcdef'

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
-import { eventIdFor } from '@ledger/core'
-import { cleanupScope, signStripe } from '@ledger/testing'
+import { eventIdFor } from '@integration-ledger/core'
+import { cleanupScope, signStripe } from '@integration-ledger/testing'
 import type pg from 'pg'
 import { WEBHOOK_SECRET, type ReconcileFixture, reconcileFixture, topicRecords } from './reconcile-support.js'
 
@@ -225,7 +225,7 @@ describe('reconciler catch-up from Stripe GET /v1/events (real stack, fake Strip
     const lost = await run()
     assert.equal(lost.catchUp!.windowExceeded, true)
     assert.match(lost.catchUp!.warning ?? '', /may be lost\. A full scan/)
-    const { summarise } = await import('@ledger/reconciler')
+    const { summarise } = await import('@integration-ledger/reconciler')
     assert.match(summarise(lost), /EVENTS MAY BE LOST/)
   })
 })

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { correctiveProviderEventId } from '@ledger/reconciler'
-import { cleanupScope, waitFor } from '@ledger/testing'
-import { eventIdFor } from '@ledger/core'
+import { correctiveProviderEventId } from '@integration-ledger/reconciler'
+import { cleanupScope, waitFor } from '@integration-ledger/testing'
+import { eventIdFor } from '@integration-ledger/core'
 import { customerIds, reconcileFixture, topicRecords } from './reconcile-support.js'
 
 describe('reconciler against the fake Stripe, the real stack and the projector', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { describe, it } from 'node:test'
-import { cleanupScope } from '@ledger/testing'
+import { cleanupScope } from '@integration-ledger/testing'
 import type pg from 'pg'
 import { customerIds, reconcileFixture, topicRecords } from './reconcile-support.js'
 

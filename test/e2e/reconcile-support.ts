@@ -1,12 +1,22 @@
 // The reconciler's end-to-end fixture: the fake Stripe delivering webhooks to a real ingest, the
 // projector in-process, and the reconciler's core, all on a unique topic and database.
-import { type FakeProviders, startFakeProviders } from '@ledger/fake-providers'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { type ReconcilerCore, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
-import { silentLogger } from '@ledger/core'
-import { createKafkajsTransport } from '@ledger/sdk'
-import { type CleanupHost, createTestPool, stackEnv, waitFor, writeSourcesFile } from '@ledger/testing'
+import { type FakeProviders, startFakeProviders } from '@integration-ledger/fake-providers'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
+import {
+  type ReconcilerCore,
+  loadReconcilerConfig,
+  startReconcilerCore,
+} from '@integration-ledger/reconciler'
+import { silentLogger } from '@integration-ledger/core'
+import { createKafkajsTransport } from '@integration-ledger/sdk'
+import {
+  type CleanupHost,
+  createTestPool,
+  stackEnv,
+  waitFor,
+  writeSourcesFile,
+} from '@integration-ledger/testing'
 import type pg from 'pg'
 import { projectorFixture, type ProjectorFixture } from './projector-support.js'
 

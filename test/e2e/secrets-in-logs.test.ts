@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { startFakeProviders } from '@ledger/fake-providers'
+import { startFakeProviders } from '@integration-ledger/fake-providers'
 import {
   cleanupScope,
   createTestPool,
@@ -10,7 +10,7 @@ import {
   stackEnv,
   waitFor,
   writeSourcesFile,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import { projectorFixture } from './projector-support.js'
 import { type ServiceProcess, startService } from './service-processes.js'
 

@@ -3,7 +3,7 @@
 // stdout and stderr kept for tests that search all of it (secrets in logs).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import type { CleanupHost } from '@ledger/testing'
+import type { CleanupHost } from '@integration-ledger/testing'
 
 export type ServiceName = 'ingest' | 'projector' | 'admin' | 'reconciler'
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { eventIdFor } from '@ledger/core'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
+import { eventIdFor } from '@integration-ledger/core'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
 import {
   cleanupScope,
   createTestPool,
@@ -12,7 +12,7 @@ import {
   uniqueName,
   waitFor,
   writeSourcesFile,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import { Kafka, logLevel } from 'kafkajs'
 import { ensureTestTopics } from './projector-support.js'
 

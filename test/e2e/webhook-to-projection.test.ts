@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Kafka } from 'kafkajs'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
 import {
   cleanupScope,
   createTestDatabase,
@@ -12,7 +12,7 @@ import {
   uniqueName,
   waitFor,
   writeSourcesFile,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
 import {
   cleanupScope,
   createTestDatabase,
@@ -17,7 +17,7 @@ import {
   uniqueName,
   waitFor,
   writeSourcesFile,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import { exportedMetrics, root, runPromtool, shortenedRules } from './metric-inventory.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'

@@ -3,11 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { loadAdminConfig, startAdmin } from '@ledger/admin'
-import { startFakeProviders } from '@ledger/fake-providers'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
-import { buildProjectorApp, loadProjectorConfig } from '@ledger/projector'
-import { buildReconcilerApp, loadReconcilerConfig, startReconcilerCore } from '@ledger/reconciler'
+import { loadAdminConfig, startAdmin } from '@integration-ledger/admin'
+import { startFakeProviders } from '@integration-ledger/fake-providers'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
+import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
+import { buildReconcilerApp, loadReconcilerConfig, startReconcilerCore } from '@integration-ledger/reconciler'
 import {
   cleanupScope,
   createTestPool,
@@ -17,7 +17,7 @@ import {
   startPrometheus,
   waitFor,
   writeSourcesFile,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import { chromium, type Page } from 'playwright-core'
 import { projectorFixture } from '../e2e/projector-support.js'
 import { root, shortenedRules } from './metric-inventory.js'

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createKafkajsTransport } from '@ledger/kafka'
-import { declareTopology } from '@ledger/sdk'
-import { cleanupScope, startKafkaCluster, uniqueName, waitFor } from '@ledger/testing'
+import { createKafkajsTransport } from '@integration-ledger/kafka'
+import { declareTopology } from '@integration-ledger/sdk'
+import { cleanupScope, startKafkaCluster, uniqueName, waitFor } from '@integration-ledger/testing'
 import kafkajs from 'kafkajs'
 
 // kafkajs is CommonJS: its enums are reachable from the default export only.

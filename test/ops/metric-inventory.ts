@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createMetricsRegistry } from '@ledger/service-kit'
+import { createMetricsRegistry } from '@integration-ledger/service-kit'
 import { parse } from 'yaml'
 
 export const root = fileURLToPath(new URL('../..', import.meta.url))

@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { parseEventBody } from '@ledger/core'
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
-import { EnvelopeCodec, createKafkajsTransport, dlqTopicName, readTopic } from '@ledger/sdk'
+import { parseEventBody } from '@integration-ledger/core'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
+import { EnvelopeCodec, createKafkajsTransport, dlqTopicName, readTopic } from '@integration-ledger/sdk'
 import {
   cleanupScope,
   createTestPool,
@@ -15,7 +15,7 @@ import {
   uniqueName,
   waitFor,
   writeSourcesFile,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import { ensureTestTopics } from '../e2e/projector-support.js'
 import { npmInstall, outsideEnv, outsideFolder, packPackages, repoRoot, run } from './support.js'
 

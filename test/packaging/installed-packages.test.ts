@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
+import { cleanupScope, stackEnv, uniqueName } from '@integration-ledger/testing'
 import { ensureTestTopics } from '../e2e/projector-support.js'
 import {
   npmInstall,
@@ -28,7 +28,12 @@ describe('the published packages, installed from their tarballs into a project o
     const tarballs = await packPackages(join(root, 'tarballs'))
     assert.deepEqual(
       [...tarballs.keys()].sort(),
-      ['@ledger/core', '@ledger/kafka', '@ledger/registry', '@ledger/sdk'],
+      [
+        '@integration-ledger/core',
+        '@integration-ledger/kafka',
+        '@integration-ledger/registry',
+        '@integration-ledger/sdk',
+      ],
       'the SDK and what it needs at run time, nothing private',
     )
 
@@ -72,9 +77,9 @@ describe('the published packages, installed from their tarballs into a project o
     )
     await npmInstall(project)
     const installed = JSON.parse(
-      await readFile(join(project, 'node_modules/@ledger/sdk/package.json'), 'utf8'),
+      await readFile(join(project, 'node_modules/@integration-ledger/sdk/package.json'), 'utf8'),
     ) as { dependencies: Record<string, string> }
-    assert.equal(installed.dependencies['@ledger/core'], '0.1.0', 'exact internal versions')
+    assert.equal(installed.dependencies['@integration-ledger/core'], '0.1.0', 'exact internal versions')
 
     // tsc from the project's own typescript, against the installed declarations (a mistyped
     // payload there is an expected error, so declarations that typed it `any` would fail the build).

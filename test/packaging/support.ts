@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import type { CleanupHost } from '@ledger/testing'
+import type { CleanupHost } from '@integration-ledger/testing'
 
 export const run = promisify(execFile)
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))

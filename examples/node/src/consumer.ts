@@ -4,7 +4,7 @@
 // the DLQ); while PostgreSQL is down the consumer pauses instead of burning retries.
 //
 //   npm run consumer        (Ctrl-C stops it: the batch in flight is finished and committed)
-import { type Logger, TransientError } from '@ledger/core'
+import { type Logger, TransientError } from '@integration-ledger/core'
 import {
   DEFAULT_RETRY_TIERS,
   EnvelopeCodec,
@@ -12,7 +12,7 @@ import {
   createKafkajsTransport,
   dlqTopicName,
   subscribe,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 import pg from 'pg'
 import { settings, stripeCustomers } from './contract.js'
 

@@ -1,6 +1,6 @@
 // The contract between the producer and the consumer: which Stripe events they exchange and the
 // shape of each payload. In a real system this file is a small package both services install.
-import { defineEvents } from '@ledger/sdk'
+import { defineEvents } from '@integration-ledger/sdk'
 import { z } from 'zod'
 
 /** The part of a Stripe customer object this example keeps. Other fields pass through. */

@@ -6,14 +6,14 @@
 //   npm run producer -- --invalid          also one event that fails the schema (published
 //                                          untyped, so only the consumer checks it: it goes to the DLQ)
 import { randomUUID } from 'node:crypto'
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import {
   EnvelopeCodec,
   type EventInput,
   LedgerPublisher,
   buildEvent,
   createKafkajsTransport,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 import { settings, stripeCustomers } from './contract.js'
 
 const args = process.argv.slice(2)

@@ -1,5 +1,5 @@
-import { findLedgerError } from '@ledger/core'
-import { toDatabaseError } from '@ledger/postgres'
+import { findLedgerError } from '@integration-ledger/core'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type pg from 'pg'
 import type { AdminIdentity, AdminRole } from './identity.js'
 

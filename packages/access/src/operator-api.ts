@@ -1,5 +1,5 @@
-import { PermanentError } from '@ledger/core'
-import { BearerTokens, presentedBearerToken } from '@ledger/service-kit'
+import { PermanentError } from '@integration-ledger/core'
+import { BearerTokens, presentedBearerToken } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import type { AuditLog, AuditOutcome } from './audit-log.js'

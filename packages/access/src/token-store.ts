@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import { PermanentError } from '@ledger/core'
-import { toDatabaseError } from '@ledger/postgres'
+import { PermanentError } from '@integration-ledger/core'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type pg from 'pg'
 import { ADMIN_ROLES, type AdminIdentity, type AdminRole } from './identity.js'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
-import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import { LedgerError } from '@integration-ledger/core'
+import { cleanupScope, createTestPool, stackEnv } from '@integration-ledger/testing'
 import { type AdminIdentity, AuditLog, migrateAccess } from '../src/index.js'
 
 const ada: AdminIdentity = { name: 'ada', role: 'operator', tokenId: null }

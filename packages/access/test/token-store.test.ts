@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import { cleanupScope, createTestPool, stackEnv } from '@integration-ledger/testing'
 import { AdminTokenStore, migrateAccess } from '../src/index.js'
 
 describe('AdminTokenStore', () => {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError, PermanentError, TransientError, describeError, isRetryable } from '@ledger/core'
+import {
+  LedgerError,
+  PermanentError,
+  TransientError,
+  describeError,
+  isRetryable,
+} from '@integration-ledger/core'
 
 describe('isRetryable', () => {
   it('reads the outermost ledger error in the cause chain', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { eventIdFor, isCorrelationId } from '@ledger/core'
+import { eventIdFor, isCorrelationId } from '@integration-ledger/core'
 
 describe('eventIdFor', () => {
   it('is stable for the same delivery and differs across sources', () => {

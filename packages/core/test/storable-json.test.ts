@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { MAX_JSON_DEPTH, parseStorableJson } from '@ledger/core'
+import { MAX_JSON_DEPTH, parseStorableJson } from '@integration-ledger/core'
 
 const problem = (body: string | Buffer) => {
   const result = parseStorableJson(body)

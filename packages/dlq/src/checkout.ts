@@ -1,4 +1,4 @@
-import { toDatabaseError } from '@ledger/postgres'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type pg from 'pg'
 
 /** A connection taken from the pool; `release()` returns it, or discards it once it broke. */

@@ -1,7 +1,7 @@
-import { toDatabaseError } from '@ledger/postgres'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type pg from 'pg'
 import { checkout } from './checkout.js'
-import type { FailureKind } from '@ledger/sdk'
+import type { FailureKind } from '@integration-ledger/sdk'
 import type { DlqFilter, DlqRecordDetail, DlqRecordRef, DlqRecordView } from './types.js'
 
 /** A DLQ record as the index keeps it (everything but the value, which stays in Kafka). */

@@ -7,10 +7,10 @@ import {
   findLedgerError,
   isRetryable,
   silentLogger,
-} from '@ledger/core'
-import type { IncomingRecord, KafkaTransport } from '@ledger/kafka'
-import { toDatabaseError } from '@ledger/postgres'
-import type { EnvelopeCodec } from '@ledger/registry'
+} from '@integration-ledger/core'
+import type { IncomingRecord, KafkaTransport } from '@integration-ledger/kafka'
+import { toDatabaseError } from '@integration-ledger/postgres'
+import type { EnvelopeCodec } from '@integration-ledger/registry'
 import {
   type OffsetRange,
   RETRY_HEADERS,
@@ -18,7 +18,7 @@ import {
   readRanges,
   readRetryState,
   topicRanges,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 import type pg from 'pg'
 import { type Checkout, checkout } from './checkout.js'
 import { DlqIndexStore, type IndexRow } from './index-store.js'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { LedgerError, type Logger, silentLogger } from '@ledger/core'
-import type { IncomingRecord, KafkaTransport } from '@ledger/kafka'
-import type { EnvelopeCodec } from '@ledger/registry'
+import { LedgerError, type Logger, silentLogger } from '@integration-ledger/core'
+import type { IncomingRecord, KafkaTransport } from '@integration-ledger/kafka'
+import type { EnvelopeCodec } from '@integration-ledger/registry'
 import type pg from 'pg'
 import { Gauge, type Registry } from 'prom-client'
 import {
@@ -13,7 +13,7 @@ import {
   recordTrace,
   topicRanges,
   withoutRetryHeaders,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 import { DlqActionStore, refKey } from './action-store.js'
 import { DlqIndexStore } from './index-store.js'
 import { DlqIndexer, type CatchUpOptions } from './indexer.js'

@@ -1,4 +1,4 @@
-import type { FailureKind } from '@ledger/sdk'
+import type { FailureKind } from '@integration-ledger/sdk'
 
 /** Where a DLQ record is: its group's DLQ topic, partition and offset. */
 export interface DlqRecordRef {

@@ -1,4 +1,4 @@
-import type { KafkaTransport } from '@ledger/sdk'
+import type { KafkaTransport } from '@integration-ledger/sdk'
 
 /** What a `countingTransport` saw: consumers created and what they delivered. */
 export interface ConsumptionCounts {

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError, PermanentError } from '@ledger/core'
-import { createPool } from '@ledger/postgres'
-import { cleanupScope, createTestPool, stackEnv, startPostgresCluster, waitFor } from '@ledger/testing'
-import { DlqOperations, type DlqRecordView, REPLAYED_FROM_HEADER } from '@ledger/dlq'
-import { EnvelopeCodec, connectRawProducer, createKafkajsTransport, readTopic } from '@ledger/sdk'
+import { LedgerError, PermanentError } from '@integration-ledger/core'
+import { createPool } from '@integration-ledger/postgres'
+import {
+  cleanupScope,
+  createTestPool,
+  stackEnv,
+  startPostgresCluster,
+  waitFor,
+} from '@integration-ledger/testing'
+import { DlqOperations, type DlqRecordView, REPLAYED_FROM_HEADER } from '@integration-ledger/dlq'
+import { EnvelopeCodec, connectRawProducer, createKafkajsTransport, readTopic } from '@integration-ledger/sdk'
 import { consumerFixture, testEvent } from '../../sdk/test/consumer/helpers.js'
 import { DlqIndexStore } from '../src/index-store.js'
 import { countingTransport } from './counting-transport.js'

@@ -1,7 +1,7 @@
-import { PermanentError } from '@ledger/core'
-import type { OutgoingRecord } from '@ledger/kafka'
-import { type CleanupHost, uniqueName } from '@ledger/testing'
-import { type EnvelopeCodec, type KafkaTransport, routeFailure } from '@ledger/sdk'
+import { PermanentError } from '@integration-ledger/core'
+import type { OutgoingRecord } from '@integration-ledger/kafka'
+import { type CleanupHost, uniqueName } from '@integration-ledger/testing'
+import { type EnvelopeCodec, type KafkaTransport, routeFailure } from '@integration-ledger/sdk'
 import { testEvent } from '../../sdk/test/consumer/helpers.js'
 
 export interface SyntheticDlq {

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@ledger/core'
+import { type Clock, systemClock } from '@integration-ledger/core'
 import { DEFAULT_GITHUB_TOKEN, GithubHandler, type GithubFakeOptions } from './github/handler.js'
 import type { FaultHandle, FaultRule } from './server/faults.js'
 import { ProviderServer } from './server/provider-server.js'

@@ -1,6 +1,10 @@
 import type { TestContext } from 'node:test'
-import type { Clock } from '@ledger/core'
-import { type FakeProviders, type FakeProvidersOptions, startFakeProviders } from '@ledger/fake-providers'
+import type { Clock } from '@integration-ledger/core'
+import {
+  type FakeProviders,
+  type FakeProvidersOptions,
+  startFakeProviders,
+} from '@integration-ledger/fake-providers'
 
 /** A clock the test moves by hand, so windows and buckets do not depend on how fast the machine is. */
 export class ManualClock implements Clock {

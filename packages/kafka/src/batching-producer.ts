@@ -1,4 +1,4 @@
-import { type LedgerError, TransientError, defer, findLedgerError } from '@ledger/core'
+import { type LedgerError, TransientError, defer, findLedgerError } from '@integration-ledger/core'
 import { recordTooLargeError } from './errors.js'
 import { MAX_RECORD_BATCH_BYTES, batchBytes, recordBytes } from './limits.js'
 import type { OutgoingRecord, ProducerTransport, RecordOutcome } from './types.js'

@@ -1,4 +1,4 @@
-import { LedgerError, PermanentError, TransientError } from '@ledger/core'
+import { LedgerError, PermanentError, TransientError } from '@integration-ledger/core'
 import { MAX_RECORD_BATCH_BYTES } from './limits.js'
 
 /**

@@ -4,7 +4,7 @@ import type { OutgoingRecord } from './types.js'
  * The largest record batch every ledger topic accepts (the topic config `max.message.bytes`),
  * declared here once: the topology sets it on every topic it creates or finds below it, the
  * batching producer bounds each produce request by it, and the largest body a source may accept
- * is derived from it (`MAX_RAW_BODY_BYTES` in `@ledger/sdk`). The broker's own default
+ * is derived from it (`MAX_RAW_BODY_BYTES` in `@integration-ledger/sdk`). The broker's own default
  * (`message.max.bytes`, 1 MiB) does not matter: a topic's setting overrides it. 8 MiB: a 1 MiB
  * body default with room for sources that raise it (GitHub pushes and Shopify orders reach
  * hundreds of KB), still a size consumers fetch without special settings.

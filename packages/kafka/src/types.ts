@@ -1,4 +1,4 @@
-import type { LedgerError } from '@ledger/core'
+import type { LedgerError } from '@integration-ledger/core'
 
 /**
  * The transport seam. Everything above this file speaks these types only, so the Kafka client

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LedgerError, PermanentError, TransientError } from '@ledger/core'
+import { LedgerError, PermanentError, TransientError } from '@integration-ledger/core'
 import {
   BatchingProducer,
   type OutgoingRecord,
   type ProducerTransport,
   type RecordOutcome,
-} from '@ledger/kafka'
-import { cleanupScope } from '@ledger/testing'
+} from '@integration-ledger/kafka'
+import { cleanupScope } from '@integration-ledger/testing'
 import { producerOnFreshTopic, readAll } from './helpers.js'
 
 /**

@@ -3,8 +3,8 @@ import {
   type IncomingRecord,
   type KafkaTransport,
   type TopicSpec,
-} from '@ledger/kafka'
-import { type CleanupHost, stackEnv, uniqueName } from '@ledger/testing'
+} from '@integration-ledger/kafka'
+import { type CleanupHost, stackEnv, uniqueName } from '@integration-ledger/testing'
 
 /** A topic of `partitions` partitions on the shared broker, with `config` on top of retention. */
 export const topicSpec = (topic: string, partitions = 3, config: Record<string, string> = {}): TopicSpec => ({

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LedgerError } from '@ledger/core'
-import { createKafkajsTransport, type IncomingRecord, type TopicSpec } from '@ledger/kafka'
-import { cleanupScope, stackEnv, startKafkaBroker, uniqueName } from '@ledger/testing'
+import { LedgerError } from '@integration-ledger/core'
+import { createKafkajsTransport, type IncomingRecord, type TopicSpec } from '@integration-ledger/kafka'
+import { cleanupScope, stackEnv, startKafkaBroker, uniqueName } from '@integration-ledger/testing'
 import { producerOnFreshTopic, topicSpec } from './helpers.js'
 
 const spec = (topic: string): TopicSpec => topicSpec(topic)

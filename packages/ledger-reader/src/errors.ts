@@ -1,5 +1,5 @@
-import { LedgerError } from '@ledger/core'
-import { toDatabaseError } from '@ledger/postgres'
+import { LedgerError } from '@integration-ledger/core'
+import { toDatabaseError } from '@integration-ledger/postgres'
 
 /** SQLSTATE undefined_table. */
 const UNDEFINED_TABLE = '42P01'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { type LedgerError, type LedgerEvent, findLedgerError } from '@ledger/core'
-import type { EnvelopeCodec } from '@ledger/registry'
-import { type KafkaTransport, type OffsetRange, readRanges, topicRanges } from '@ledger/sdk'
+import { type LedgerError, type LedgerEvent, findLedgerError } from '@integration-ledger/core'
+import type { EnvelopeCodec } from '@integration-ledger/registry'
+import { type KafkaTransport, type OffsetRange, readRanges, topicRanges } from '@integration-ledger/sdk'
 import type { LedgerEventRow } from './ledger-events.js'
 
 /** What became of one row: its event as stored in Kafka, or why it could not be read. */

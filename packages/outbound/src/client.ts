@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
-import { silentLogger, type Logger } from '@ledger/core'
+import { silentLogger, type Logger } from '@integration-ledger/core'
 import {
   ExponentialBackoff,
   TimeoutStrategy,

@@ -1,4 +1,4 @@
-import { LedgerError, type ErrorCode } from '@ledger/core'
+import { LedgerError, type ErrorCode } from '@integration-ledger/core'
 import type { OutboundResult } from './types.js'
 
 /**

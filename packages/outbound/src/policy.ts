@@ -1,4 +1,4 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 
 /**
  * What the client is told about one provider, as data: everything that differs between providers

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@ledger/core'
+import { systemClock, type Clock } from '@integration-ledger/core'
 import type { ProviderLimits, RateLimitReading } from './policy.js'
 
 /**

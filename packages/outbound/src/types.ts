@@ -1,4 +1,4 @@
-import type { Logger } from '@ledger/core'
+import type { Logger } from '@integration-ledger/core'
 import type { Registry } from 'prom-client'
 import type { Outcome, OutcomeKind } from './outcome.js'
 import type { ProviderPolicy } from './policy.js'

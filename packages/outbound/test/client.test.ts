@@ -12,7 +12,7 @@ import {
   shopifyGraphqlPolicy,
   shopifyPolicy,
   stripePolicy,
-} from '@ledger/outbound'
+} from '@integration-ledger/outbound'
 import {
   SECRET,
   capturingLogger,

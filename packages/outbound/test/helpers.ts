@@ -1,14 +1,14 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Logger } from '@ledger/core'
+import type { Logger } from '@integration-ledger/core'
 import { Registry } from 'prom-client'
 import {
   OutboundClient,
   derivePolicy,
   type ProviderPolicy,
   type ProviderPolicyOverrides,
-} from '@ledger/outbound'
+} from '@integration-ledger/outbound'
 
 export interface CleanupHost {
   after(fn: () => Promise<void> | void): void

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { redactUrl } from '@ledger/outbound'
+import { redactUrl } from '@integration-ledger/outbound'
 
 describe('redactUrl', () => {
   it('drops user-info and secret-looking query values, keeps the rest', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseRetryAfter } from '@ledger/outbound'
+import { parseRetryAfter } from '@integration-ledger/outbound'
 
 describe('parseRetryAfter', () => {
   const now = Date.parse('2026-12-01T10:00:00Z')

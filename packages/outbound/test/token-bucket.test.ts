@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { TokenBucket } from '@ledger/outbound'
+import { TokenBucket } from '@integration-ledger/outbound'
 
 function clock(start = 1_000_000) {
   let now = start

@@ -1,4 +1,4 @@
-import { LedgerError, PermanentError, TransientError } from '@ledger/core'
+import { LedgerError, PermanentError, TransientError } from '@integration-ledger/core'
 
 /** Node socket errors that mean the server could not be reached or went away. */
 const CONNECTION_ERRNOS = new Set([

@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '@ledger/core'
+import { silentLogger, type Logger } from '@integration-ledger/core'
 import pg from 'pg'
 
 export interface PoolOptions extends pg.PoolConfig {

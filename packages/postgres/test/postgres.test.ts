@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
-import { applySchema, createPool, toDatabaseError } from '@ledger/postgres'
-import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import { LedgerError } from '@integration-ledger/core'
+import { applySchema, createPool, toDatabaseError } from '@integration-ledger/postgres'
+import { cleanupScope, createTestPool, stackEnv } from '@integration-ledger/testing'
 import type pg from 'pg'
 
 /** Runs a statement that must fail and says how the failure is classified. */
@@ -16,7 +16,7 @@ async function classifiedFailure(pool: pg.Pool, sql: string) {
   return { code: e.code, retryable: e.retryable }
 }
 
-describe('@ledger/postgres against PostgreSQL', () => {
+describe('@integration-ledger/postgres against PostgreSQL', () => {
   it('classifies an unreachable server as DATABASE_UNAVAILABLE (transient)', async (test) => {
     const t = cleanupScope(test)
     const pool = createPool({

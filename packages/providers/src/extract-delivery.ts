@@ -1,4 +1,4 @@
-import { parseStorableJson } from '@ledger/core'
+import { parseStorableJson } from '@integration-ledger/core'
 import { extractFailure } from './extraction/extraction-result.js'
 import type { ExtractResult } from './extraction/types.js'
 import { type SourceConfig, providerFor } from './registry.js'

@@ -1,4 +1,4 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import { githubProvider } from './github/provider.js'
 import { hmacProvider } from './hmac/provider.js'
 import type { ProviderModule } from './provider-module.js'

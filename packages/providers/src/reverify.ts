@@ -1,4 +1,4 @@
-import type { LedgerEvent } from '@ledger/core'
+import type { LedgerEvent } from '@integration-ledger/core'
 import type { SourceConfig } from './registry.js'
 import { verifierForSource } from './source-verifier.js'
 import type { RejectReason, VerifyResult } from './verification/types.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { signHmac, signStandard, signStripe } from '@ledger/testing'
+import { signHmac, signStandard, signStripe } from '@integration-ledger/testing'
 import { extractDelivery, parseSourceConfig, verifierForSource } from '../src/index.js'
 
 const stripe = parseSourceConfig({ name: 'billing', kind: 'stripe', secrets: ['whsec_x'] }, {})

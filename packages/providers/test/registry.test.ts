@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { signGithub, signHmac, signShopify, signStandard, signStripe } from '@ledger/testing'
+import { signGithub, signHmac, signShopify, signStandard, signStripe } from '@integration-ledger/testing'
 import {
   PROVIDERS,
   PROVIDER_KINDS,

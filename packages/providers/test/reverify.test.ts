@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { signGithub, signStripe } from '@ledger/testing'
+import { signGithub, signStripe } from '@integration-ledger/testing'
 import { auditEventSignature, parseSourceConfig } from '../src/index.js'
 
 const RECEIVED_MS = 1_700_000_000_000

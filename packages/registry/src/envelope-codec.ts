@@ -1,5 +1,5 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
-import { PermanentError, TransientError, envelopeSubject, type LedgerEvent } from '@ledger/core'
+import { PermanentError, TransientError, envelopeSubject, type LedgerEvent } from '@integration-ledger/core'
 import { ENVELOPE_SCHEMA_V1 } from './envelope-schema.js'
 
 export interface EnvelopeCodecOptions {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { LedgerError, envelopeSubject, type LedgerEvent } from '@ledger/core'
-import { EnvelopeCodec } from '@ledger/registry'
-import { stackEnv, uniqueName } from '@ledger/testing'
+import { LedgerError, envelopeSubject, type LedgerEvent } from '@integration-ledger/core'
+import { EnvelopeCodec } from '@integration-ledger/registry'
+import { stackEnv, uniqueName } from '@integration-ledger/testing'
 
 function sampleEvent(rawBody: Buffer): LedgerEvent {
   return {

@@ -7,7 +7,7 @@
 // untyped) is dead-lettered as VALIDATION_FAILED; the typed producer refuses a bad one up front.
 // Topic and group: EXAMPLE_TOPIC (default examples.billing), EXAMPLE_GROUP (default examples.billing-sync).
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import { z } from 'zod'
 import {
   EnvelopeCodec,
@@ -17,7 +17,7 @@ import {
   defineEvents,
   dlqTopicName,
   subscribe,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 
 // The contract: in a real system, a small package both services import.
 const billing = defineEvents({

@@ -59,8 +59,12 @@ export {
   dlqTopicName,
   retryTopicName,
 } from './topology.js'
-export { EnvelopeCodec } from '@ledger/registry'
-export { MAX_RECORD_BATCH_BYTES, createKafkajsTransport, type KafkaTransport } from '@ledger/kafka'
+export { EnvelopeCodec } from '@integration-ledger/registry'
+export {
+  MAX_RECORD_BATCH_BYTES,
+  createKafkajsTransport,
+  type KafkaTransport,
+} from '@integration-ledger/kafka'
 export {
   type OffsetRange,
   type ReadRangesOptions,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { LedgerError } from '@ledger/core'
-import type { IncomingRecord, KafkaTransport } from '@ledger/kafka'
+import { LedgerError } from '@integration-ledger/core'
+import type { IncomingRecord, KafkaTransport } from '@integration-ledger/kafka'
 
 /** Offsets `[from, end)` of one partition. */
 export interface OffsetRange {

@@ -1,4 +1,4 @@
-import type { LedgerEvent } from '@ledger/core'
+import type { LedgerEvent } from '@integration-ledger/core'
 
 /**
  * Kafka headers a ledger record carries beside its envelope. The event ID and correlation ID are

@@ -1,4 +1,4 @@
-import { MAX_RECORD_BATCH_BYTES, type TopicSpec } from '@ledger/kafka'
+import { MAX_RECORD_BATCH_BYTES, type TopicSpec } from '@integration-ledger/kafka'
 
 /** A delayed-retry tier: records wait here at least `delayMs` before they are tried again. */
 export interface RetryTier {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 
 /** A bearer token and the name it is recorded under (who started or resolved something). */

@@ -1,4 +1,4 @@
-import { findLedgerError, type ErrorCode, type LedgerError } from '@ledger/core'
+import { findLedgerError, type ErrorCode, type LedgerError } from '@integration-ledger/core'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 /** How one error code is answered over HTTP. */

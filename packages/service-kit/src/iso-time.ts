@@ -1,4 +1,4 @@
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import { z } from 'zod'
 
 /** The example every message about a time shows. */

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { isCorrelationId, newCorrelationId } from '@ledger/core'
+import { isCorrelationId, newCorrelationId } from '@integration-ledger/core'
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 
 /** Header that carries a correlation ID in and out of every service. */

@@ -1,10 +1,10 @@
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import { csv } from './config.js'
 import { z } from 'zod'
 
 /**
  * Where the shared infrastructure is, as every service reads it. Defaults match the stack that
- * `npm start` brings up (ensureStack of @ledger/local-stack).
+ * `npm start` brings up (ensureStack of @integration-ledger/local-stack).
  */
 export const stackEnvSchema = z.object({
   /** @default '127.0.0.1:9092' */

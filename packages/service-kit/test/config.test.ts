@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
-import { parseEnv } from '@ledger/service-kit'
+import { LedgerError } from '@integration-ledger/core'
+import { parseEnv } from '@integration-ledger/service-kit'
 import { z } from 'zod'
 
 const schema = z.object({

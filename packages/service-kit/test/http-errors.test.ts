@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError, PermanentError, TransientError } from '@ledger/core'
-import { installErrorHandler } from '@ledger/service-kit'
+import { LedgerError, PermanentError, TransientError } from '@integration-ledger/core'
+import { installErrorHandler } from '@integration-ledger/service-kit'
 import Fastify from 'fastify'
 
 /** A real fastify app whose routes throw what the services throw. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { serviceLoggerOptions } from '@ledger/service-kit'
+import { serviceLoggerOptions } from '@integration-ledger/service-kit'
 import Fastify from 'fastify'
 
 /** A real fastify app with the services' request-ID options; `/id` answers the request's ID. */

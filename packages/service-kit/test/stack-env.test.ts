@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import { parseEnv, portSchema, stackConfig, stackEnvSchema } from '@integration-ledger/service-kit'
 
 const schema = stackEnvSchema.extend({ PORT: portSchema(8080) })
 

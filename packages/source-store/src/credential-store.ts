@@ -1,4 +1,4 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import type pg from 'pg'
 import type { Keyring } from './keyring.js'
 

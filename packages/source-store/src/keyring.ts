@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { LedgerError, PermanentError } from '@ledger/core'
+import { LedgerError, PermanentError } from '@integration-ledger/core'
 
 /** A secret as stored: which master key sealed it, the GCM nonce, and ciphertext + 16-byte tag. */
 export interface SealedSecret {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import type pg from 'pg'
 import type { Keyring } from './keyring.js'
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
-import { CredentialStore, Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
-import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import { LedgerError } from '@integration-ledger/core'
+import { CredentialStore, Keyring, SourceStore, migrateSourceStore } from '@integration-ledger/source-store'
+import { cleanupScope, createTestPool, stackEnv } from '@integration-ledger/testing'
 import type pg from 'pg'
 
 const key = () => randomBytes(32).toString('base64')

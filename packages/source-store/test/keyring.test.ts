@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
-import { Keyring } from '@ledger/source-store'
+import { LedgerError } from '@integration-ledger/core'
+import { Keyring } from '@integration-ledger/source-store'
 
 const key = () => randomBytes(32).toString('base64')
 

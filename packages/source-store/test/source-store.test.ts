@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
-import { Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
-import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import { LedgerError } from '@integration-ledger/core'
+import { Keyring, SourceStore, migrateSourceStore } from '@integration-ledger/source-store'
+import { cleanupScope, createTestPool, stackEnv } from '@integration-ledger/testing'
 
 const key = () => randomBytes(32).toString('base64')
 const isCode = (code: string) => (err: unknown) => err instanceof LedgerError && err.code === code

@@ -1,4 +1,4 @@
-import { createPool } from '@ledger/postgres'
+import { createPool } from '@integration-ledger/postgres'
 import type pg from 'pg'
 import { createTestDatabase, type CleanupHost } from './database.js'
 

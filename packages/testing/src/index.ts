@@ -17,7 +17,7 @@ export {
 } from './signers.js'
 export { seededRandom } from './seeded-random.js'
 export { serviceEnv, writeSourcesFile } from './service-env.js'
-export { type StackEnv, stackEnv } from '@ledger/local-stack'
+export { type StackEnv, stackEnv } from '@integration-ledger/local-stack'
 // The servers fault tests own (throwaway: free ports, a temp directory that kill() deletes), so an
 // outage test never stops the shared stack.
 export {
@@ -37,5 +37,5 @@ export {
   startKafkaCluster,
   startPostgresCluster,
   startPrometheus,
-} from '@ledger/local-stack'
+} from '@integration-ledger/local-stack'
 export { type WaitForOptions, waitFor } from './wait-for.js'

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { uniqueName } from './names.js'
-import { stackEnv, type StackEnv } from '@ledger/local-stack'
+import { stackEnv, type StackEnv } from '@integration-ledger/local-stack'
 
 /**
  * The environment a service under test reads its configuration from: the running stack, the

@@ -6,7 +6,7 @@ import {
   STRIPE_SIGNATURE_HEADER,
   decodeStandardSecret,
   hmac,
-} from '@ledger/providers'
+} from '@integration-ledger/providers'
 
 /*
  * Signers produce the headers each provider would send, for tests, fake senders and the benchmark.

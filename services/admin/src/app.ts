@@ -1,11 +1,17 @@
-import { AdminTokenStore, AuditLog, adminIdentity, migrateAccess, protectOperatorApi } from '@ledger/access'
-import type { KafkaTransport } from '@ledger/sdk'
+import {
+  AdminTokenStore,
+  AuditLog,
+  adminIdentity,
+  migrateAccess,
+  protectOperatorApi,
+} from '@integration-ledger/access'
+import type { KafkaTransport } from '@integration-ledger/sdk'
 import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
   serviceLoggerOptions,
-} from '@ledger/service-kit'
+} from '@integration-ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
@@ -29,7 +35,7 @@ export interface AdminDeps {
 /**
  * The admin HTTP application. Health routes and the health page's files are open; everything else
  * needs an admin token (`LEDGER_ADMIN_TOKEN`, acting as "bootstrap", or a named one) and every
- * state-changing route is audited (`protectOperatorApi` of `@ledger/access`). Route plugins live in
+ * state-changing route is audited (`protectOperatorApi` of `@integration-ledger/access`). Route plugins live in
  * routes/, one file per resource, each registered here; the DLQ routes and the health summary share
  * one `DlqOperations`.
  */

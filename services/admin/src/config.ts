@@ -1,4 +1,10 @@
-import { type StackConfig, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import {
+  type StackConfig,
+  parseEnv,
+  portSchema,
+  stackConfig,
+  stackEnvSchema,
+} from '@integration-ledger/service-kit'
 import { z } from 'zod'
 
 const adminEnvSchema = stackEnvSchema.extend({

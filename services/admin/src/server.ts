@@ -1,4 +1,4 @@
-import { runServer } from '@ledger/service-kit'
+import { runServer } from '@integration-ledger/service-kit'
 import { loadAdminConfig } from './config.js'
 import { startAdmin } from './start.js'
 

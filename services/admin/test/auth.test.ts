@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { loadAdminConfig, startAdmin } from '@ledger/admin'
-import { stackEnv } from '@ledger/testing'
+import { loadAdminConfig, startAdmin } from '@integration-ledger/admin'
+import { stackEnv } from '@integration-ledger/testing'
 
 describe('admin API authentication', () => {
   it('serves health openly and refuses API calls without the bearer token', async (t) => {

@@ -1,11 +1,11 @@
-import { systemClock, type Clock } from '@ledger/core'
-import type { LedgerPublisher } from '@ledger/sdk'
+import { systemClock, type Clock } from '@integration-ledger/core'
+import type { LedgerPublisher } from '@integration-ledger/sdk'
 import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
   serviceLoggerOptions,
-} from '@ledger/service-kit'
+} from '@integration-ledger/service-kit'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import { pino, type LoggerOptions, type Logger as PinoLogger } from 'pino'

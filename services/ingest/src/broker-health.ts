@@ -1,5 +1,5 @@
-import type { Logger } from '@ledger/core'
-import { createKafkajsTransport } from '@ledger/sdk'
+import type { Logger } from '@integration-ledger/core'
+import { createKafkajsTransport } from '@integration-ledger/sdk'
 
 export interface BrokerHealthOptions {
   /** Resolves when the broker answers a cheap request (metadata); rejects or hangs otherwise. */

@@ -1,6 +1,12 @@
-import { DEFAULT_MAX_BODY_BYTES } from '@ledger/providers'
-import { type StackConfig, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
-import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
+import { DEFAULT_MAX_BODY_BYTES } from '@integration-ledger/providers'
+import {
+  type StackConfig,
+  parseEnv,
+  portSchema,
+  stackConfig,
+  stackEnvSchema,
+} from '@integration-ledger/service-kit'
+import { MAX_RAW_BODY_BYTES } from '@integration-ledger/sdk'
 import { z } from 'zod'
 import { type EventClient, buildEventClients, parseEventGrants, parseEventTokens } from './event-clients.js'
 

@@ -1,5 +1,5 @@
-import { LedgerError, PermanentError } from '@ledger/core'
-import { csv } from '@ledger/service-kit'
+import { LedgerError, PermanentError } from '@integration-ledger/core'
+import { csv } from '@integration-ledger/service-kit'
 
 /**
  * One caller of POST /events and what it may write. What an event claims (`source`,

@@ -1,4 +1,4 @@
-import { runServer } from '@ledger/service-kit'
+import { runServer } from '@integration-ledger/service-kit'
 import { loadIngestConfig } from './config.js'
 import { startIngest } from './start.js'
 

@@ -1,9 +1,14 @@
-import type { Logger } from '@ledger/core'
-import { createPool } from '@ledger/postgres'
-import { EnvelopeCodec, LedgerPublisher, createKafkajsTransport, declareTopology } from '@ledger/sdk'
-import { createMetricsRegistry } from '@ledger/service-kit'
+import type { Logger } from '@integration-ledger/core'
+import { createPool } from '@integration-ledger/postgres'
+import {
+  EnvelopeCodec,
+  LedgerPublisher,
+  createKafkajsTransport,
+  declareTopology,
+} from '@integration-ledger/sdk'
+import { createMetricsRegistry } from '@integration-ledger/service-kit'
 import type { FastifyInstance } from 'fastify'
-import { Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
+import { Keyring, SourceStore, migrateSourceStore } from '@integration-ledger/source-store'
 import { buildIngestApp, ingestLogger } from './app.js'
 import { BrokerHealth, kafkaProbe } from './broker-health.js'
 import type { IngestConfig } from './config.js'

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { silentLogger } from '@ledger/core'
-import { BatchingProducer, createKafkajsTransport } from '@ledger/kafka'
-import { cleanupScope, stackEnv, startKafkaBroker, uniqueName, waitFor } from '@ledger/testing'
+import { silentLogger } from '@integration-ledger/core'
+import { BatchingProducer, createKafkajsTransport } from '@integration-ledger/kafka'
+import { cleanupScope, stackEnv, startKafkaBroker, uniqueName, waitFor } from '@integration-ledger/testing'
 import { BrokerHealth, kafkaProbe } from '../src/broker-health.js'
 
 describe('BrokerHealth (real brokers)', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import {
   assertMayWrite,
   buildEventClients,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope, signStandard } from '@ledger/testing'
+import { cleanupScope, signStandard } from '@integration-ledger/testing'
 import { startHarness } from './helpers/harness.js'
 
 const STANDARD = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'

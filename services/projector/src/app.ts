@@ -4,7 +4,7 @@ import {
   installErrorHandler,
   registerHealthRoutes,
   serviceLoggerOptions,
-} from '@ledger/service-kit'
+} from '@integration-ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ProjectorConfig } from './config.js'
 import { startProjector, type Projector, type ProjectorHooks } from './projector.js'

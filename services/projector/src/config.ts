@@ -1,4 +1,11 @@
-import { type StackConfig, csv, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import {
+  type StackConfig,
+  csv,
+  parseEnv,
+  portSchema,
+  stackConfig,
+  stackEnvSchema,
+} from '@integration-ledger/service-kit'
 import { z } from 'zod'
 
 const projectorEnvSchema = stackEnvSchema.extend({

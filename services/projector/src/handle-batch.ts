@@ -1,5 +1,5 @@
-import { PermanentError } from '@ledger/core'
-import type { ConsumedEvent } from '@ledger/sdk'
+import { PermanentError } from '@integration-ledger/core'
+import type { ConsumedEvent } from '@integration-ledger/sdk'
 import type { LedgerStore } from './db/ledger-store.js'
 import type { ProjectorMetrics } from './metrics.js'
 import { toLedgerRecord, type LedgerRecord } from './record.js'

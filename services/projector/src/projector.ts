@@ -1,12 +1,12 @@
-import { createPool } from '@ledger/postgres'
-import type { Logger } from '@ledger/core'
+import { createPool } from '@integration-ledger/postgres'
+import type { Logger } from '@integration-ledger/core'
 import {
   EnvelopeCodec,
   createKafkajsTransport,
   declareTopology,
   subscribe,
   type Subscription,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
 import type { ProjectorConfig } from './config.js'

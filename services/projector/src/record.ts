@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type LedgerEvent, isEntityVersion, parseStorableJson } from '@ledger/core'
+import { type LedgerEvent, isEntityVersion, parseStorableJson } from '@integration-ledger/core'
 
 /** Where a record was read from: stored with the ledger row so the byte-exact original can be found. */
 export interface KafkaPosition {

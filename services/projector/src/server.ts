@@ -1,4 +1,4 @@
-import { runServer } from '@ledger/service-kit'
+import { runServer } from '@integration-ledger/service-kit'
 import type { FastifyInstance } from 'fastify'
 import { buildProjectorApp } from './app.js'
 import { loadProjectorConfig } from './config.js'

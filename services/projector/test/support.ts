@@ -1,6 +1,6 @@
 import type pg from 'pg'
-import { buildEvent } from '@ledger/sdk'
-import { createTestPool, stackEnv, type CleanupHost } from '@ledger/testing'
+import { buildEvent } from '@integration-ledger/sdk'
+import { createTestPool, stackEnv, type CleanupHost } from '@integration-ledger/testing'
 import { migrate } from '../src/db/migrate.js'
 import { toLedgerRecord, type LedgerRecord } from '../src/record.js'
 

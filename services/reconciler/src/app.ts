@@ -1,10 +1,10 @@
-import { protectOperatorApi } from '@ledger/access'
+import { protectOperatorApi } from '@integration-ledger/access'
 import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
   serviceLoggerOptions,
-} from '@ledger/service-kit'
+} from '@integration-ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { reviewRoutes } from './routes/review.js'
 import { runRoutes } from './routes/runs.js'
@@ -13,7 +13,7 @@ import type { ReconcilerCore } from './start.js'
 /**
  * The reconciler's HTTP application: health open; runs and review behind the named admin tokens
  * (the admin service's, from the shared database) and `RECONCILER_TOKENS`, every start and
- * resolution written to the shared audit log (`protectOperatorApi` of `@ledger/access`).
+ * resolution written to the shared audit log (`protectOperatorApi` of `@integration-ledger/access`).
  */
 export async function buildReconcilerApp(core: ReconcilerCore): Promise<FastifyInstance> {
   const app = Fastify({

@@ -1,5 +1,11 @@
-import { LedgerError } from '@ledger/core'
-import { type StackConfig, parseEnv, portSchema, stackConfig, stackEnvSchema } from '@ledger/service-kit'
+import { LedgerError } from '@integration-ledger/core'
+import {
+  type StackConfig,
+  parseEnv,
+  portSchema,
+  stackConfig,
+  stackEnvSchema,
+} from '@integration-ledger/service-kit'
 import { z } from 'zod'
 
 /** How one source is reconciled. */

@@ -1,4 +1,4 @@
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import type { ReconcilerMetrics } from './metrics.js'
 import type { ConfiguredTarget } from './targets.js'
 import type { Reconciler } from './run/reconciler.js'

@@ -1,4 +1,4 @@
-import { runServer } from '@ledger/service-kit'
+import { runServer } from '@integration-ledger/service-kit'
 import { buildReconcilerApp } from './app.js'
 import { loadReconcilerConfig } from './config.js'
 import { startSchedule } from './scheduler.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope, createTestDatabase, serviceEnv, stackEnv } from '@ledger/testing'
+import { cleanupScope, createTestDatabase, serviceEnv, stackEnv } from '@integration-ledger/testing'
 import { loadReconcilerConfig } from '../src/config.js'
 import { startSchedule } from '../src/scheduler.js'
 import { startReconcilerCore } from '../src/start.js'

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto'
-import type { Clock } from '@ledger/core'
+import type { Clock } from '@integration-ledger/core'
 import { FixedWindowQuota, SlidingWindowLimiter } from '../server/limits.js'
 import type { FakeReply, FakeRequest, ProviderHandler } from '../server/types.js'
 import { type DeliveryOutcome, type WebhookTarget, WebhookSender } from '../server/webhook-sender.js'

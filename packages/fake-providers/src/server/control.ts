@@ -1,4 +1,4 @@
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import { z } from 'zod'
 import type { ProviderServer } from './provider-server.js'
 import type { FakeReply, FakeRequest } from './types.js'

@@ -1,4 +1,4 @@
-import type { Clock } from '@ledger/core'
+import type { Clock } from '@integration-ledger/core'
 import type { FakeRequest } from './types.js'
 
 /** How a scripted `Retry-After` is written: delta seconds (`2`) or an HTTP date (RFC 9110 §10.2.3). */

@@ -1,4 +1,4 @@
-import type { Clock } from '@ledger/core'
+import type { Clock } from '@integration-ledger/core'
 
 /** Whether a limiter let a request through, and if not, when it would. */
 export type LimitDecision = { allowed: true } | { allowed: false; retryAfterMs: number }

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Clock } from '@ledger/core'
+import type { Clock } from '@integration-ledger/core'
 import { handleControl } from './control.js'
 import { type FaultAction, FaultSchedule, retryAfterValue } from './faults.js'
 import { type LoggedRequest, RequestLog } from './request-log.js'

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import type { Clock } from '@ledger/core'
+import type { Clock } from '@integration-ledger/core'
 import {
   type DocumentNode,
   GraphQLError,

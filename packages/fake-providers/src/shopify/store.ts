@@ -1,4 +1,4 @@
-import { type Clock, PermanentError } from '@ledger/core'
+import { type Clock, PermanentError } from '@integration-ledger/core'
 import { SeededRandom, fakePerson } from '../random.js'
 import type { RemoteRecords } from '../server/types.js'
 import type { PageableRecord } from './connection.js'

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import type { Clock } from '@ledger/core'
+import type { Clock } from '@integration-ledger/core'
 import { SeededRandom } from '../random.js'
 import { SlidingWindowLimiter } from '../server/limits.js'
 import type { FakeReply, FakeRequest, ProviderHandler } from '../server/types.js'

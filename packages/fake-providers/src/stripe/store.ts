@@ -1,4 +1,4 @@
-import { type Clock, PermanentError } from '@ledger/core'
+import { type Clock, PermanentError } from '@integration-ledger/core'
 import { SeededRandom, fakePerson } from '../random.js'
 import type { RecordChangeOptions, RemoteRecords } from '../server/types.js'
 import { StripeCollection, type StripeObject } from './collection.js'

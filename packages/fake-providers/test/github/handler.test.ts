@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
-import type { FakeProviders } from '@ledger/fake-providers'
+import type { FakeProviders } from '@integration-ledger/fake-providers'
 import { ManualClock, SMALL, startFakes } from '../support.js'
 
 type Json = Record<string, unknown>

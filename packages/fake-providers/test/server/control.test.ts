@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { StripeObject } from '@ledger/fake-providers'
+import type { StripeObject } from '@integration-ledger/fake-providers'
 import { SMALL, startFakes } from '../support.js'
 
 describe('control API over HTTP', () => {

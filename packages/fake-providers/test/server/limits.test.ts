@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { FixedWindowQuota, RestoringBucket, SlidingWindowLimiter } from '@ledger/fake-providers'
+import { FixedWindowQuota, RestoringBucket, SlidingWindowLimiter } from '@integration-ledger/fake-providers'
 import { ManualClock } from '../support.js'
 
 describe('limits', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
 import { describe, it } from 'node:test'
-import type { FakeProviders } from '@ledger/fake-providers'
+import type { FakeProviders } from '@integration-ledger/fake-providers'
 import { ManualClock, SMALL, startFakes } from '../support.js'
 
 function stripe(fakes: FakeProviders) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { FakeProviders } from '@ledger/fake-providers'
+import type { FakeProviders } from '@integration-ledger/fake-providers'
 import { ManualClock, SMALL, startFakes } from '../support.js'
 
 interface Cost {

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
-import type { FakeProviders, StripeObject } from '@ledger/fake-providers'
+import type { FakeProviders, StripeObject } from '@integration-ledger/fake-providers'
 import { ManualClock, SMALL, startFakes } from '../support.js'
 
 interface StripeList {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Logger, silentLogger } from '@ledger/core'
+import { type Logger, silentLogger } from '@integration-ledger/core'
 import kafkajs, { type Admin } from 'kafkajs'
 import { toBrokerError } from '../errors.js'
 import type { AdminTransport, PartitionOffsets, TopicPartitionOffset, TopicSpec } from '../types.js'

@@ -1,4 +1,4 @@
-import { type Logger } from '@ledger/core'
+import { type Logger } from '@integration-ledger/core'
 import { logLevel, type logCreator } from 'kafkajs'
 
 /**

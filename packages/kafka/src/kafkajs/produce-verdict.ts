@@ -1,4 +1,4 @@
-import { errorChain } from '@ledger/core'
+import { errorChain } from '@integration-ledger/core'
 
 /**
  * What to do with a batch kafkajs failed to produce:

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LedgerError, TransientError, backoffDelayMs, type Logger } from '@ledger/core'
+import { LedgerError, TransientError, backoffDelayMs, type Logger } from '@integration-ledger/core'
 import {
   CompressionTypes,
   type Message,

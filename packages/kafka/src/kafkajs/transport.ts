@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '@ledger/core'
+import { silentLogger, type Logger } from '@integration-ledger/core'
 import { CompressionTypes, Kafka } from 'kafkajs'
 import { kafkaTransportOptionsSchema, type KafkaTransportOptions } from '../options.js'
 import type { ConsumerOptions, KafkaTransport } from '../types.js'

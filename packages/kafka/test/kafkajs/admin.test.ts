@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { MAX_RECORD_BATCH_BYTES, createKafkajsTransport } from '@ledger/kafka'
-import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
+import { MAX_RECORD_BATCH_BYTES, createKafkajsTransport } from '@integration-ledger/kafka'
+import { cleanupScope, stackEnv, uniqueName } from '@integration-ledger/testing'
 import { Kafka, logLevel } from 'kafkajs'
 import { topicSpec } from '../helpers.js'
 

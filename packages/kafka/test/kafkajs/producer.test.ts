@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { type TestContext, describe, it } from 'node:test'
-import type { OutgoingRecord } from '@ledger/kafka'
-import { cleanupScope } from '@ledger/testing'
+import type { OutgoingRecord } from '@integration-ledger/kafka'
+import { cleanupScope } from '@integration-ledger/testing'
 import { resendPauseMs } from '../../src/kafkajs/producer.js'
 import { producerOnFreshTopic, readAll } from '../helpers.js'
 

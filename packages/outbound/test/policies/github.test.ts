@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { readGithubRateLimit } from '@ledger/outbound'
+import { readGithubRateLimit } from '@integration-ledger/outbound'
 
 const answer = (status: number, headers: Record<string, string>, body: unknown = {}) => ({
   status,

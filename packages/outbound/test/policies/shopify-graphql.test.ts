@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { readShopifyGraphqlRateLimit } from '@ledger/outbound'
+import { readShopifyGraphqlRateLimit } from '@integration-ledger/outbound'
 
 const throttleStatus = { maximumAvailable: 1000, currentlyAvailable: 40, restoreRate: 50 }
 

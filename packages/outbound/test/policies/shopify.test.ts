@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { readShopifyRestRateLimit } from '@ledger/outbound'
+import { readShopifyRestRateLimit } from '@integration-ledger/outbound'
 
 describe('readShopifyRestRateLimit', () => {
   it('reads X-Shopify-Shop-Api-Call-Limit "used/size" as what is left', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
-import { STRIPE_LIMITS, derivePolicy, stripePolicy } from '@ledger/outbound'
+import { LedgerError } from '@integration-ledger/core'
+import { STRIPE_LIMITS, derivePolicy, stripePolicy } from '@integration-ledger/outbound'
 
 describe('stripePolicy', () => {
   it('sizes its bucket from the documented limits and derives a test-mode variant', () => {

@@ -1,4 +1,4 @@
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import type { z } from 'zod'
 import { formatPath } from '../config/errors.js'
 

@@ -1,4 +1,4 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 
 /** One problem in a sources config, located by a path such as `sources[2].entity.id`. */
 export interface ConfigIssue {

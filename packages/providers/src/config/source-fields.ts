@@ -1,4 +1,4 @@
-import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
+import { MAX_RAW_BODY_BYTES } from '@integration-ledger/sdk'
 import { z } from 'zod'
 import { isValidPointer } from '../extraction/json-pointer.js'
 import { HEADER_PREFIX } from '../extraction/values.js'

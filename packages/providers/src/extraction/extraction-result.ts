@@ -1,4 +1,4 @@
-import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, isEntityVersion } from '@ledger/core'
+import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, isEntityVersion } from '@integration-ledger/core'
 import type { z } from 'zod'
 import type { Delivery, ExtractFailureReason, ExtractResult } from './types.js'
 import { formatPath } from '../config/errors.js'

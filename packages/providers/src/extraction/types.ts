@@ -16,7 +16,7 @@ export interface Delivery {
 
 /**
  * Why a correctly signed delivery cannot be used; the caller quarantines it. `unstorable_json`:
- * valid JSON that PostgreSQL jsonb cannot hold (see `parseStorableJson` in @ledger/core).
+ * valid JSON that PostgreSQL jsonb cannot hold (see `parseStorableJson` in @integration-ledger/core).
  */
 export type ExtractFailureReason = 'invalid_json' | 'unstorable_json' | 'validation_failed' | 'missing_entity'
 

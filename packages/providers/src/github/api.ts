@@ -5,7 +5,7 @@ import {
   type OutboundClient,
   type OutboundRequest,
   outboundErrorFor,
-} from '@ledger/outbound'
+} from '@integration-ledger/outbound'
 import { z } from 'zod'
 import { entityRefOf } from '../api/entity.js'
 import { ProviderAnswerInvalidError, parseAnswer } from '../api/errors.js'

@@ -1,4 +1,4 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import { z } from 'zod'
 import { HEADER_NAME } from '../verification/headers.js'
 

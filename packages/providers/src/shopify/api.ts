@@ -1,4 +1,4 @@
-import { type OutboundClient, ProviderRejectedError, outboundErrorFor } from '@ledger/outbound'
+import { type OutboundClient, ProviderRejectedError, outboundErrorFor } from '@integration-ledger/outbound'
 import { z } from 'zod'
 import { entityRefOf } from '../api/entity.js'
 import { parseAnswer } from '../api/errors.js'

@@ -1,4 +1,4 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import { DIGEST_BYTES, hmac } from '../verification/digest.js'
 import { decodeBase64 } from '../verification/encoding.js'
 import { readHeader } from '../verification/headers.js'

@@ -7,7 +7,7 @@ import {
   derivePolicy,
   outboundErrorFor,
   stripePolicy,
-} from '@ledger/outbound'
+} from '@integration-ledger/outbound'
 import { z } from 'zod'
 import { entityRefOf } from '../api/entity.js'
 import { parseAnswer } from '../api/errors.js'

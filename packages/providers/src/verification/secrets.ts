@@ -1,4 +1,4 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 
 /**
  * Guards against a source configured without secrets, which is a server bug rather than a bad

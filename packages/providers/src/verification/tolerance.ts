@@ -1,4 +1,4 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 
 /** Default accepted clock difference between sender and us, in seconds (the providers' own default). */
 export const DEFAULT_TOLERANCE_SECONDS = 300

@@ -1,6 +1,10 @@
 import type { TestContext } from 'node:test'
-import { type FakeProviders, type FakeProvidersOptions, startFakeProviders } from '@ledger/fake-providers'
-import { OutboundClient, type ProviderPolicy } from '@ledger/outbound'
+import {
+  type FakeProviders,
+  type FakeProvidersOptions,
+  startFakeProviders,
+} from '@integration-ledger/fake-providers'
+import { OutboundClient, type ProviderPolicy } from '@integration-ledger/outbound'
 import { Registry } from 'prom-client'
 
 /** Starts the fakes on free ports for one test and closes them after it. */

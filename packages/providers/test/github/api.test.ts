@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
-import { derivePolicy, githubPolicy } from '@ledger/outbound'
-import { signGithub } from '@ledger/testing'
+import { LedgerError } from '@integration-ledger/core'
+import { derivePolicy, githubPolicy } from '@integration-ledger/outbound'
+import { signGithub } from '@integration-ledger/testing'
 import {
   GithubApi,
   type GithubThreadItem,

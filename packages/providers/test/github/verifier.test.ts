@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { signGithub } from '@ledger/testing'
+import { signGithub } from '@integration-ledger/testing'
 import { createGithubVerifier } from '../../src/index.js'
 
 const NOW_MS = 1_700_000_000_000

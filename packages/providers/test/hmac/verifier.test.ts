@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { signHmac } from '@ledger/testing'
+import { signHmac } from '@integration-ledger/testing'
 import { type HmacVerifierOptions, createHmacVerifier } from '../../src/index.js'
 
 const NOW_MS = 1_700_000_000_000

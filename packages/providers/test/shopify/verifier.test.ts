@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { signShopify } from '@ledger/testing'
+import { signShopify } from '@integration-ledger/testing'
 import { createShopifyVerifier } from '../../src/index.js'
 
 const NOW_MS = 1_700_000_000_000

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { signStandard } from '@ledger/testing'
+import { signStandard } from '@integration-ledger/testing'
 import { createStandardVerifier, decodeStandardSecret } from '../../src/index.js'
 
 // Published test vector of the Standard Webhooks reference libraries.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { signStripe } from '@ledger/testing'
+import { signStripe } from '@integration-ledger/testing'
 import { createStripeVerifier } from '../../src/index.js'
 
 const NOW_MS = 1_700_000_000_000

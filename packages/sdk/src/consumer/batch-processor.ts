@@ -1,5 +1,5 @@
-import type { LedgerEvent, Logger } from '@ledger/core'
-import type { ConsumerTransport, IncomingBatch, IncomingRecord } from '@ledger/kafka'
+import type { LedgerEvent, Logger } from '@integration-ledger/core'
+import type { ConsumerTransport, IncomingBatch, IncomingRecord } from '@integration-ledger/kafka'
 import type { DueScheduler } from './due-scheduler.js'
 import type { ConsumerMetrics } from './metrics.js'
 import type { ResolvedPolicy } from './options.js'

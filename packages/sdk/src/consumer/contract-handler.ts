@@ -1,4 +1,4 @@
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import type { EventSchemas } from '../contract/contract.js'
 import type {
   BatchContext,

@@ -1,4 +1,4 @@
-import type { ConsumerTransport, TopicPartitions } from '@ledger/kafka'
+import type { ConsumerTransport, TopicPartitions } from '@integration-ledger/kafka'
 
 /** Why a partition is held: a retry record not yet due, or the sink breaker being open. */
 export type HoldReason = 'due' | 'breaker'

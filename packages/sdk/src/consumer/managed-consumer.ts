@@ -1,11 +1,11 @@
-import type { Logger } from '@ledger/core'
+import type { Logger } from '@integration-ledger/core'
 import type {
   ConsumerRunOptions,
   ConsumerTransport,
   KafkaTransport,
   TopicPartitionOffset,
   TopicPartitions,
-} from '@ledger/kafka'
+} from '@integration-ledger/kafka'
 import { ExponentialBackoff, type IBackoff } from 'cockatiel'
 import type { ConsumerMetrics } from './metrics.js'
 import type { ResolvedPolicy } from './options.js'

@@ -1,4 +1,4 @@
-import type { AdminTransport } from '@ledger/kafka'
+import type { AdminTransport } from '@integration-ledger/kafka'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { HoldReason } from './due-scheduler.js'
 

@@ -1,4 +1,4 @@
-import { LedgerError, findLedgerError } from '@ledger/core'
+import { LedgerError, findLedgerError } from '@integration-ledger/core'
 import { z } from 'zod'
 import { DEFAULT_RETRY_TIERS, type RetryTier } from '../topology.js'
 import type { FatalCrashPolicy, SubscribeOptions } from './types.js'

@@ -1,4 +1,4 @@
-import { BatchingProducer, type KafkaTransport } from '@ledger/kafka'
+import { BatchingProducer, type KafkaTransport } from '@integration-ledger/kafka'
 import type { RawRecordSink } from './types.js'
 
 /** A producer of already-encoded records (retry, DLQ and replay traffic) that its caller closes. */

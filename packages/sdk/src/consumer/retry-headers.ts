@@ -1,4 +1,4 @@
-import type { IncomingRecord } from '@ledger/kafka'
+import type { IncomingRecord } from '@integration-ledger/kafka'
 import type { RecordOrigin } from './types.js'
 
 /**

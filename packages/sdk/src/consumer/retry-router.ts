@@ -1,5 +1,5 @@
-import { describeError, findLedgerError, isRetryable } from '@ledger/core'
-import type { IncomingRecord, OutgoingRecord } from '@ledger/kafka'
+import { describeError, findLedgerError, isRetryable } from '@integration-ledger/core'
+import type { IncomingRecord, OutgoingRecord } from '@integration-ledger/kafka'
 import { dlqTopicName, retryTopicName, type RetryTier } from '../topology.js'
 import { RETRY_HEADERS, readRetryState, withoutRetryHeaders, type FailureKind } from './retry-headers.js'
 

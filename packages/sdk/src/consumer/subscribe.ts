@@ -1,4 +1,4 @@
-import { silentLogger } from '@ledger/core'
+import { silentLogger } from '@integration-ledger/core'
 import { consumerGroupTopics, dlqTopicName, retryTopicName } from '../topology.js'
 import type { EventSchemas } from '../contract/contract.js'
 import { BatchProcessor } from './batch-processor.js'

@@ -1,4 +1,4 @@
-import { PermanentError, parseStorableJson } from '@ledger/core'
+import { PermanentError, parseStorableJson } from '@integration-ledger/core'
 import type { z } from 'zod'
 import type { NewEvent } from '../producer/build-event.js'
 import { describeIssues, type PayloadIssue } from './issues.js'

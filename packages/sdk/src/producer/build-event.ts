@@ -7,7 +7,7 @@ import {
   newCorrelationId,
   type LedgerEvent,
   type SourceKind,
-} from '@ledger/core'
+} from '@integration-ledger/core'
 
 /** What a producer supplies; the rest of the envelope is derived. */
 export interface NewEvent {

@@ -1,4 +1,8 @@
-import { CORRELATION_ID_PATTERN, ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH } from '@ledger/core'
+import {
+  CORRELATION_ID_PATTERN,
+  ENTITY_ID_MAX_LENGTH,
+  ENTITY_TYPE_MAX_LENGTH,
+} from '@integration-ledger/core'
 import { z } from 'zod'
 import type { NewEvent } from './build-event.js'
 

@@ -1,4 +1,4 @@
-import { PermanentError, TransientError } from '@ledger/core'
+import { PermanentError, TransientError } from '@integration-ledger/core'
 import type { z } from 'zod'
 import type { ContractEvent, EventContract, EventSchemas } from '../contract/contract.js'
 import type { NewEvent } from './build-event.js'

@@ -1,11 +1,11 @@
-import type { LedgerEvent } from '@ledger/core'
+import type { LedgerEvent } from '@integration-ledger/core'
 import {
   BatchingProducer,
   type BatchingProducerOptions,
   type KafkaTransport,
   type ProduceOptions,
-} from '@ledger/kafka'
-import type { EnvelopeCodec } from '@ledger/registry'
+} from '@integration-ledger/kafka'
+import type { EnvelopeCodec } from '@integration-ledger/registry'
 import type { z } from 'zod'
 import type { ContractEvent, EventContract, EventSchemas } from '../contract/contract.js'
 import { RECORD_HEADERS } from '../record-headers.js'

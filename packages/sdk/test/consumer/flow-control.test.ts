@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { TransientError } from '@ledger/core'
-import { waitFor } from '@ledger/testing'
-import { dlqTopicName, retryTopicName } from '@ledger/sdk'
+import { TransientError } from '@integration-ledger/core'
+import { waitFor } from '@integration-ledger/testing'
+import { dlqTopicName, retryTopicName } from '@integration-ledger/sdk'
 import { Registry } from 'prom-client'
 import { TEST_TIERS, consumerFixture, testEvent } from './helpers.js'
 

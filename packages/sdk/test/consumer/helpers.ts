@@ -1,6 +1,6 @@
-import type { LedgerEvent } from '@ledger/core'
-import { type IncomingRecord } from '@ledger/kafka'
-import { type CleanupHost, cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
+import type { LedgerEvent } from '@integration-ledger/core'
+import { type IncomingRecord } from '@integration-ledger/kafka'
+import { type CleanupHost, cleanupScope, stackEnv, uniqueName } from '@integration-ledger/testing'
 import {
   type ContractHandlers,
   EnvelopeCodec,
@@ -12,7 +12,7 @@ import {
   buildEvent,
   createKafkajsTransport,
   subscribe,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 import { readTopic } from '../../src/read-topic.js'
 
 /** Tiers short enough for tests; names are unique per tier. */

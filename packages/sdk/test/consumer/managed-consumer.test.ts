@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { ConsumerState } from '@ledger/sdk'
-import { joinForeignGroupMember, stackEnv, waitFor } from '@ledger/testing'
+import type { ConsumerState } from '@integration-ledger/sdk'
+import { joinForeignGroupMember, stackEnv, waitFor } from '@integration-ledger/testing'
 import { Registry } from 'prom-client'
 import { consumerFixture, testEvent } from './helpers.js'
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { waitFor } from '@ledger/testing'
+import { waitFor } from '@integration-ledger/testing'
 import { Registry } from 'prom-client'
 import { consumerFixture, testEvent } from './helpers.js'
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { PermanentError, TransientError } from '@ledger/core'
-import { waitFor } from '@ledger/testing'
-import { RETRY_HEADERS, dlqTopicName, retryTopicName } from '@ledger/sdk'
+import { PermanentError, TransientError } from '@integration-ledger/core'
+import { waitFor } from '@integration-ledger/testing'
+import { RETRY_HEADERS, dlqTopicName, retryTopicName } from '@integration-ledger/sdk'
 import { TEST_TIERS, consumerFixture, testEvent } from './helpers.js'
 
 describe('subscribe: retry tiers and DLQ', () => {

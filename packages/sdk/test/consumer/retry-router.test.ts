@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError, PermanentError, TransientError } from '@ledger/core'
-import type { IncomingRecord } from '@ledger/kafka'
-import { RETRY_HEADERS } from '@ledger/sdk'
+import { LedgerError, PermanentError, TransientError } from '@integration-ledger/core'
+import type { IncomingRecord } from '@integration-ledger/kafka'
+import { RETRY_HEADERS } from '@integration-ledger/sdk'
 import { resolveSubscribeOptions } from '../../src/consumer/options.js'
 import { routeFailure } from '../../src/consumer/retry-router.js'
 

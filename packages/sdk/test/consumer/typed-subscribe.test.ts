@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { LedgerEvent } from '@ledger/core'
-import { waitFor } from '@ledger/testing'
+import type { LedgerEvent } from '@integration-ledger/core'
+import { waitFor } from '@integration-ledger/testing'
 import { z } from 'zod'
-import { RETRY_HEADERS, buildEvent, defineEvents, dlqTopicName, retryTopicName } from '@ledger/sdk'
+import {
+  RETRY_HEADERS,
+  buildEvent,
+  defineEvents,
+  dlqTopicName,
+  retryTopicName,
+} from '@integration-ledger/sdk'
 import { TEST_TIERS, consumerFixture } from './helpers.js'
 
 const billing = defineEvents({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import { z } from 'zod'
 import {
   type ConsumedEvent,
@@ -11,7 +11,7 @@ import {
   type TypedSubscribeOptions,
   defineEvents,
   subscribe,
-} from '@ledger/sdk'
+} from '@integration-ledger/sdk'
 
 const contract = defineEvents({
   'customer.updated': z.object({

@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
-import { createKafkajsTransport } from '@ledger/sdk'
+import { cleanupScope, stackEnv, uniqueName } from '@integration-ledger/testing'
+import { createKafkajsTransport } from '@integration-ledger/sdk'
 
 const example = fileURLToPath(new URL('../../examples/typed-events.ts', import.meta.url))
 

@@ -54,26 +54,33 @@ function importsUnder(dir: string): Set<string> {
   return out
 }
 
-describe('@ledger/sdk dependencies', () => {
+describe('@integration-ledger/sdk dependencies', () => {
   it('a consumer that only publishes and subscribes installs no PostgreSQL client', () => {
     const packages = workspacePackages()
-    const closure = installs('@ledger/sdk', packages)
-    assert.ok(!closure.has('pg'), `@ledger/sdk installs pg through: ${[...closure].join(', ')}`)
-    assert.ok(!closure.has('@ledger/postgres'))
-    const sdkDir = packages.get('@ledger/sdk')?.dir as string
+    const closure = installs('@integration-ledger/sdk', packages)
+    assert.ok(!closure.has('pg'), `@integration-ledger/sdk installs pg through: ${[...closure].join(', ')}`)
+    assert.ok(!closure.has('@integration-ledger/postgres'))
+    const sdkDir = packages.get('@integration-ledger/sdk')?.dir as string
     const imported = importsUnder(join(sdkDir, 'src'))
-    assert.ok(!imported.has('pg') && !imported.has('@ledger/postgres'), 'no import of pg in the SDK sources')
+    assert.ok(
+      !imported.has('pg') && !imported.has('@integration-ledger/postgres'),
+      'no import of pg in the SDK sources',
+    )
   })
 
   it('installs only published packages, each at exactly the version released with it', () => {
     const packages = workspacePackages()
-    const sdk = packages.get('@ledger/sdk')?.manifest as Manifest
+    const sdk = packages.get('@integration-ledger/sdk')?.manifest as Manifest
     assert.notEqual(sdk.private, true)
-    for (const name of [...installs('@ledger/sdk', packages), '@ledger/sdk']) {
+    for (const name of [...installs('@integration-ledger/sdk', packages), '@integration-ledger/sdk']) {
       const manifest = packages.get(name)?.manifest
       if (!manifest) continue // a third-party package
-      assert.notEqual(manifest.private, true, `${name} is private, so @ledger/sdk could not be installed`)
-      assert.equal(manifest.version, sdk.version, `${name} is released in step with @ledger/sdk`)
+      assert.notEqual(
+        manifest.private,
+        true,
+        `${name} is private, so @integration-ledger/sdk could not be installed`,
+      )
+      assert.equal(manifest.version, sdk.version, `${name} is released in step with @integration-ledger/sdk`)
       for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
         if (packages.has(dep)) assert.equal(range, sdk.version, `${name} depends on ${dep}@${range}`)
       }
@@ -81,7 +88,7 @@ describe('@ledger/sdk dependencies', () => {
   })
 
   it('the DLQ operations, which need PostgreSQL, are their own package', () => {
-    const closure = installs('@ledger/dlq')
-    assert.ok(closure.has('pg') && closure.has('@ledger/sdk'))
+    const closure = installs('@integration-ledger/dlq')
+    assert.ok(closure.has('pg') && closure.has('@integration-ledger/sdk'))
   })
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, LedgerError } from '@ledger/core'
-import { type NewEvent, buildEvent } from '@ledger/sdk'
+import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, LedgerError } from '@integration-ledger/core'
+import { type NewEvent, buildEvent } from '@integration-ledger/sdk'
 
 const base: NewEvent = {
   source: 'orders',

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LedgerError, parseEventBody } from '@ledger/core'
-import { cleanupScope, stackEnv, uniqueName } from '@ledger/testing'
+import { LedgerError, parseEventBody } from '@integration-ledger/core'
+import { cleanupScope, stackEnv, uniqueName } from '@integration-ledger/testing'
 import { z } from 'zod'
-import { EnvelopeCodec, LedgerPublisher, createKafkajsTransport, defineEvents } from '@ledger/sdk'
+import { EnvelopeCodec, LedgerPublisher, createKafkajsTransport, defineEvents } from '@integration-ledger/sdk'
 import { readTopic } from '../../src/read-topic.js'
 
 const billing = defineEvents({

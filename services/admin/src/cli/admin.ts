@@ -7,10 +7,10 @@ import {
   AuditLog,
   type CreatedAdminToken,
   migrateAccess,
-} from '@ledger/access'
-import { LedgerError, findLedgerError } from '@ledger/core'
-import { createPool } from '@ledger/postgres'
-import { parseEnv, stackEnvSchema } from '@ledger/service-kit'
+} from '@integration-ledger/access'
+import { LedgerError, findLedgerError } from '@integration-ledger/core'
+import { createPool } from '@integration-ledger/postgres'
+import { parseEnv, stackEnvSchema } from '@integration-ledger/service-kit'
 import type { CliIo } from './dlq.js'
 
 export const ADMIN_HELP = `Usage: npm run admin -- tokens <command> [options]

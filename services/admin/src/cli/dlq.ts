@@ -1,11 +1,11 @@
-import { AuditLog, migrateAccess } from '@ledger/access'
-import { createPool } from '@ledger/postgres'
+import { AuditLog, migrateAccess } from '@integration-ledger/access'
+import { createPool } from '@integration-ledger/postgres'
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
-import { LedgerError, findLedgerError, newCorrelationId } from '@ledger/core'
-import { DlqOperations, type DlqActionResult, type DlqPage } from '@ledger/dlq'
-import { EnvelopeCodec, connectRawProducer, createKafkajsTransport } from '@ledger/sdk'
-import { csv, parseEnv, stackEnvSchema } from '@ledger/service-kit'
+import { LedgerError, findLedgerError, newCorrelationId } from '@integration-ledger/core'
+import { DlqOperations, type DlqActionResult, type DlqPage } from '@integration-ledger/dlq'
+import { EnvelopeCodec, connectRawProducer, createKafkajsTransport } from '@integration-ledger/sdk'
+import { csv, parseEnv, stackEnvSchema } from '@integration-ledger/service-kit'
 import { dlqFilterSchema, dlqPageSchema, dlqRefSchema, parseRequest } from '../dlq/requests.js'
 
 export const DLQ_HELP = `Usage: npm run dlq -- <command> --group <group> [options]

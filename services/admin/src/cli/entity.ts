@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
-import { findLedgerError } from '@ledger/core'
-import { createPool } from '@ledger/postgres'
-import { parseEnv, stackEnvSchema } from '@ledger/service-kit'
+import { findLedgerError } from '@integration-ledger/core'
+import { createPool } from '@integration-ledger/postgres'
+import { parseEnv, stackEnvSchema } from '@integration-ledger/service-kit'
 import { entityAsOf } from '../routes/entity-as-of.js'
 import type { CliIo } from './dlq.js'
 

@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util'
-import { LedgerError, findLedgerError } from '@ledger/core'
+import { LedgerError, findLedgerError } from '@integration-ledger/core'
 import {
   type LedgerEventRange,
   LedgerEvents,
   type ReadOutcome,
   readLedgerEvents,
-} from '@ledger/ledger-reader'
-import { createPool } from '@ledger/postgres'
-import { EnvelopeCodec, createKafkajsTransport } from '@ledger/sdk'
-import { csv, parseEnv, parseIsoTime, stackEnvSchema } from '@ledger/service-kit'
-import { Keyring, SourceStore } from '@ledger/source-store'
+} from '@integration-ledger/ledger-reader'
+import { createPool } from '@integration-ledger/postgres'
+import { EnvelopeCodec, createKafkajsTransport } from '@integration-ledger/sdk'
+import { csv, parseEnv, parseIsoTime, stackEnvSchema } from '@integration-ledger/service-kit'
+import { Keyring, SourceStore } from '@integration-ledger/source-store'
 import { z } from 'zod'
 import { type AuditedSource, type EventCheck, checkEvent, loadAuditedSource } from '../verify/event-check.js'
 import { SummaryBuilder, type VerifySummary, exitCodeFor } from '../verify/summary.js'

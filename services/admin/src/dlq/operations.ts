@@ -1,5 +1,5 @@
-import { DlqOperations } from '@ledger/dlq'
-import { EnvelopeCodec, connectRawProducer, type OwnedRawProducer } from '@ledger/sdk'
+import { DlqOperations } from '@integration-ledger/dlq'
+import { EnvelopeCodec, connectRawProducer, type OwnedRawProducer } from '@integration-ledger/sdk'
 import type { FastifyInstance } from 'fastify'
 import type { AdminDeps } from '../app.js'
 

@@ -1,5 +1,5 @@
-import { LedgerError } from '@ledger/core'
-import type { DlqFilter, DlqRecordRef, DlqSelection } from '@ledger/dlq'
+import { LedgerError } from '@integration-ledger/core'
+import type { DlqFilter, DlqRecordRef, DlqSelection } from '@integration-ledger/dlq'
 import { z } from 'zod'
 
 /** An ISO 8601 time in a query string or a flag, as a Date. */

@@ -1,4 +1,4 @@
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 
 /** One series of an instant query: its labels and value. */
 export interface Sample {

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, LedgerError } from '@ledger/core'
+import { ERROR_CODES, type ErrorCode, LedgerError } from '@integration-ledger/core'
 
 const REQUEST_TIMEOUT_MS = 5000
 

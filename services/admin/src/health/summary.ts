@@ -1,6 +1,6 @@
-import { type Logger, describeError, findLedgerError } from '@ledger/core'
-import type { DlqOperations } from '@ledger/dlq'
-import type { KafkaTransport } from '@ledger/sdk'
+import { type Logger, describeError, findLedgerError } from '@integration-ledger/core'
+import type { DlqOperations } from '@integration-ledger/dlq'
+import type { KafkaTransport } from '@integration-ledger/sdk'
 import type { PrometheusClient, PromAlert, Sample } from './prometheus.js'
 import type { ReconcileRun, ReconcilerClient } from './reconciler.js'
 

@@ -1,4 +1,4 @@
-import type { AuditLog } from '@ledger/access'
+import type { AuditLog } from '@integration-ledger/access'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { isoTime, parseRequest } from '../dlq/requests.js'

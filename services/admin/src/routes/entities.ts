@@ -1,4 +1,4 @@
-import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, LedgerError } from '@ledger/core'
+import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, LedgerError } from '@integration-ledger/core'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type pg from 'pg'
 import { z } from 'zod'

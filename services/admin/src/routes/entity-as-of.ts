@@ -1,6 +1,6 @@
-import { LedgerError } from '@ledger/core'
-import { stateAsOf } from '@ledger/ledger-reader'
-import { parseIsoTime } from '@ledger/service-kit'
+import { LedgerError } from '@integration-ledger/core'
+import { stateAsOf } from '@integration-ledger/ledger-reader'
+import { parseIsoTime } from '@integration-ledger/service-kit'
 import type pg from 'pg'
 
 /** An entity's state as of a time: the answer's members besides `state`, and the state's JSON text. */
@@ -29,7 +29,7 @@ export interface EntityAsOfAnswer {
 
 /**
  * What the projection of `type/id` held at `asOfText` (ISO 8601), from the ledger table under the
- * projector's version rule (`stateAsOf` of `@ledger/ledger-reader`). Shared by
+ * projector's version rule (`stateAsOf` of `@integration-ledger/ledger-reader`). Shared by
  * `GET /entities/:type/:id?asOf=` and `npm run entity`.
  * @throws LedgerError VALIDATION_FAILED for a time that is not ISO 8601 with a zone; NOT_FOUND
  * when the entity had no state yet at that time.

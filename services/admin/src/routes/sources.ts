@@ -1,8 +1,8 @@
-import { LedgerError, PermanentError, findLedgerError } from '@ledger/core'
-import { parseSourceConfig } from '@ledger/providers'
-import { declareTopology } from '@ledger/sdk'
-import { Keyring, SourceStore, migrateSourceStore } from '@ledger/source-store'
-import { addAuditDetails } from '@ledger/access'
+import { LedgerError, PermanentError, findLedgerError } from '@integration-ledger/core'
+import { parseSourceConfig } from '@integration-ledger/providers'
+import { declareTopology } from '@integration-ledger/sdk'
+import { Keyring, SourceStore, migrateSourceStore } from '@integration-ledger/source-store'
+import { addAuditDetails } from '@integration-ledger/access'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AdminDeps } from '../app.js'
 
@@ -17,7 +17,7 @@ const sourceInBody = (request: FastifyRequest) => {
 
 /**
  * Validates a source declaration exactly as ingest will (with `parseSourceConfig` of
- * `@ledger/providers`, the schema the sources file uses too) and splits off its secrets. Only
+ * `@integration-ledger/providers`, the schema the sources file uses too) and splits off its secrets. Only
  * literal secrets: `env:` references would name the admin's environment, not ingest's.
  */
 function validate(body: unknown): {

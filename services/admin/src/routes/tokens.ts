@@ -1,4 +1,4 @@
-import { type AdminTokenStore, addAuditDetails, adminIdentity } from '@ledger/access'
+import { type AdminTokenStore, addAuditDetails, adminIdentity } from '@integration-ledger/access'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { parseRequest } from '../dlq/requests.js'
@@ -11,7 +11,7 @@ const bodyName = (request: FastifyRequest) => {
 }
 
 /**
- * Named admin tokens (`@ledger/access`):
+ * Named admin tokens (`@integration-ledger/access`):
  * - `GET /tokens`: every token, live and revoked, never a secret;
  * - `POST /tokens` `{ name, role: "read-only" | "operator" }` → 201 with the token, shown only here;
  * - `DELETE /tokens/:name`: revokes the live token of that name, refused from the next request on.

@@ -1,7 +1,7 @@
-import { LedgerError, findLedgerError } from '@ledger/core'
-import type { LedgerEventRow, ReadOutcome } from '@ledger/ledger-reader'
-import { type SourceConfig, auditEventSignature, parseSourceConfig } from '@ledger/providers'
-import type { SecretInfo, SourceStore, SourceWithSecretHistory } from '@ledger/source-store'
+import { LedgerError, findLedgerError } from '@integration-ledger/core'
+import type { LedgerEventRow, ReadOutcome } from '@integration-ledger/ledger-reader'
+import { type SourceConfig, auditEventSignature, parseSourceConfig } from '@integration-ledger/providers'
+import type { SecretInfo, SourceStore, SourceWithSecretHistory } from '@integration-ledger/source-store'
 
 /**
  * What re-checking one event found:

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { loadAdminConfig, startAdmin } from '@ledger/admin'
-import { cleanupScope, createTestPool, serviceEnv, stackEnv } from '@ledger/testing'
+import { loadAdminConfig, startAdmin } from '@integration-ledger/admin'
+import { cleanupScope, createTestPool, serviceEnv, stackEnv } from '@integration-ledger/testing'
 import { runAdminCli } from '../../src/cli/admin.js'
 
 const BOOTSTRAP = 'cli-test-bootstrap-0123456789'

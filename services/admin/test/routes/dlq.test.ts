@@ -1,17 +1,24 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { buildAdminApp, loadAdminConfig } from '@ledger/admin'
+import { buildAdminApp, loadAdminConfig } from '@integration-ledger/admin'
 import { runDlqCli } from '../../src/cli/dlq.js'
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import {
   type DlqActionResult,
   type DlqRecordDetail,
   type DlqRecordView,
   REPLAYED_FROM_HEADER,
-} from '@ledger/dlq'
-import { EnvelopeCodec, buildEvent, createKafkajsTransport, subscribe } from '@ledger/sdk'
-import { cleanupScope, createTestDatabase, serviceEnv, stackEnv, uniqueName, waitFor } from '@ledger/testing'
-import { createPool } from '@ledger/postgres'
+} from '@integration-ledger/dlq'
+import { EnvelopeCodec, buildEvent, createKafkajsTransport, subscribe } from '@integration-ledger/sdk'
+import {
+  cleanupScope,
+  createTestDatabase,
+  serviceEnv,
+  stackEnv,
+  uniqueName,
+  waitFor,
+} from '@integration-ledger/testing'
+import { createPool } from '@integration-ledger/postgres'
 import { Registry } from 'prom-client'
 
 const TOKEN = 'dlq-test-token-0123456789'

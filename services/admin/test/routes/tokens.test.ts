@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import type { AdminTokenInfo, AuditPage, AuditRecord, CreatedAdminToken } from '@ledger/access'
-import { loadAdminConfig, startAdmin } from '@ledger/admin'
-import { createKafkajsTransport } from '@ledger/sdk'
-import { cleanupScope, createTestPool, serviceEnv, stackEnv, uniqueName } from '@ledger/testing'
+import type { AdminTokenInfo, AuditPage, AuditRecord, CreatedAdminToken } from '@integration-ledger/access'
+import { loadAdminConfig, startAdmin } from '@integration-ledger/admin'
+import { createKafkajsTransport } from '@integration-ledger/sdk'
+import { cleanupScope, createTestPool, serviceEnv, stackEnv, uniqueName } from '@integration-ledger/testing'
 
 const BOOTSTRAP = 'tokens-test-bootstrap-0123456789'
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { TransientError } from '@ledger/core'
+import { TransientError } from '@integration-ledger/core'
 import type pg from 'pg'
 import { MicroBatcher } from './micro-batcher.js'
 

@@ -1,4 +1,4 @@
-import { defer } from '@ledger/core'
+import { defer } from '@integration-ledger/core'
 
 export interface MicroBatcherOptions<I, O> {
   /** Runs one batch; returns one result per item, in the same order. */

@@ -1,4 +1,4 @@
-import { applySchema } from '@ledger/postgres'
+import { applySchema } from '@integration-ledger/postgres'
 import type pg from 'pg'
 
 /** Any fixed 64-bit number: serialises concurrent migrations from several ingest replicas. */

@@ -1,4 +1,4 @@
-import type { Clock } from '@ledger/core'
+import type { Clock } from '@integration-ledger/core'
 
 /** A request budget: `max` requests per `windowMs`, refilled continuously. */
 export interface RateBudget {

@@ -7,8 +7,8 @@ import {
   type LedgerError,
   type LedgerEvent,
   type Logger,
-} from '@ledger/core'
-import type { LedgerPublisher } from '@ledger/sdk'
+} from '@integration-ledger/core'
+import type { LedgerPublisher } from '@integration-ledger/sdk'
 import type { BrokerHealth } from '../broker-health.js'
 import type { DeliveryKey, DeliveryStore } from '../dedup/delivery-store.js'
 import type { IngestMetrics } from '../metrics.js'

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { PermanentError, parseStorableJson } from '@ledger/core'
-import { buildEvent, fromNewEventJson } from '@ledger/sdk'
+import { PermanentError, parseStorableJson } from '@integration-ledger/core'
+import { buildEvent, fromNewEventJson } from '@integration-ledger/sdk'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type EventClient, assertMayWrite } from '../event-clients.js'
 import type { IntakeRouteDeps } from './deps.js'

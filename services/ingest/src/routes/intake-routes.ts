@@ -1,5 +1,5 @@
-import { TransientError } from '@ledger/core'
-import type { SourceConfig } from '@ledger/providers'
+import { TransientError } from '@integration-ledger/core'
+import type { SourceConfig } from '@integration-ledger/providers'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { meterBody } from '../guards/body-limit.js'
 import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'

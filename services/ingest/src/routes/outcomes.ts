@@ -1,4 +1,4 @@
-import { TransientError, findLedgerError } from '@ledger/core'
+import { TransientError, findLedgerError } from '@integration-ledger/core'
 import type { FastifyReply } from 'fastify'
 import type { RateDecision } from '../guards/rate-limiter.js'
 import type { IngestMetrics } from '../metrics.js'

@@ -1,12 +1,12 @@
-import { PermanentError, newCorrelationId } from '@ledger/core'
+import { PermanentError, newCorrelationId } from '@integration-ledger/core'
 import {
   type Delivery,
   type SourceConfig,
   extractDelivery,
   keptHeaders,
   verifierForSource,
-} from '@ledger/providers'
-import { DEFAULT_QUARANTINE_TOPIC, buildEvent } from '@ledger/sdk'
+} from '@integration-ledger/providers'
+import { DEFAULT_QUARANTINE_TOPIC, buildEvent } from '@integration-ledger/sdk'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import type { IntakeRouteDeps } from './deps.js'

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { type Environment, SourcesConfigError } from '@ledger/providers'
+import { type Environment, SourcesConfigError } from '@integration-ledger/providers'
 import { parseDocument } from 'yaml'
 import { type SourcesFile, parseSourcesConfig } from './parse-sources-config.js'
 

@@ -6,7 +6,7 @@ import {
   configIssues,
   resolveSourceConfig,
   sourceConfigSchema,
-} from '@ledger/providers'
+} from '@integration-ledger/providers'
 import { z } from 'zod'
 
 /** The parsed sources file. */
@@ -15,7 +15,7 @@ export interface SourcesFile {
 }
 
 /**
- * Schema of the whole sources file: each entry a source as `@ledger/providers` declares it. Names
+ * Schema of the whole sources file: each entry a source as `@integration-ledger/providers` declares it. Names
  * are checked for duplicates even when an entry failed, so one pass reports every problem; the
  * entries are then as far as they parsed, hence the defensive reads.
  */

@@ -1,4 +1,4 @@
-import type { SourceConfig } from '@ledger/providers'
+import type { SourceConfig } from '@integration-ledger/providers'
 
 /**
  * In-memory sources by name. Ingest looks sources up here on every request; the file loader (and

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cleanupScope, createTestPool, stackEnv } from '@ledger/testing'
+import { cleanupScope, createTestPool, stackEnv } from '@integration-ledger/testing'
 import { DeliveryStore } from '../../src/dedup/delivery-store.js'
 import { migrateDeliveries } from '../../src/dedup/migrate.js'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { cleanupScope, startKafkaBroker, waitFor } from '@ledger/testing'
+import { cleanupScope, startKafkaBroker, waitFor } from '@integration-ledger/testing'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
 const SECRET = 'github-outage-secret-0123456789'

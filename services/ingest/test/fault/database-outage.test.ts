@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope, startPostgresCluster, waitFor } from '@ledger/testing'
+import { cleanupScope, startPostgresCluster, waitFor } from '@integration-ledger/testing'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
 const SECRET = 'github-db-outage-secret-0123456789'

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { createPool } from '@ledger/postgres'
-import { Keyring, SourceStore } from '@ledger/source-store'
-import { cleanupScope, startPostgresCluster, waitFor } from '@ledger/testing'
+import { createPool } from '@integration-ledger/postgres'
+import { Keyring, SourceStore } from '@integration-ledger/source-store'
+import { cleanupScope, startPostgresCluster, waitFor } from '@integration-ledger/testing'
 import type { FastifyInstance } from 'fastify'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 

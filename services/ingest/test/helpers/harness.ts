@@ -1,4 +1,4 @@
-import { loadIngestConfig, startIngest } from '@ledger/ingest'
+import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
 import {
   type CleanupHost,
   createTestDatabase,
@@ -7,11 +7,11 @@ import {
   stackEnv,
   uniqueName,
   writeSourcesFile,
-} from '@ledger/testing'
+} from '@integration-ledger/testing'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs'
-import type { LedgerEvent } from '@ledger/core'
-import { EnvelopeCodec } from '@ledger/sdk'
+import type { LedgerEvent } from '@integration-ledger/core'
+import { EnvelopeCodec } from '@integration-ledger/sdk'
 
 export interface Harness {
   app: FastifyInstance

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { PermanentError } from '@ledger/core'
-import { IngestClient } from '@ledger/sdk'
-import { cleanupScope } from '@ledger/testing'
+import { PermanentError } from '@integration-ledger/core'
+import { IngestClient } from '@integration-ledger/sdk'
+import { cleanupScope } from '@integration-ledger/testing'
 import { startHarness } from '../helpers/harness.js'
 
 const TOKEN = 'orders-service-token-0123456789'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope, signGithub } from '@ledger/testing'
+import { cleanupScope, signGithub } from '@integration-ledger/testing'
 import { startHarness } from '../helpers/harness.js'
 import { openRawRequest } from '../helpers/raw-http.js'
 

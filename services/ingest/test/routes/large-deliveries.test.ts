@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope, signGithub, stackEnv, waitFor } from '@ledger/testing'
+import { cleanupScope, signGithub, stackEnv, waitFor } from '@integration-ledger/testing'
 import { Kafka, logLevel } from 'kafkajs'
-import { MAX_RAW_BODY_BYTES } from '@ledger/sdk'
+import { MAX_RAW_BODY_BYTES } from '@integration-ledger/sdk'
 import type { FastifyInstance } from 'fastify'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 

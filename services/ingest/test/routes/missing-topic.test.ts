@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createKafkajsTransport } from '@ledger/sdk'
-import { cleanupScope, stackEnv } from '@ledger/testing'
+import { createKafkajsTransport } from '@integration-ledger/sdk'
+import { cleanupScope, stackEnv } from '@integration-ledger/testing'
 import { postGithubDelivery, startHarness } from '../helpers/harness.js'
 
 const SECRET = 'github-missing-topic-secret-0123'

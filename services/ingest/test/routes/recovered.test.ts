@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { eventIdFor } from '@ledger/core'
-import { cleanupScope, signStripe } from '@ledger/testing'
+import { eventIdFor } from '@integration-ledger/core'
+import { cleanupScope, signStripe } from '@integration-ledger/testing'
 import { startHarness } from '../helpers/harness.js'
 
 const STRIPE = 'whsec_stripe_recovered_0123456789'

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { LedgerError, parseEventBody } from '@ledger/core'
-import { IngestClient, defineEvents } from '@ledger/sdk'
-import { cleanupScope } from '@ledger/testing'
+import { LedgerError, parseEventBody } from '@integration-ledger/core'
+import { IngestClient, defineEvents } from '@integration-ledger/sdk'
+import { cleanupScope } from '@integration-ledger/testing'
 import { z } from 'zod'
 import { startHarness } from '../helpers/harness.js'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseSourceConfig, reverifyEvent } from '@ledger/providers'
-import { cleanupScope, signGithub, signStandard, signStripe } from '@ledger/testing'
+import { parseSourceConfig, reverifyEvent } from '@integration-ledger/providers'
+import { cleanupScope, signGithub, signStandard, signStripe } from '@integration-ledger/testing'
 import { startHarness } from '../helpers/harness.js'
 
 const STRIPE_OLD = 'whsec_stripe_old_0123456789'

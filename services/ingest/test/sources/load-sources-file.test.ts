@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { SourcesConfigError } from '@ledger/providers'
+import { SourcesConfigError } from '@integration-ledger/providers'
 import { loadSourcesFile } from '../../src/sources/index.js'
 
 async function withFile(t: { after(fn: () => Promise<void>): void }, text: string): Promise<string> {

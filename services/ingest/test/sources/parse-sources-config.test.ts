@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { SourcesConfigError, parseSourceConfig } from '@ledger/providers'
+import { SourcesConfigError, parseSourceConfig } from '@integration-ledger/providers'
 import { parseSourcesConfig } from '../../src/sources/index.js'
 
 const STANDARD_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { parseSourceConfig } from '@ledger/providers'
+import { parseSourceConfig } from '@integration-ledger/providers'
 import { SourceRegistry } from '../../src/sources/index.js'
 
 const github = parseSourceConfig({ name: 'gh', kind: 'github', secrets: ['x'] }, {})

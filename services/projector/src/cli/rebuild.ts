@@ -1,7 +1,7 @@
 // `npm run projector:rebuild`: rebuilds the projections table from the ledger table.
-import { createPool } from '@ledger/postgres'
+import { createPool } from '@integration-ledger/postgres'
 import { parseArgs } from 'node:util'
-import { describeError } from '@ledger/core'
+import { describeError } from '@integration-ledger/core'
 import { loadProjectorConfig } from '../config.js'
 import { migrate } from '../db/migrate.js'
 import { rebuildProjections } from '../db/rebuild.js'

@@ -1,6 +1,6 @@
 import type { Outcome } from './migrate.js'
 import type { LedgerRecord } from '../record.js'
-import { UPSERT_NEWER_SQL } from '@ledger/ledger-reader'
+import { UPSERT_NEWER_SQL } from '@integration-ledger/ledger-reader'
 
 /**
  * The version rule as one statement: one round trip and one transaction per batch, whatever its

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { LedgerRecord } from '../record.js'
 import { APPLY_BATCH_SQL, applyBatchParams, toBatchOutcome, type BatchOutcome } from './apply-batch.js'
-import { toDatabaseError } from '@ledger/postgres'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type { Outcome } from './migrate.js'
 
 /** The current state of one entity, as tests and the rebuild read it. */

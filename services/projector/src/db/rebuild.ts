@@ -1,7 +1,7 @@
-import { PermanentError } from '@ledger/core'
+import { PermanentError } from '@integration-ledger/core'
 import type pg from 'pg'
-import { toDatabaseError } from '@ledger/postgres'
-import { HOLDER_ORDER_SQL, UPSERT_NEWER_SQL } from '@ledger/ledger-reader'
+import { toDatabaseError } from '@integration-ledger/postgres'
+import { HOLDER_ORDER_SQL, UPSERT_NEWER_SQL } from '@integration-ledger/ledger-reader'
 
 export interface RebuildProgress {
   /** Ledger rows read so far (by sequence range). */

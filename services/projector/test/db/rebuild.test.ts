@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope } from '@ledger/testing'
+import { cleanupScope } from '@integration-ledger/testing'
 import type pg from 'pg'
 import { LedgerStore } from '../../src/db/ledger-store.js'
 import { rebuildProjections, type RebuildProgress } from '../../src/db/rebuild.js'

@@ -1,4 +1,4 @@
-import { toDatabaseError } from '@ledger/postgres'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type pg from 'pg'
 
 /** A source's catch-up state: the committed checkpoint and the pass in progress (provider-shaped JSON). */

@@ -1,4 +1,4 @@
-import { type GithubApi, type GithubDelivery, isFailedDelivery } from '@ledger/providers'
+import { type GithubApi, type GithubDelivery, isFailedDelivery } from '@integration-ledger/providers'
 import { type CatchUp, type CatchUpContext, type CatchUpReport, emptyCatchUpReport } from './types.js'
 
 /** Committed: deliveries at or after `since` (unix seconds) are read by the next pass. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type BackoffPolicy, PermanentError, TransientError, backoffDelayMs } from '@ledger/core'
+import { type BackoffPolicy, PermanentError, TransientError, backoffDelayMs } from '@integration-ledger/core'
 
 /** How a refused-for-now answer (503, 409 busy, a lost connection) is retried. */
 const RETRY: BackoffPolicy = { baseMs: 250, maxMs: 5000 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { eventIdFor } from '@ledger/core'
-import { STRIPE_EVENTS_WINDOW_SECONDS, type StripeApi } from '@ledger/providers'
+import { eventIdFor } from '@integration-ledger/core'
+import { STRIPE_EVENTS_WINDOW_SECONDS, type StripeApi } from '@integration-ledger/providers'
 import type { IngestRecovery } from './ingest-recovery.js'
 import { type CatchUp, type CatchUpContext, type CatchUpReport, emptyCatchUpReport } from './types.js'
 

@@ -1,4 +1,4 @@
-import type { Clock } from '@ledger/core'
+import type { Clock } from '@integration-ledger/core'
 import type { LocalStore } from '../db/local-store.js'
 import type { CatchUpStore } from './catch-up-store.js'
 

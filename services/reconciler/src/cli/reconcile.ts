@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
-import { LedgerError } from '@ledger/core'
+import { LedgerError } from '@integration-ledger/core'
 import { loadReconcilerConfig } from '../config.js'
 import { REVIEW_ACTIONS, type ReviewAction } from '../review/review-service.js'
 import { summarise } from '../run/report.js'

@@ -1,4 +1,4 @@
-import { toDatabaseError } from '@ledger/postgres'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type pg from 'pg'
 import type { LocalRow } from '../run/classify.js'
 

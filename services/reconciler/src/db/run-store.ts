@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { toDatabaseError } from '@ledger/postgres'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type pg from 'pg'
 import type { CatchUpReport } from '../catchup/types.js'
 import type { RunCounts, RunReport } from '../run/report.js'

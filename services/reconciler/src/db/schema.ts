@@ -1,4 +1,4 @@
-import { applySchema } from '@ledger/postgres'
+import { applySchema } from '@integration-ledger/postgres'
 import type pg from 'pg'
 
 /** Serialises the reconciler's DDL across replicas starting together. */

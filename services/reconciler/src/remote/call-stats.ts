@@ -1,4 +1,4 @@
-import type { OutboundResult } from '@ledger/outbound'
+import type { OutboundResult } from '@integration-ledger/outbound'
 import type { RemoteStats } from './remote-source.js'
 
 /** Requests and throttle waits of every call an outbound client made (its `onResult`). */

@@ -1,4 +1,4 @@
-import type { StripeApi, StripeItem, StripePage } from '@ledger/providers'
+import type { StripeApi, StripeItem, StripePage } from '@integration-ledger/providers'
 import type { CallStats } from './call-stats.js'
 import type {
   EntityComparison,

@@ -1,5 +1,5 @@
-import { adminIdentity } from '@ledger/access'
-import { PermanentError } from '@ledger/core'
+import { adminIdentity } from '@integration-ledger/access'
+import { PermanentError } from '@integration-ledger/core'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { REVIEW_ACTIONS } from '../review/review-service.js'

@@ -1,5 +1,5 @@
-import { addAuditDetails, adminIdentity } from '@ledger/access'
-import { PermanentError } from '@ledger/core'
+import { addAuditDetails, adminIdentity } from '@integration-ledger/access'
+import { PermanentError } from '@integration-ledger/core'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ReconcilerCore } from '../start.js'

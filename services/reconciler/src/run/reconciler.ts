@@ -5,8 +5,8 @@ import {
   findLedgerError,
   silentLogger,
   systemClock,
-} from '@ledger/core'
-import { type LedgerPublisher, buildEvent } from '@ledger/sdk'
+} from '@integration-ledger/core'
+import { type LedgerPublisher, buildEvent } from '@integration-ledger/sdk'
 import type pg from 'pg'
 import { CatchUpStore } from '../catchup/catch-up-store.js'
 import type { CatchUp, CatchUpReport } from '../catchup/types.js'

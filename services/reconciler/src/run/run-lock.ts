@@ -1,5 +1,5 @@
-import { PermanentError } from '@ledger/core'
-import { toDatabaseError } from '@ledger/postgres'
+import { PermanentError } from '@integration-ledger/core'
+import { toDatabaseError } from '@integration-ledger/postgres'
 import type pg from 'pg'
 
 /** A held run lock; `release` is safe to call twice. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { cleanupScope, createTestPool, serviceEnv, stackEnv } from '@ledger/testing'
+import { cleanupScope, createTestPool, serviceEnv, stackEnv } from '@integration-ledger/testing'
 import { runReconcileCli } from '../../src/cli/reconcile.js'
 
 function io() {
