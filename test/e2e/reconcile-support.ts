@@ -157,7 +157,7 @@ export interface GithubReconcileFixture extends Omit<ReconcileFixture, 'tick'> {
   /** Where the fake GitHub posts deliveries when they should arrive (ingest's webhook route). */
   webhookUrl: string
   /** The projection entity ID of issue `number`. */
-  issueId(number: number): string
+  issueId: (number: number) => string
 }
 
 /**
