@@ -99,8 +99,11 @@ export class GithubDeliveriesCatchUp implements CatchUp {
     for (const { latest, redeliveredAtMs } of failed) {
       ctx.signal?.throwIfAborted()
       const before = asked.get(latest.guid)
-      if (before === undefined || before.attempts < this.#maxAttempts)
-        open.push(Date.parse(latest.delivered_at))
+      // Kept in range only while GitHub still keeps it: a checkpoint held before the log's window
+      // would report "events may be lost" for a delivery nothing can redeliver any more.
+      const deliveredMs = Date.parse(latest.delivered_at)
+      const inWindow = deliveredMs >= nowMs - this.windowSeconds * 1000
+      if (inWindow && (before === undefined || before.attempts < this.#maxAttempts)) open.push(deliveredMs)
       if (before !== undefined) {
         const requestedMs = before.requestedAt.getTime()
         // GitHub stamps whole seconds; our clock may be a little ahead of its.
