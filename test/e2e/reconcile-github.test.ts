@@ -169,6 +169,35 @@ describe('reconciler against the fake GitHub, the real stack, ingest and the pro
     assert.equal(rows[0]?.attempts, 2)
   })
 
+  it('a failed delivery older than GitHub’s log window does not hold the checkpoint back', async (test) => {
+    const t = cleanupScope(test)
+    const f = await githubReconcileFixture(t, 'reconcile-gh-window', {
+      issues: 1,
+      pageSize: 2,
+      settleSeconds: 3,
+    })
+    const github = f.fakes.github.handler
+    github.setWebhookTarget({ url: await deadUrl(), secret: GITHUB_WEBHOOK_SECRET })
+    f.fakes.github.records.create('issue', { title: 'Lost long ago' })
+    await github.settled()
+    github.setWebhookTarget({ url: f.webhookUrl, secret: GITHUB_WEBHOOK_SECRET })
+    // The fake keeps deliveries of any age; GitHub keeps about three days. Ten days old, then.
+    const [old] = github.records.deliveries.filter(isFailedDeliveryRow)
+    assert.ok(old)
+    old.deliveredAt -= 10 * 86_400
+    const run = () =>
+      f.core.reconciler.run(f.core.targets.get('code')!, { entityType: 'issue', actor: 'test' })
+
+    const first = await run()
+    assert.equal(first.status, 'succeeded')
+    const second = await run()
+    assert.equal(second.catchUp?.windowExceeded, false, second.catchUp?.warning)
+    assert.ok(
+      Date.parse(second.catchUp.checkpointBefore!) > Date.now() - 86_400_000,
+      `checkpoint ${second.catchUp?.checkpointBefore} is recent, not the old delivery's time`,
+    )
+  })
+
   it('classifies drift in GitHub issues, repairs the safe cases through the ledger, confirms a delete with a direct GET; a second run publishes nothing', async (test) => {
     const t = cleanupScope(test)
     const f = await githubReconcileFixture(t, 'reconcile-gh-drift', { issues: 7, pulls: 1, pageSize: 3 })
