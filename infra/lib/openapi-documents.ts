@@ -25,7 +25,7 @@ export async function buildDocumentedApp(
   service: DocumentedService,
   databaseUrl: string,
   stack: StackEnv,
-): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const env = { ...serviceEnv(databaseUrl, stack), LOG_LEVEL: 'silent' }
   switch (service) {
     case 'ingest': {
