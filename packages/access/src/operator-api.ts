@@ -1,5 +1,5 @@
 import { PermanentError } from '@integration-ledger/core'
-import { BearerTokens, presentedBearerToken } from '@integration-ledger/service-kit'
+import { BearerTokens, documentSecurity, presentedBearerToken } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import type { AuditLog, AuditOutcome } from './audit-log.js'
@@ -36,6 +36,9 @@ export interface OperatorApiOptions {
   /** Where `ledger_admin_requests_total` is registered. */
   registry: Registry
 }
+
+/** The security scheme of the operator routes in a service's OpenAPI document. */
+const OPERATOR_TOKEN_SCHEME = 'operatorToken'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -89,6 +92,13 @@ export function protectOperatorApi(api: FastifyInstance, options: OperatorApiOpt
     registers: [options.registry],
   })
 
+  documentSecurity(api, {
+    [OPERATOR_TOKEN_SCHEME]: {
+      type: 'http',
+      scheme: 'bearer',
+      description: `\`Authorization: Bearer <token>\`: a live named admin token (\`npm run admin -- tokens\`, \`POST /tokens\` on admin) or a token of ${options.envVariable}. A read-only token may only GET; every other method answers 403.`,
+    },
+  })
   api.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (methods.some((m) => !SAFE_METHODS.has(m)) && route.config?.audit === undefined) {

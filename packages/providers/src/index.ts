@@ -1,5 +1,5 @@
 // Module contract and registry: one module per provider, listed once.
-export type { KeptHeaderRule, ProviderModule } from './provider-module.js'
+export type { KeptHeaderRule, ProviderModule, SignatureDescription } from './provider-module.js'
 export { PROVIDERS, PROVIDER_KINDS, type ProviderKind, type SourceConfig, providerFor } from './registry.js'
 
 // Source configuration: the schema admin and ingest validate sources with.

@@ -59,4 +59,14 @@ export interface ProviderModule<S extends SourceFields = SourceFields> {
   ): ExtractResult
   /** The headers this kind's verifier and extractor read, so an event can be checked again later. */
   keptHeaders(source: S): KeptHeaderRule
+  /** How a sender of this kind signs, for the API reference (ingest's OpenAPI document). */
+  readonly signature: SignatureDescription
+}
+
+/** The signature of one kind of source as a caller sees it. */
+export interface SignatureDescription {
+  /** The header that carries the signature (for `hmac`, the usual one; each source names its own). */
+  readonly header: string
+  /** What is signed and which other headers a delivery needs. */
+  readonly description: string
 }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { PermanentError } from '@integration-ledger/core'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { documentSecurity } from './openapi.js'
 
 /** A bearer token and the name it is recorded under (who started or resolved something). */
 export interface NamedToken {
@@ -43,7 +44,8 @@ const names = new WeakMap<FastifyRequest, string>()
 /**
  * Requires `Authorization: Bearer <token>` with one of `tokens` on every route registered after it
  * (health routes are registered before).
- * @param variable the setting that holds the tokens, named in the 401 answer.
+ * @param variable the setting that holds the tokens, named in the 401 answer and as the routes'
+ *   security scheme in the OpenAPI document.
  */
 export function requireBearerToken(
   app: FastifyInstance,
@@ -51,6 +53,13 @@ export function requireBearerToken(
   variable: string,
 ): void {
   const expected = new BearerTokens(tokens.map((t) => ({ token: t.token, value: t.name })))
+  documentSecurity(app, {
+    [variable]: {
+      type: 'http',
+      scheme: 'bearer',
+      description: `\`Authorization: Bearer <token>\` with a token of ${variable} (name=token,…).`,
+    },
+  })
   app.addHook('onRequest', async (request) => {
     const matched = expected.match(presentedBearerToken(request.headers.authorization))
     if (matched === undefined) {

@@ -1,5 +1,6 @@
 import { findLedgerError, type ErrorCode, type LedgerError } from '@integration-ledger/core'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
 
 /** How one error code is answered over HTTP. */
 interface ErrorAnswer {
@@ -102,13 +103,34 @@ export function httpStatusFor(code: ErrorCode): number {
   return ANSWERS[code].status
 }
 
-/** The body of every error answer: `reason` when the error gives one, `correlationId` on 5xx. */
-export interface ErrorBody {
-  error: string
-  message: string
-  reason?: string
-  correlationId?: string
-}
+/**
+ * The body of every error answer: `reason` when the error gives one, `correlationId` on 5xx. Also
+ * the `ErrorBody` component of every service's OpenAPI document (`registerOpenApi`).
+ */
+export const errorBodySchema = z
+  .object({
+    error: z.string().meta({ description: 'The error code, e.g. VALIDATION_FAILED (see the status).' }),
+    message: z.string().meta({ description: 'What was wrong and what to do; names the field or header.' }),
+    reason: z.string().optional().meta({ description: 'A finer reason, e.g. bad_signature on a 401.' }),
+    correlationId: z
+      .string()
+      .optional()
+      .meta({ description: 'On 5xx: the ID the service log holds the details under.' }),
+  })
+  .meta({
+    id: 'ErrorBody',
+    description:
+      'Every error answer of every service. Codes and their statuses: packages/service-kit/src/http-errors.ts.',
+    examples: [
+      {
+        error: 'VALIDATION_FAILED',
+        message: 'Invalid replay request: group: Invalid input: expected string, received undefined',
+      },
+    ],
+  })
+
+/** The body of every error answer (`errorBodySchema`). */
+export type ErrorBody = z.infer<typeof errorBodySchema>
 
 /** fastify's own 4xx errors (raised before a handler runs), as ledger codes and actionable messages. */
 function fromFrameworkError(err: FastifyError, request: FastifyRequest): { code: string; message: string } {

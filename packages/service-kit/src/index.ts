@@ -7,7 +7,15 @@ export {
 } from './bearer-auth.js'
 export { csv, parseEnv } from './config.js'
 export { type HealthRoutesOptions, type ReadinessCheck, registerHealthRoutes } from './health.js'
-export { type ErrorBody, httpStatusFor, installErrorHandler } from './http-errors.js'
+export { type ErrorBody, errorBodySchema, httpStatusFor, installErrorHandler } from './http-errors.js'
+export {
+  OPENAPI_PATH,
+  type OpenApiInfo,
+  documentSecurity,
+  errorResponse,
+  jsonResponse,
+  registerOpenApi,
+} from './openapi.js'
 export { CORRELATION_HEADER, correlationIdFor, serviceLoggerOptions } from './logger.js'
 export { isoTimeSchema, parseIsoTime } from './iso-time.js'
 export { createMetricsRegistry } from './metrics.js'

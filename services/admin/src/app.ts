@@ -8,13 +8,17 @@ import {
 import type { KafkaTransport } from '@integration-ledger/sdk'
 import {
   httpServerOptions,
+  errorResponse,
   installErrorHandler,
+  jsonResponse,
   registerHealthRoutes,
+  registerOpenApi,
   serviceLoggerOptions,
 } from '@integration-ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
+import { z } from 'zod'
 import type { AdminConfig } from './config.js'
 import { auditRoutes } from './routes/audit.js'
 import { createDlqOperations } from './dlq/operations.js'
@@ -46,6 +50,13 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: ENTITY_PARAM_MAX_LENGTH },
   })
   installErrorHandler(app)
+  await registerOpenApi(app, {
+    title: 'integration-ledger admin',
+    description:
+      'Operate the ledger: sources and their secrets, entities and their history, the DLQ, named admin tokens and the audit log. Every route but the health routes and the health page needs an admin token.',
+    packageJson: new URL('../package.json', import.meta.url),
+    defaultUrl: 'http://127.0.0.1:8081',
+  })
   registerHealthRoutes(app, {
     registry: deps.metrics,
     checks: [{ name: 'database', check: async () => (await deps.pool.query('SELECT 1')).rowCount === 1 }],
@@ -65,7 +76,20 @@ export async function buildAdminApp(deps: AdminDeps): Promise<FastifyInstance> {
       registry: deps.metrics,
     })
     // Lets an operator check a token without touching anything.
-    api.get('/whoami', async (request) => {
+    const whoami = {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Who the token is',
+        response: {
+          200: jsonResponse(
+            'The token is valid.',
+            z.object({ authenticated: z.literal(true), name: z.string(), role: z.string() }),
+          ),
+          401: errorResponse('UNAUTHORIZED: no live admin token.'),
+        },
+      },
+    }
+    api.get('/whoami', whoami, async (request) => {
       const { name, role } = adminIdentity(request)
       return { authenticated: true, name, role }
     })

@@ -4,6 +4,7 @@ import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
+  registerOpenApi,
   serviceLoggerOptions,
 } from '@integration-ledger/service-kit'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
@@ -52,6 +53,13 @@ export async function buildIngestApp(options: IngestAppOptions): Promise<Fastify
     bodyLimit: config.maxBodyBytes,
   })
   installErrorHandler(app)
+  await registerOpenApi(app, {
+    title: 'integration-ledger ingest',
+    description:
+      "Takes in signed provider webhooks (POST /webhooks/{source}) and other services' events (POST /events), and stores each in Kafka before answering 2xx. Every error answer is an ErrorBody.",
+    packageJson: new URL('../package.json', import.meta.url),
+    defaultUrl: 'http://127.0.0.1:8080',
+  })
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.httpResponses.inc({
       route: request.routeOptions.url ?? '(unmatched)',

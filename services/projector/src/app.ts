@@ -3,6 +3,7 @@ import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
+  registerOpenApi,
   serviceLoggerOptions,
 } from '@integration-ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -25,6 +26,12 @@ export async function buildProjectorApp(
   })
   const registry = createMetricsRegistry('projector')
   installErrorHandler(app)
+  await registerOpenApi(app, {
+    title: 'integration-ledger projector',
+    description: 'Applies ledger events to PostgreSQL projections; over HTTP only health and metrics.',
+    packageJson: new URL('../package.json', import.meta.url),
+    defaultUrl: 'http://127.0.0.1:8082',
+  })
   const projector = await startProjector(config, app.log, registry, hooks)
   registerHealthRoutes(app, {
     registry,

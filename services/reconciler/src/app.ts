@@ -3,6 +3,7 @@ import {
   httpServerOptions,
   installErrorHandler,
   registerHealthRoutes,
+  registerOpenApi,
   serviceLoggerOptions,
 } from '@integration-ledger/service-kit'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -21,6 +22,13 @@ export async function buildReconcilerApp(core: ReconcilerCore): Promise<FastifyI
     ...httpServerOptions(core.config.http),
   })
   installErrorHandler(app)
+  await registerOpenApi(app, {
+    title: 'integration-ledger reconciler',
+    description:
+      'Reconciliation runs (compare projections with the providers, repair safe drift through the ledger) and the review items they leave.',
+    packageJson: new URL('../package.json', import.meta.url),
+    defaultUrl: 'http://127.0.0.1:8083',
+  })
   registerHealthRoutes(app, {
     registry: core.registry,
     checks: [{ name: 'database', check: async () => (await core.pool.query('SELECT 1')).rowCount === 1 }],

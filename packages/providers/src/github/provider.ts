@@ -11,4 +11,9 @@ export const githubProvider: ProviderModule<GithubSource> = {
   createVerifier: () => createGithubVerifier(),
   extract: extractGithub,
   keptHeaders: () => ({ names: [GITHUB_SIGNATURE_HEADER], prefixes: ['x-github-'] }),
+  signature: {
+    header: GITHUB_SIGNATURE_HEADER,
+    description:
+      '`X-Hub-Signature-256: sha256=<hex>`: HMAC-SHA256 of the body; with `X-GitHub-Delivery` (event ID) and `X-GitHub-Event` (type).',
+  },
 }

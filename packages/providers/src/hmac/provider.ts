@@ -39,4 +39,9 @@ export const hmacProvider: ProviderModule<HmacSource> = {
     ],
     prefixes: [],
   }),
+  signature: {
+    header: 'X-Signature',
+    description:
+      "The source's `hmac.header` (X-Signature here stands for it): an HMAC of the body (or of `<timestamp>.<body>` with `hmac.timestampHeader`) in the source's algorithm, encoding and prefix.",
+  },
 }

@@ -11,4 +11,9 @@ export const shopifyProvider: ProviderModule<ShopifySource> = {
   createVerifier: () => createShopifyVerifier(),
   extract: extractShopify,
   keptHeaders: () => ({ names: [SHOPIFY_SIGNATURE_HEADER], prefixes: ['x-shopify-'] }),
+  signature: {
+    header: SHOPIFY_SIGNATURE_HEADER,
+    description:
+      '`X-Shopify-Hmac-Sha256: <base64>`: HMAC-SHA256 of the body with the app secret; with `X-Shopify-Topic` and `X-Shopify-Webhook-Id`.',
+  },
 }

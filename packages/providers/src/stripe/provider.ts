@@ -10,4 +10,9 @@ export const stripeProvider: ProviderModule<StripeSource> = {
   createVerifier: (source) => createStripeVerifier({ toleranceSeconds: source.toleranceSeconds }),
   extract: extractStripe,
   keptHeaders: () => ({ names: [STRIPE_SIGNATURE_HEADER], prefixes: [] }),
+  signature: {
+    header: STRIPE_SIGNATURE_HEADER,
+    description:
+      '`Stripe-Signature: t=<unix s>,v1=<hex>`: HMAC-SHA256 of `<t>.<body>` with the `whsec_…` secret as text; t within the tolerance (300 s).',
+  },
 }

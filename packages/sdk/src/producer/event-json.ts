@@ -32,6 +32,21 @@ export const newEventJsonSchema = z
   .refine((e) => !(e.payload !== undefined && e.rawBodyBase64 !== undefined), {
     message: 'give either payload or rawBodyBase64, not both',
   })
+  .meta({
+    id: 'NewEvent',
+    description: 'An event as POST /events on ingest takes it; give payload or rawBodyBase64, not both.',
+    examples: [
+      {
+        source: 'orders',
+        providerEventId: 'o-42-v3',
+        type: 'order.updated',
+        entityType: 'order',
+        entityId: 'o-42',
+        entityVersion: 3,
+        payload: { status: 'paid' },
+      },
+    ],
+  })
 
 export type NewEventJson = z.input<typeof newEventJsonSchema>
 

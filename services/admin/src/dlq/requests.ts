@@ -60,6 +60,10 @@ export const dlqActionBodySchema = z
     message: 'give exactly one of "records" or "filter" ({} selects every pending record)',
     path: ['records'],
   })
+  .meta({
+    description: 'Give exactly one of "records" or "filter" ({} selects every pending record).',
+    examples: [{ group: 'ledger.projector', reason: 'schema fixed', records: ['2:17'] }],
+  })
 
 /** Parses with a zod schema, failing with VALIDATION_FAILED that names each bad field. */
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {

@@ -1,4 +1,5 @@
 import type { AuditLog } from '@integration-ledger/access'
+import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { isoTime, parseRequest } from '../dlq/requests.js'
@@ -23,7 +24,21 @@ const listSchema = z.object({
  * first, `{ records, next? }`; `after=<next>` asks for the following (older) page.
  */
 export async function auditRoutes(api: FastifyInstance, { audit }: { audit: AuditLog }): Promise<void> {
-  api.get('/audit', async (request) => {
+  const route = {
+    schema: {
+      tags: ['audit'],
+      summary: 'The audit log of every service, newest first',
+      querystring: listSchema,
+      response: {
+        200: jsonResponse(
+          '`next` is the `after` of the following (older) page.',
+          z.object({ records: z.array(z.looseObject({})), next: z.string().optional() }),
+        ),
+        400: errorResponse('VALIDATION_FAILED: a query parameter is not as described.'),
+      },
+    },
+  }
+  api.get('/audit', route, async (request) => {
     const { limit, after, ...filter } = parseRequest(listSchema, request.query, 'audit query')
     return audit.list(filter, { limit, after })
   })

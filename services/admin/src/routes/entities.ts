@@ -1,4 +1,5 @@
 import { ENTITY_ID_MAX_LENGTH, ENTITY_TYPE_MAX_LENGTH, LedgerError } from '@integration-ledger/core'
+import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type pg from 'pg'
 import { z } from 'zod'
@@ -45,6 +46,34 @@ interface EntityParams {
   id: string
 }
 
+const entityParams = z.object({
+  type: z.string().meta({ description: 'Entity type, e.g. customer.' }),
+  id: z.string().meta({ description: 'Entity ID, percent-encoded (up to 512 characters).' }),
+})
+
+const stateQuery = z.object({
+  asOf: z
+    .string()
+    .optional()
+    .meta({
+      description: 'ISO 8601 time with a zone: the state the projection held then, from the ledger.',
+      examples: ['2025-01-31T14:03:00Z'],
+    }),
+})
+
+const entityStateSchema = z.looseObject({
+  entityType: z.string(),
+  entityId: z.string(),
+  version: z.number().int(),
+  lastEventId: z.string(),
+  updatedAt: z.string(),
+  state: z.unknown().meta({ description: 'The projected state (JSON).' }),
+  asOf: z.string().optional(),
+  setBy: z.looseObject({}).optional().meta({ description: 'With asOf: the event that set this state.' }),
+})
+
+const tags = ['entities']
+
 interface HistoryRow {
   seq: string
   event_id: string
@@ -71,8 +100,22 @@ interface HistoryRow {
  *   the outcome of the version rule for each; `nextAfter` is the cursor of the next page.
  */
 export const entityRoutes: FastifyPluginAsync<EntityRoutesOptions> = async (api, { pool }) => {
+  const stateRoute = {
+    schema: {
+      tags,
+      summary: "An entity's current state, or its state as of a time",
+      params: entityParams,
+      querystring: stateQuery,
+      response: {
+        200: jsonResponse('The state, its version and the event that set it.', entityStateSchema),
+        400: errorResponse('VALIDATION_FAILED: asOf is not an ISO 8601 time with a zone.'),
+        404: errorResponse('NOT_FOUND: no state for this entity (at that time).'),
+      },
+    },
+  }
   api.get<{ Params: EntityParams; Querystring: { asOf?: unknown } }>(
     '/entities/:type/:id',
+    stateRoute,
     async (request, reply) => {
       const { type, id } = request.params
       if (request.query.asOf !== undefined) {
@@ -108,7 +151,27 @@ export const entityRoutes: FastifyPluginAsync<EntityRoutesOptions> = async (api,
     },
   )
 
-  api.get<{ Params: EntityParams }>('/entities/:type/:id/history', async (request, reply) => {
+  const historyRoute = {
+    schema: {
+      tags,
+      summary: "The entity's ledger rows, oldest first, with the outcome of the version rule",
+      params: entityParams,
+      querystring: historyQuerySchema,
+      response: {
+        200: jsonResponse(
+          '`nextAfter` is the `after` of the next page (null on the last).',
+          z.object({
+            entityType: z.string(),
+            entityId: z.string(),
+            nextAfter: z.string().nullable(),
+            events: z.array(z.looseObject({ seq: z.string(), eventId: z.string(), outcome: z.string() })),
+          }),
+        ),
+        400: errorResponse('VALIDATION_FAILED: limit or after is not as described.'),
+      },
+    },
+  }
+  api.get<{ Params: EntityParams }>('/entities/:type/:id/history', historyRoute, async (request, reply) => {
     const { type, id } = request.params
     const parsed = historyQuerySchema.safeParse(request.query)
     if (!parsed.success) {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { adminIdentity } from '@integration-ledger/access'
 import { LedgerError } from '@integration-ledger/core'
 import type { DlqOperations } from '@integration-ledger/dlq'
+import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import type { AdminDeps } from '../app.js'
@@ -39,7 +40,13 @@ const PAGE_HEADERS = {
 export const healthPageRoutes: FastifyPluginAsync = async (app) => {
   for (const [url, { file, type }] of Object.entries(ASSETS)) {
     const body = await readFile(new URL(file, STATIC_DIR))
-    app.get(url, async (_request, reply) =>
+    const schema = {
+      tags: ['health page'],
+      summary: `The health page's ${file} (no data; open)`,
+      security: [],
+      response: { 200: { description: file, content: { [type]: { schema: z.string() } } } },
+    }
+    app.get(url, { schema }, async (_request, reply) =>
       reply.headers({ ...PAGE_HEADERS, 'content-type': type }).send(body),
     )
   }
@@ -51,7 +58,14 @@ const reviewListSchema = z.object({
   after: z.coerce.number().int().min(0).optional(),
 })
 
-const reviewResolveSchema = z.object({ action: z.enum(['accept-remote', 'keep-local', 'ignore']) })
+const reviewResolveSchema = z
+  .object({ action: z.enum(['accept-remote', 'keep-local', 'ignore']) })
+  .meta({ examples: [{ action: 'keep-local' }] })
+
+const reviewParams = z.object({ id: z.string().meta({ description: 'The review item ID.' }) })
+const unconfigured = errorResponse(
+  'CONFIG_INVALID: LEDGER_RECONCILER_TOKEN is not set for the admin service.',
+)
 
 /**
  * Behind the admin token:
@@ -75,7 +89,16 @@ export const healthRoutes: FastifyPluginAsync<AdminDeps & { dlq: DlqOperations }
   })
   api.addHook('onClose', () => summary.close())
 
-  api.get('/health/summary', async () => summary.build())
+  const summaryRoute = {
+    schema: {
+      tags: ['health page'],
+      summary: 'Everything the health page shows',
+      response: {
+        200: jsonResponse('Per source, consumer, DLQ, reconciliation, breaker and alert.', z.looseObject({})),
+      },
+    },
+  }
+  api.get('/health/summary', summaryRoute, async () => summary.build())
 
   const configured = (): ReconcilerClient => {
     if (reconciler) return reconciler
@@ -85,7 +108,19 @@ export const healthRoutes: FastifyPluginAsync<AdminDeps & { dlq: DlqOperations }
     )
   }
 
-  api.get('/reconciler/review', async (request) => {
+  const reviewRoute = {
+    schema: {
+      tags: ['review'],
+      summary: "The reconciler's review items, through its API",
+      querystring: reviewListSchema,
+      response: {
+        200: jsonResponse("The reconciler's answer: { items, next? }.", z.looseObject({})),
+        400: errorResponse('VALIDATION_FAILED: a query parameter is not as described.'),
+        503: unconfigured,
+      },
+    },
+  }
+  api.get('/reconciler/review', reviewRoute, async (request) => {
     const { status, limit, after } = parseRequest(reviewListSchema, request.query, 'review query')
     const query = new URLSearchParams({
       status,
@@ -106,6 +141,17 @@ export const healthRoutes: FastifyPluginAsync<AdminDeps & { dlq: DlqOperations }
           action: 'review.resolve',
           target: (request) => `review:${(request.params as { id?: string }).id ?? '?'}`,
           details: (request) => ({ action: (request.body as { action?: unknown } | undefined)?.action }),
+        },
+      },
+      schema: {
+        tags: ['review'],
+        summary: 'Resolve a review item through the reconciler (audited by both)',
+        params: reviewParams,
+        body: reviewResolveSchema,
+        response: {
+          200: jsonResponse('The item as resolved.', z.looseObject({})),
+          400: errorResponse('VALIDATION_FAILED: the ID or the action is not as described.'),
+          503: unconfigured,
         },
       },
     },

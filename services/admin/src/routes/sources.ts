@@ -1,12 +1,40 @@
 import { LedgerError, PermanentError, findLedgerError } from '@integration-ledger/core'
-import { parseSourceConfig } from '@integration-ledger/providers'
+import { parseSourceConfig, sourceConfigSchema } from '@integration-ledger/providers'
 import { declareTopology } from '@integration-ledger/sdk'
 import { Keyring, SourceStore, migrateSourceStore } from '@integration-ledger/source-store'
 import { addAuditDetails } from '@integration-ledger/access'
+import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
 import type { AdminDeps } from '../app.js'
 
 type Body = Record<string, unknown>
+
+// What the routes take and answer, for the OpenAPI document; `validate` and `secretValue` parse.
+const tags = ['sources']
+const nameParams = z.object({ name: z.string().meta({ description: 'The source name.' }) })
+const secretInfoSchema = z.looseObject({
+  id: z.string(),
+  keyId: z.string(),
+  createdAt: z.string(),
+  retiredAt: z.string().nullable(),
+})
+const storedSourceSchema = z.looseObject({
+  name: z.string(),
+  kind: z.string(),
+  enabled: z.boolean(),
+  secrets: z.array(secretInfoSchema).optional(),
+})
+const sourceBody = sourceConfigSchema.meta({
+  description:
+    'A source as in the sources file: name, kind, secrets (the values; env: references only work in the file) and the fields of its kind (README, "Sources"). Validated exactly as ingest validates the file.',
+  examples: [{ name: 'billing', kind: 'stripe', secrets: ['whsec_…'] }],
+})
+const secretBody = z
+  .object({ secret: z.string().min(8).meta({ description: 'The new signing secret.' }) })
+  .meta({ examples: [{ secret: 'whsec_new' }] })
+const invalid = errorResponse('VALIDATION_FAILED: the message names each field that is not as described.')
+const unknownSource = errorResponse('NOT_FOUND: no source of that name.')
 
 /** The audit target of a route on one source. */
 const sourceParam = (request: FastifyRequest) => `source:${(request.params as { name: string }).name}`
@@ -80,15 +108,45 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
   const store = new SourceStore(deps.pool, Keyring.parse(keys))
   await migrateSourceStore(deps.pool)
 
-  api.get('/sources', async () => ({ sources: await store.list() }))
-  api.get<{ Params: { name: string } }>('/sources/:name', async (request) => store.get(request.params.name))
+  const listRoute = {
+    schema: {
+      tags,
+      summary: 'Every source, with secret IDs and key IDs (never a secret)',
+      response: { 200: jsonResponse('The sources.', z.object({ sources: z.array(storedSourceSchema) })) },
+    },
+  }
+  api.get('/sources', listRoute, async () => ({ sources: await store.list() }))
+  const showRoute = {
+    schema: {
+      tags,
+      summary: 'One source',
+      params: nameParams,
+      response: { 200: jsonResponse('The source.', storedSourceSchema), 404: unknownSource },
+    },
+  }
+  api.get<{ Params: { name: string } }>('/sources/:name', showRoute, async (request) =>
+    store.get(request.params.name),
+  )
 
   const creating = {
     action: 'source.create',
     target: sourceInBody,
     details: (r: FastifyRequest) => ({ kind: (r.body as { kind?: unknown } | undefined)?.kind }),
   }
-  api.post('/sources', { config: { audit: creating } }, async (request, reply) => {
+  const createRoute = {
+    config: { audit: creating },
+    schema: {
+      tags,
+      summary: 'Create a source; ingest serves it at POST /webhooks/{name} (audited)',
+      body: sourceBody,
+      response: {
+        201: jsonResponse('Created.', storedSourceSchema),
+        400: invalid,
+        409: errorResponse('CONFLICT: a source of that name exists.'),
+      },
+    },
+  }
+  api.post('/sources', createRoute, async (request, reply) => {
     const source = validate(request.body)
     const admin = deps.transport.admin()
     await admin.connect()
@@ -111,7 +169,20 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
   const rotating = { action: 'source.secret.add', target: sourceParam }
   api.post<{ Params: { name: string } }>(
     '/sources/:name/secrets',
-    { config: { audit: rotating } },
+    {
+      config: { audit: rotating },
+      schema: {
+        tags,
+        summary: 'Add a signing secret (rotation: old and new are both accepted) (audited)',
+        params: nameParams,
+        body: secretBody,
+        response: {
+          201: jsonResponse('The new secret, by ID.', secretInfoSchema),
+          400: invalid,
+          404: unknownSource,
+        },
+      },
+    },
     async (request, reply) => {
       const info = await store.addSecret(request.params.name, secretValue(request.body))
       addAuditDetails(request, { secretId: info.id })
@@ -127,7 +198,18 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
   }
   api.delete<{ Params: { name: string; id: string } }>(
     '/sources/:name/secrets/:id',
-    { config: { audit: retiring } },
+    {
+      config: { audit: retiring },
+      schema: {
+        tags,
+        summary: 'Retire a secret (not the last one) (audited)',
+        params: z.object({ name: z.string(), id: z.string().meta({ description: 'The secret ID.' }) }),
+        response: {
+          204: z.null().meta({ description: 'Retired; no body.' }),
+          404: errorResponse('NOT_FOUND: no such source or active secret.'),
+        },
+      },
+    },
     async (request, reply) => {
       await store.retireSecret(request.params.name, request.params.id)
       request.log.info({ source: request.params.name, secretId: request.params.id }, 'source secret retired')
@@ -142,7 +224,17 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
     const audit = { action: `source.${action}`, target: sourceParam }
     api.post<{ Params: { name: string } }>(
       `/sources/:name/${action}`,
-      { config: { audit } },
+      {
+        config: { audit },
+        schema: {
+          tags,
+          summary: enabled
+            ? 'Enable a source (audited)'
+            : 'Disable a source: ingest answers 404 for it (audited)',
+          params: nameParams,
+          response: { 200: jsonResponse('The source.', storedSourceSchema), 404: unknownSource },
+        },
+      },
       async (request) => {
         await store.setEnabled(request.params.name, enabled)
         return store.get(request.params.name)
@@ -151,7 +243,17 @@ export async function sourceRoutes(api: FastifyInstance, deps: AdminDeps): Promi
   }
 
   const resealing = { action: 'source.reseal', target: () => 'sources' }
-  api.post('/sources/reseal', { config: { audit: resealing } }, async (request) => {
+  const resealRoute = {
+    config: { audit: resealing },
+    schema: {
+      tags,
+      summary: 'Re-encrypt every secret under the newest master key (audited)',
+      response: {
+        200: jsonResponse('How many secrets were re-encrypted.', z.object({ resealed: z.number().int() })),
+      },
+    },
+  }
+  api.post('/sources/reseal', resealRoute, async (request) => {
     const resealed = await store.reseal()
     addAuditDetails(request, { resealed })
     return { resealed }

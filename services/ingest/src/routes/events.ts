@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import { PermanentError, parseStorableJson } from '@integration-ledger/core'
-import { buildEvent, fromNewEventJson } from '@integration-ledger/sdk'
+import { buildEvent, fromNewEventJson, newEventJsonSchema } from '@integration-ledger/sdk'
+import { documentSecurity, errorResponse, jsonResponse } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
 import { type EventClient, assertMayWrite } from '../event-clients.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { closeUnreadBody, countFailure } from './outcomes.js'
@@ -19,6 +21,43 @@ declare module 'fastify' {
 /** The media types of a JSON body: `application/json` and `application/<anything>+json`. */
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i
 
+/** What the route answers and takes, for the OpenAPI document; the handler parses the bytes itself. */
+const eventSchema = {
+  tags: ['events'],
+  summary: 'Publish an event from a service without a Kafka connection',
+  description:
+    "The body is an SDK NewEvent. Its source and entity type must be among the token's grants (INGEST_EVENT_GRANTS), and never a webhook source. Answered 202 only after Kafka acknowledged.",
+  headers: z.object({
+    'idempotency-key': z
+      .string()
+      .regex(IDEMPOTENCY_KEY)
+      .meta({
+        description:
+          'Required; 1-255 visible ASCII characters, e.g. a UUID. Reuse it when retrying: the same key and body answer the first result again.',
+        examples: ['6f1c2a4e-0b5d-4c1e-9d7a-2f8e3b9c1a00'],
+      }),
+  }),
+  consumes: ['application/json'],
+  body: newEventJsonSchema,
+  response: {
+    202: jsonResponse(
+      'Stored, acknowledged by Kafka (acks=all). With header `Idempotent-Replayed: true` when this key was answered before: nothing was published again.',
+      z.object({ eventId: z.string() }),
+    ),
+    400: errorResponse(
+      'VALIDATION_FAILED: no Idempotency-Key, not JSON, or a field that is not as described.',
+    ),
+    401: errorResponse('UNAUTHORIZED: no token of INGEST_EVENT_TOKENS.'),
+    403: errorResponse('FORBIDDEN: the token may not write this source or entity type.'),
+    409: errorResponse('CONFLICT: this Idempotency-Key was used with another body.'),
+    413: errorResponse('BODY_TOO_LARGE.'),
+    415: errorResponse('UNSUPPORTED_MEDIA_TYPE: send application/json.'),
+    503: errorResponse(
+      'Kafka unavailable or slow, or ingest overloaded: retry with the same key after Retry-After.',
+    ),
+  },
+}
+
 /**
  * POST /events — publish an SDK `NewEvent` (JSON) for a service that holds no Kafka connection.
  * Bearer token from INGEST_EVENT_TOKENS names the client; the event's `source` and `entityType`
@@ -30,6 +69,13 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i
 export async function eventRoutes(app: FastifyInstance, deps: IntakeRouteDeps): Promise<void> {
   // Tokens are looked up by digest, so the comparison does not run over the secret itself.
   const clients = new Map([...deps.eventClients].map(([token, client]) => [sha256(token), client]))
+  documentSecurity(app, {
+    INGEST_EVENT_TOKENS: {
+      type: 'http',
+      scheme: 'bearer',
+      description: '`Authorization: Bearer <token>` with a token of INGEST_EVENT_TOKENS (client=token,…).',
+    },
+  })
 
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
@@ -59,7 +105,8 @@ export async function eventRoutes(app: FastifyInstance, deps: IntakeRouteDeps): 
   }
 
   // Authenticated before the body is read: a caller without a token cannot make ingest buffer one.
-  app.post('/events', { bodyLimit: deps.maxBodyBytes, onRequest: authenticate }, async (request, reply) => {
+  const route = { schema: eventSchema, bodyLimit: deps.maxBodyBytes, onRequest: authenticate }
+  app.post('/events', route, async (request, reply) => {
     const client = request.ledgerEventClient
     if (!client) throw new TypeError('the onRequest hook authenticates before the handler runs')
     const label = `events:${client.name}`

@@ -1,13 +1,42 @@
 import { PermanentError, newCorrelationId } from '@integration-ledger/core'
 import { extractDelivery } from '@integration-ledger/providers'
 import { buildEvent } from '@integration-ledger/sdk'
-import { bearerTokenName, requireBearerToken } from '@integration-ledger/service-kit'
+import {
+  bearerTokenName,
+  errorResponse,
+  jsonResponse,
+  requireBearerToken,
+} from '@integration-ledger/service-kit'
 import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
 import type { IntakeRouteDeps } from './deps.js'
 import { countFailure } from './outcomes.js'
 
 /** The header a recovered event keeps instead of the provider's signature: who recovered it. */
 export const RECOVERED_BY_HEADER = 'ledger-recovered-by'
+
+/** What the route answers and takes, for the OpenAPI document; the handler reads bytes itself. */
+const recoveredSchema = {
+  tags: ['webhooks'],
+  summary: "A provider event its webhook never brought, as the provider's API lists it",
+  description:
+    'For a trusted recoverer (the reconciler). Claimed like the webhook: a later webhook of the same event is a duplicate.',
+  params: z.object({ source: z.string().meta({ description: 'The source the event belongs to.' }) }),
+  consumes: ['application/json'],
+  body: z.unknown().meta({
+    description: "The event as the provider's API answers it (Stripe: an item of GET /v1/events).",
+  }),
+  response: {
+    200: jsonResponse(
+      'Accepted before; not published again.',
+      z.object({ eventId: z.string(), duplicate: z.literal(true) }),
+    ),
+    202: jsonResponse('Stored.', z.object({ eventId: z.string(), duplicate: z.literal(false) })),
+    400: errorResponse("VALIDATION_FAILED: the body cannot be read as an event of the source's kind."),
+    401: errorResponse('UNAUTHORIZED: no token of INGEST_RECOVERY_TOKENS.'),
+    404: errorResponse('UNKNOWN_SOURCE.'),
+  },
+}
 
 /**
  * POST /recovered/:source — a provider event that its webhook never brought, as the provider's own
@@ -30,7 +59,7 @@ export async function recoveredRoutes(app: FastifyInstance, deps: IntakeRouteDep
 
   app.post<{ Params: { source: string } }>(
     '/recovered/:source',
-    { bodyLimit: deps.maxBodyBytes },
+    { schema: recoveredSchema, bodyLimit: deps.maxBodyBytes },
     async (request, reply) => {
       const recoverer = bearerTokenName(request) ?? 'unknown'
       const source = deps.sources.get(request.params.source)

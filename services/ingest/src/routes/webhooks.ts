@@ -1,19 +1,64 @@
 import { PermanentError, newCorrelationId } from '@integration-ledger/core'
 import {
   type Delivery,
+  PROVIDERS,
   type SourceConfig,
   extractDelivery,
   keptHeaders,
   verifierForSource,
 } from '@integration-ledger/providers'
 import { DEFAULT_QUARANTINE_TOPIC, buildEvent } from '@integration-ledger/sdk'
+import { documentSecurity, errorResponse, jsonResponse } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
 import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { limitBody } from '../guards/body-limit.js'
 import { assertWithinBudget, closeUnreadBody, countFailure } from './outcomes.js'
 
 type WebhookRequest = FastifyRequest<{ Params: { source: string } }>
+
+/** What the route answers and takes, for the OpenAPI document; the handler reads bytes itself. */
+const webhookSchema = {
+  tags: ['webhooks'],
+  summary: "Take in one provider's delivery",
+  description:
+    "Verified against the raw bytes with the source's secrets (the security schemes below, one per kind), then published with acks=all; 202 only after Kafka acknowledged. Checks run cheapest first: overload, unknown source, Content-Length over the source's maxBodyBytes, media type, signature, rate limit.",
+  params: z.object({
+    source: z
+      .string()
+      .meta({ description: 'The source name (sources file or admin API).', examples: ['billing'] }),
+  }),
+  // Any media type is read as bytes: the signature is over the exact body.
+  consumes: ['application/json', 'application/octet-stream', '*/*'],
+  body: z.unknown().meta({
+    description:
+      'The delivery exactly as the provider sent it; never parsed before the signature is checked.',
+  }),
+  response: {
+    200: jsonResponse(
+      'This delivery (source + provider event ID) was accepted before; not published again.',
+      z.object({ eventId: z.string(), duplicate: z.literal(true) }),
+    ),
+    202: jsonResponse(
+      'Stored (acknowledged by Kafka), or signed correctly but unusable and kept in ledger.quarantine.',
+      z.union([
+        z.object({ eventId: z.string(), duplicate: z.literal(false) }),
+        z.object({ quarantined: z.literal(true), reason: z.string(), message: z.string() }),
+      ]),
+    ),
+    401: errorResponse(
+      'SIGNATURE_REJECTED; `reason` is missing_header, malformed_header, bad_signature or timestamp_outside_tolerance.',
+    ),
+    404: errorResponse('UNKNOWN_SOURCE: no enabled source of that name.'),
+    413: errorResponse(
+      "BODY_TOO_LARGE: over the source's maxBodyBytes; RECORD_TOO_LARGE: over the topic's limit.",
+    ),
+    415: errorResponse('UNSUPPORTED_MEDIA_TYPE: a Content-Type that is empty or not a media type.'),
+    429: errorResponse("RATE_LIMITED: over the source's rate limit; see Retry-After."),
+    503: errorResponse('Kafka unavailable or slow, or ingest overloaded: retry after Retry-After.'),
+  },
+}
 
 /**
  * POST /webhooks/:source — verify against the raw bytes, derive the entity, publish once, and
@@ -22,10 +67,25 @@ type WebhookRequest = FastifyRequest<{ Params: { source: string } }>
  */
 export async function webhookRoutes(app: FastifyInstance, deps: IntakeRouteDeps): Promise<void> {
   const { metrics } = deps
+  documentSecurity(
+    app,
+    Object.fromEntries(
+      PROVIDERS.map(({ kind, signature }) => [
+        `${kind}Signature`,
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: signature.header,
+          description: `Sources of kind ${kind}: ${signature.description}`,
+        } as const,
+      ]),
+    ),
+  )
 
   app.post<{ Params: { source: string } }>(
     '/webhooks/:source',
     {
+      schema: webhookSchema,
       bodyLimit: deps.maxBodyBytes,
       // Before the body is read: an unknown source or an announced body over the source's limit
       // costs the sender nothing but the headers.

@@ -1,5 +1,6 @@
 import { adminIdentity } from '@integration-ledger/access'
 import { PermanentError } from '@integration-ledger/core'
+import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { REVIEW_ACTIONS } from '../review/review-service.js'
@@ -11,7 +12,27 @@ const listSchema = z.object({
   after: z.coerce.number().int().min(0).default(0),
 })
 
-const resolveSchema = z.object({ action: z.enum(REVIEW_ACTIONS) })
+const resolveSchema = z
+  .object({ action: z.enum(REVIEW_ACTIONS) })
+  .meta({ examples: [{ action: 'keep-local' }] })
+
+const itemParams = z.object({ id: z.string().meta({ description: 'The review item ID.' }) })
+
+const reviewItemSchema = z.looseObject({
+  id: z.number().int(),
+  source: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  kind: z.string(),
+  localVersion: z.number().nullable(),
+  remoteVersion: z.number().nullable(),
+  runId: z.string(),
+  foundAt: z.string(),
+  status: z.string(),
+  resolvedBy: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+  resolutionEventId: z.string().nullable(),
+})
 
 const resolving = {
   action: 'review.resolve',
@@ -23,7 +44,22 @@ const resolving = {
 
 /** GET /review (one page, keyset on id), POST /review/:id/resolve. */
 export async function reviewRoutes(app: FastifyInstance, core: ReconcilerCore): Promise<void> {
-  app.get('/review', async (request) => {
+  const tags = ['review']
+  const listRoute = {
+    schema: {
+      tags,
+      summary: 'One page of review items, by ID',
+      querystring: listSchema,
+      response: {
+        200: jsonResponse(
+          'Items; `next` is the `after` of the following page.',
+          z.object({ items: z.array(reviewItemSchema), next: z.number().int().optional() }),
+        ),
+        400: errorResponse('VALIDATION_FAILED: a query parameter is not as described.'),
+      },
+    },
+  }
+  app.get('/review', listRoute, async (request) => {
     const parsed = listSchema.safeParse(request.query ?? {})
     if (!parsed.success) throw new PermanentError('VALIDATION_FAILED', z.prettifyError(parsed.error))
     const { status, limit, after } = parsed.data
@@ -38,7 +74,20 @@ export async function reviewRoutes(app: FastifyInstance, core: ReconcilerCore): 
 
   app.post<{ Params: { id: string } }>(
     '/review/:id/resolve',
-    { config: { audit: resolving } },
+    {
+      config: { audit: resolving },
+      schema: {
+        tags,
+        summary: 'Resolve a review item (audited)',
+        params: itemParams,
+        body: resolveSchema,
+        response: {
+          200: jsonResponse('The item as resolved.', reviewItemSchema),
+          400: errorResponse('VALIDATION_FAILED: the action is not one of the three.'),
+          404: errorResponse('NOT_FOUND: no such review item.'),
+        },
+      },
+    },
     async (request) => {
       const id = z.coerce.number().int().positive().safeParse(request.params.id)
       if (!id.success) throw new PermanentError('NOT_FOUND', `No review item ${request.params.id}.`)

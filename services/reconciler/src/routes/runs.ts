@@ -1,15 +1,36 @@
 import { addAuditDetails, adminIdentity } from '@integration-ledger/access'
 import { PermanentError } from '@integration-ledger/core'
+import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ReconcilerCore } from '../start.js'
 import { targetFor } from '../targets.js'
 
-const startSchema = z.object({
-  source: z.string().min(1),
-  entityType: z.string().min(1),
-  since: z.iso.datetime({ offset: true }).optional(),
-  dryRun: z.boolean().optional(),
+const startSchema = z
+  .object({
+    source: z.string().min(1).meta({ description: 'A source of RECONCILE_SOURCES.' }),
+    entityType: z.string().min(1).meta({ description: 'The entity type to compare, e.g. customer.' }),
+    since: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({ description: 'Only records changed since; deletes are not judged then.' }),
+    dryRun: z.boolean().optional().meta({ description: 'Report drift, publish nothing.' }),
+  })
+  .meta({ examples: [{ source: 'billing', entityType: 'customer' }] })
+
+const listQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) })
+
+const runIdParams = z.object({ id: z.string().meta({ description: 'The runId POST /runs answered.' }) })
+
+/** A run as listed; GET /runs/:id adds its `report` (and `catchUp`) once finished. */
+const runSchema = z.looseObject({
+  id: z.uuid(),
+  source: z.string(),
+  entityType: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  dryRun: z.boolean(),
+  startedBy: z.string(),
+  startedAt: z.iso.datetime(),
 })
 
 const starting = {
@@ -26,7 +47,24 @@ const starting = {
 
 /** POST /runs (start or resume), GET /runs, GET /runs/:id (with its report). */
 export async function runRoutes(app: FastifyInstance, core: ReconcilerCore): Promise<void> {
-  app.post('/runs', { config: { audit: starting } }, async (request, reply) => {
+  const tags = ['runs']
+  const startRoute = {
+    config: { audit: starting },
+    schema: {
+      tags,
+      summary: 'Start a reconciliation, or resume the unfinished one with the same options',
+      body: startSchema,
+      response: {
+        202: jsonResponse(
+          'Started; poll `href` for progress and the report.',
+          z.object({ runId: z.uuid(), status: z.literal('running'), href: z.string() }),
+        ),
+        400: errorResponse('VALIDATION_FAILED: the body is not as described.'),
+        409: errorResponse('CONFLICT: a run for this source and type is already going.'),
+      },
+    },
+  }
+  app.post('/runs', startRoute, async (request, reply) => {
     const parsed = startSchema.safeParse(request.body ?? {})
     if (!parsed.success) {
       throw new PermanentError('VALIDATION_FAILED', `Invalid run request: ${z.prettifyError(parsed.error)}`)
@@ -51,19 +89,32 @@ export async function runRoutes(app: FastifyInstance, core: ReconcilerCore): Pro
     return reply.status(202).send({ runId, status: 'running', href: `/runs/${runId}` })
   })
 
-  app.get('/runs', async (request) => {
-    const limit = z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(500)
-      .default(50)
-      .parse((request.query as { limit?: string }).limit)
+  const listRoute = {
+    schema: {
+      tags,
+      summary: 'The latest runs, newest first',
+      querystring: listQuerySchema,
+      response: { 200: jsonResponse('Runs without their reports.', z.object({ runs: z.array(runSchema) })) },
+    },
+  }
+  app.get('/runs', listRoute, async (request) => {
+    const limit = listQuerySchema.shape.limit.parse((request.query as { limit?: string }).limit)
     const runs = await core.reconciler.runs.list(limit)
     return { runs: runs.map(({ report: _report, ...run }) => run) }
   })
 
-  app.get<{ Params: { id: string } }>('/runs/:id', async (request) => {
+  const showRoute = {
+    schema: {
+      tags,
+      summary: 'One run: progress, and its report once finished',
+      params: runIdParams,
+      response: {
+        200: jsonResponse('The run.', runSchema),
+        404: errorResponse('NOT_FOUND: no such run.'),
+      },
+    },
+  }
+  app.get<{ Params: { id: string } }>('/runs/:id', showRoute, async (request) => {
     const id = z.uuid().safeParse(request.params.id)
     const run = id.success ? await core.reconciler.runs.get(id.data) : undefined
     if (run === undefined)
