@@ -46,6 +46,9 @@ describe('reconciler HTTP API', () => {
     })
     assert.equal(readOnly.statusCode, 403, readOnly.body)
     assert.equal((await app.inject({ url: '/runs', headers: as(viewer) })).statusCode, 200)
+    const badLimit = await app.inject({ url: '/runs?limit=abc', headers: as(viewer) })
+    assert.equal(badLimit.statusCode, 400, "a bad query is the caller's mistake, not a 500")
+    assert.match(badLimit.json<{ message: string }>().message, /^Invalid runs query: limit: /)
     const started = await app.inject({
       method: 'POST',
       url: '/runs',

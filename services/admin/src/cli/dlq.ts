@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util'
 import { LedgerError, findLedgerError, newCorrelationId } from '@integration-ledger/core'
 import { DlqOperations, type DlqActionResult, type DlqPage } from '@integration-ledger/dlq'
 import { EnvelopeCodec, connectRawProducer, createKafkajsTransport } from '@integration-ledger/sdk'
-import { csv, parseEnv, stackEnvSchema } from '@integration-ledger/service-kit'
-import { dlqFilterSchema, dlqPageSchema, dlqRefSchema, parseRequest } from '../dlq/requests.js'
+import { csv, parseEnv, stackEnvSchema, parseRequest } from '@integration-ledger/service-kit'
+import { dlqFilterSchema, dlqPageSchema, dlqRefSchema } from '../dlq/requests.js'
 
 export const DLQ_HELP = `Usage: npm run dlq -- <command> --group <group> [options]
 

@@ -1,4 +1,3 @@
-import { LedgerError } from '@integration-ledger/core'
 import type { DlqFilter, DlqRecordRef, DlqSelection } from '@integration-ledger/dlq'
 import { z } from 'zod'
 
@@ -64,14 +63,6 @@ export const dlqActionBodySchema = z
     description: 'Give exactly one of "records" or "filter" ({} selects every pending record).',
     examples: [{ group: 'ledger.projector', reason: 'schema fixed', records: ['2:17'] }],
   })
-
-/** Parses with a zod schema, failing with VALIDATION_FAILED that names each bad field. */
-export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(input)
-  if (parsed.success) return parsed.data
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`)
-  throw new LedgerError('VALIDATION_FAILED', `Invalid ${what}: ${problems.join('; ')}`)
-}
 
 export function toSelection(body: z.output<typeof dlqActionBodySchema>): DlqSelection {
   return body.records ? { records: body.records } : { filter: body.filter ?? {} }

@@ -1,8 +1,8 @@
 import type { AuditLog } from '@integration-ledger/access'
-import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
+import { errorResponse, jsonResponse, parseRequest } from '@integration-ledger/service-kit'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { isoTime, parseRequest } from '../dlq/requests.js'
+import { isoTime } from '../dlq/requests.js'
 
 const listSchema = z.object({
   actor: z.string().min(1).optional(),

@@ -1,17 +1,11 @@
 import { LedgerError } from '@integration-ledger/core'
 import type { DlqActionResult, DlqOperations } from '@integration-ledger/dlq'
 import { addAuditDetails, adminIdentity } from '@integration-ledger/access'
-import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
+import { errorResponse, jsonResponse, parseRequest } from '@integration-ledger/service-kit'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { AdminDeps } from '../app.js'
-import {
-  dlqActionBodySchema,
-  dlqFilterSchema,
-  dlqPageSchema,
-  parseRequest,
-  toSelection,
-} from '../dlq/requests.js'
+import { dlqActionBodySchema, dlqFilterSchema, dlqPageSchema, toSelection } from '../dlq/requests.js'
 
 const listQuerySchema = dlqFilterSchema.extend({ group: z.string().min(1), ...dlqPageSchema.shape })
 

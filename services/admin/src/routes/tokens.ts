@@ -1,8 +1,7 @@
 import { type AdminTokenStore, addAuditDetails, adminIdentity } from '@integration-ledger/access'
-import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
+import { errorResponse, jsonResponse, parseRequest } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { parseRequest } from '../dlq/requests.js'
 
 const createSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { addAuditDetails, adminIdentity } from '@integration-ledger/access'
 import { PermanentError } from '@integration-ledger/core'
-import { errorResponse, jsonResponse } from '@integration-ledger/service-kit'
+import { errorResponse, jsonResponse, parseRequest } from '@integration-ledger/service-kit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ReconcilerCore } from '../start.js'
@@ -98,7 +98,7 @@ export async function runRoutes(app: FastifyInstance, core: ReconcilerCore): Pro
     },
   }
   app.get('/runs', listRoute, async (request) => {
-    const limit = listQuerySchema.shape.limit.parse((request.query as { limit?: string }).limit)
+    const { limit } = parseRequest(listQuerySchema, request.query ?? {}, 'runs query')
     const runs = await core.reconciler.runs.list(limit)
     return { runs: runs.map(({ report: _report, ...run }) => run) }
   })
