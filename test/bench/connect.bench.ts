@@ -11,6 +11,8 @@
 //   4. per entity, is the final row the highest version? The connector writes whatever came last.
 // Environment: BENCH_EVENTS (distinct events, default 200000), BENCH_VERSIONS (per entity, 20),
 // BENCH_DUPLICATES (share re-sent, 0.1), BENCH_CONNECT_TASKS (2), BENCH_CONNECT_BATCH (2000),
+// BENCH_CONNECT_REDUCTION (1: the connector's use.reduction.buffer; default off, as the connector),
+// BENCH_FIRST (connector | projector: which runs first; default connector),
 // PROJECTOR_PARTITIONS_CONCURRENTLY (2). Starts the stack when it is not running.
 import { cpus, loadavg } from 'node:os'
 import { startConnectWorker, DEBEZIUM_JDBC_VERSION, ensureStack } from '@integration-ledger/local-stack'
@@ -31,6 +33,8 @@ const entities = Math.ceil(Number(process.env.BENCH_EVENTS ?? 200_000) / version
 const duplicateRatio = Number(process.env.BENCH_DUPLICATES ?? 0.1)
 const tasks = Number(process.env.BENCH_CONNECT_TASKS ?? 2)
 const batchSize = Number(process.env.BENCH_CONNECT_BATCH ?? 2000)
+const reductionBuffer = process.env.BENCH_CONNECT_REDUCTION === '1'
+const projectorFirst = process.env.BENCH_FIRST === 'projector'
 const concurrency = process.env.PROJECTOR_PARTITIONS_CONCURRENTLY ?? '2'
 
 const hooks: (() => Promise<void> | void)[] = []
@@ -128,7 +132,7 @@ async function runConnector(stack: StackEnv, storm: Storm, topic: string): Promi
       `SELECT count(*)::int AS n FROM ${SINK_TABLE} s JOIN expected e USING (entity_id) WHERE s.version <> e.max_version`,
     )
     return {
-      name: `Debezium JDBC sink ${DEBEZIUM_JDBC_VERSION} (Connect, ${tasks} tasks, batch ${batchSize})`,
+      name: `Debezium JDBC sink ${DEBEZIUM_JDBC_VERSION} (Connect, ${tasks} tasks, batch ${batchSize}${reductionBuffer ? ', reduction buffer' : ''})`,
       records: records.length,
       steady: seconds(firstRowAt, doneAt),
       wall: seconds(createdAt, doneAt),
@@ -206,11 +210,26 @@ try {
     `${storm.events.length} records (${storm.distinctEventIds.size} distinct events, ${entities} entities × ${versions} versions, ` +
       `${Math.round(duplicateRatio * 100)} % re-sends), ${cpus().length} CPUs, load ${load()}`,
   )
-  const connector = await runConnector(stack, storm, uniqueName('connect-bench.json').replaceAll('_', '.'))
-  log(`connector done, load ${load()}`)
-  const projector = await runProjector(stack, storm)
-  log(`projector done, load ${load()}`)
-  printTable([connector, projector], storm)
+  const connectorRun = async () => {
+    const run = await runConnector(stack, storm, uniqueName('connect-bench.json').replaceAll('_', '.'))
+    log(`connector done, load ${load()}`)
+    return run
+  }
+  const projectorRun = async () => {
+    const run = await runProjector(stack, storm)
+    log(`projector done, load ${load()}`)
+    return run
+  }
+  // The connector's row first in the table either way.
+  let runs: Run[]
+  if (projectorFirst) {
+    const projector = await projectorRun()
+    runs = [await connectorRun(), projector]
+  } else {
+    const connector = await connectorRun()
+    runs = [connector, await projectorRun()]
+  }
+  printTable(runs, storm)
 } finally {
   for (const hook of hooks.reverse()) await hook()
   if (process.env.LEDGER_KEEP_STACK !== '1') await infra.stop()

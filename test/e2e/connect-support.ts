@@ -104,6 +104,12 @@ export interface JdbcSinkOptions {
   tasks?: number
   /** Records per JDBC batch, and the consumer's max.poll.records. @default 2000 */
   batchSize?: number
+  /**
+   * `use.reduction.buffer`: within a batch, write only the last record of each key (fewer rows,
+   * the same last-write-wins outcome). Off by default, as in the connector.
+   * @default false
+   */
+  reductionBuffer?: boolean
 }
 
 /** The connector's database URL as JDBC takes it (host, port, database; user apart). */
@@ -126,7 +132,7 @@ export async function createJdbcSink(
   target: { topic: string; databaseUrl: string },
   options: JdbcSinkOptions = {},
 ): Promise<() => Promise<void>> {
-  const { tasks = 2, batchSize = 2000 } = options
+  const { tasks = 2, batchSize = 2000, reductionBuffer = false } = options
   const jdbc = jdbcUrl(target.databaseUrl)
   const config = {
     'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
@@ -143,6 +149,7 @@ export async function createJdbcSink(
     'schema.evolution': 'basic',
     'collection.name.format': SINK_TABLE,
     'batch.size': String(batchSize),
+    'use.reduction.buffer': String(reductionBuffer),
     'consumer.override.max.poll.records': String(batchSize),
     'consumer.override.auto.offset.reset': 'earliest',
     'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
