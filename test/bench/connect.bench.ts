@@ -9,11 +9,15 @@
 //   3. the projector (its own process, server.ts) consumes the envelope topic into its own
 //      database: timed until every distinct event is in the ledger;
 //   4. per entity, is the final row the highest version? The connector writes whatever came last.
+// Rates are records / seconds (steady: first committed row to the last; wall: from connector
+// created / process spawned); CPU is the sink's process plus its PostgreSQL backends over the
+// steady window, which a shared machine disturbs less than the rates.
 // Environment: BENCH_EVENTS (distinct events, default 200000), BENCH_VERSIONS (per entity, 20),
 // BENCH_DUPLICATES (share re-sent, 0.1), BENCH_CONNECT_TASKS (2), BENCH_CONNECT_BATCH (2000),
 // BENCH_CONNECT_REDUCTION (1: the connector's use.reduction.buffer; default off, as the connector),
 // BENCH_FIRST (connector | projector: which runs first; default connector),
 // PROJECTOR_PARTITIONS_CONCURRENTLY (2). Starts the stack when it is not running.
+import { readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { startConnectWorker, DEBEZIUM_JDBC_VERSION, ensureStack } from '@integration-ledger/local-stack'
 import { type StackEnv, createTestDatabase, uniqueName, waitFor } from '@integration-ledger/testing'
@@ -52,6 +56,8 @@ interface Run {
   steady: number
   /** Connector created / process spawned to the last row. */
   wall: number
+  /** CPU seconds of the sink's process and its PostgreSQL backends, first row to the last. */
+  cpu: number
   /** Entities whose final row is not their highest version. */
   stale: number
   keeps: string
@@ -59,22 +65,61 @@ interface Run {
 
 const seconds = (from: bigint, to: bigint) => Number(to - from) / 1e9
 
-/** Polls `progress` (rows so far, done?) every 100 ms and times first row and done. */
+/**
+ * CPU seconds (user + system, all threads) of each pid, from /proc; a pid gone is left out. On
+ * this shared machine CPU per record says more than a rate: it does not count the time a sink
+ * waited for a core that another helper's tests held.
+ */
+function cpuSeconds(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100)
+    } catch {
+      /* exited */
+    }
+  }
+  return out
+}
+
+/** The sink's own process and the PostgreSQL backends connected to its database, but the reader's. */
+async function sinkPids(sinkPid: number, db: pg.Pool): Promise<number[]> {
+  const { rows } = await db.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  )
+  return [sinkPid, ...rows.map((r) => r.pid)]
+}
+
+/**
+ * Polls `progress` (rows so far, done?) every 100 ms; times first row and done, and the CPU that
+ * the sink (its process and its backends on `db`) spent between the two.
+ */
 async function timeUntil(
   description: string,
+  sinkPid: number,
+  db: pg.Pool,
   progress: () => Promise<{ rows: number; done: boolean }>,
-): Promise<{ firstRowAt: bigint; doneAt: bigint }> {
+): Promise<{ firstRowAt: bigint; doneAt: bigint; cpu: number }> {
   let firstRowAt: bigint | undefined
+  let atFirstRow = new Map<number, number>()
   await waitFor(
     async () => {
       const { rows, done } = await progress()
-      if (rows > 0) firstRowAt ??= process.hrtime.bigint()
+      if (rows > 0 && firstRowAt === undefined) {
+        firstRowAt = process.hrtime.bigint()
+        atFirstRow = cpuSeconds(await sinkPids(sinkPid, db))
+      }
       return done
     },
     { timeoutMs: 900_000, intervalMs: 100, description },
   )
   const doneAt = process.hrtime.bigint()
-  return { firstRowAt: firstRowAt ?? doneAt, doneAt }
+  let cpu = 0
+  for (const [pid, used] of cpuSeconds(await sinkPids(sinkPid, db))) cpu += used - (atFirstRow.get(pid) ?? 0)
+  return { firstRowAt: firstRowAt ?? doneAt, doneAt, cpu }
 }
 
 async function pool(url: string): Promise<pg.Pool> {
@@ -113,21 +158,32 @@ async function runConnector(stack: StackEnv, storm: Storm, topic: string): Promi
       { topic, databaseUrl: sinkUrl },
       { tasks, batchSize },
     )
-    const { firstRowAt, doneAt } = await timeUntil('every entity at its last record', async () => {
-      const trace = await failedTaskTrace(worker.url, name)
-      if (trace) throw new Error(`connector task failed: ${trace}`)
-      const { rows } = await sink.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [
-        SINK_TABLE,
-      ])
-      if (!rows[0]?.exists) return { rows: 0, done: false }
-      const counted = await sink.query<{ rows: number; done: number }>(
-        `SELECT count(*)::int AS rows, count(*) FILTER (WHERE s.arrival = e.arrivals)::int AS done
+    const { firstRowAt, doneAt, cpu } = await timeUntil(
+      'every entity at its last record',
+      worker.pid,
+      sink,
+      async () => {
+        const trace = await failedTaskTrace(worker.url, name)
+        if (trace) throw new Error(`connector task failed: ${trace}`)
+        const { rows } = await sink.query<{ exists: boolean }>(
+          `SELECT to_regclass($1) IS NOT NULL AS exists`,
+          [SINK_TABLE],
+        )
+        if (!rows[0]?.exists) return { rows: 0, done: false }
+        const counted = await sink.query<{ rows: number; done: number }>(
+          `SELECT count(*)::int AS rows, count(*) FILTER (WHERE s.arrival = e.arrivals)::int AS done
            FROM ${SINK_TABLE} s JOIN expected e USING (entity_id)`,
-      )
-      const row = counted.rows[0] ?? { rows: 0, done: 0 }
-      return { rows: row.rows, done: row.done === arrivals.size }
-    })
+        )
+        const row = counted.rows[0] ?? { rows: 0, done: 0 }
+        return { rows: row.rows, done: row.done === arrivals.size }
+      },
+    )
     await remove()
+    const columns = await sink.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`,
+      [SINK_TABLE],
+    )
+    log(`the connector's table: ${columns.rows.map((c) => `${c.column_name} ${c.data_type}`).join(', ')}`)
     const stale = await sink.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${SINK_TABLE} s JOIN expected e USING (entity_id) WHERE s.version <> e.max_version`,
     )
@@ -136,6 +192,7 @@ async function runConnector(stack: StackEnv, storm: Storm, topic: string): Promi
       records: records.length,
       steady: seconds(firstRowAt, doneAt),
       wall: seconds(createdAt, doneAt),
+      cpu,
       stale: stale.rows[0]?.n ?? -1,
       keeps: 'last row per entity',
     }
@@ -155,10 +212,15 @@ async function runProjector(stack: StackEnv, storm: Storm): Promise<Run> {
     ...env,
     PROJECTOR_PARTITIONS_CONCURRENTLY: concurrency,
   })
-  const { firstRowAt, doneAt } = await timeUntil('every event in the ledger', async () => {
-    const rows = await ledgerCount(db).catch(() => 0) // before the projector's migration
-    return { rows, done: rows >= storm.distinctEventIds.size }
-  })
+  const { firstRowAt, doneAt, cpu } = await timeUntil(
+    'every event in the ledger',
+    projector.pid,
+    db,
+    async () => {
+      const rows = await ledgerCount(db).catch(() => 0) // before the projector's migration
+      return { rows, done: rows >= storm.distinctEventIds.size }
+    },
+  )
   await projector.stop()
   const stale = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM projections p JOIN unnest($1::text[], $2::bigint[]) AS e(entity_id, max_version)
@@ -171,6 +233,7 @@ async function runProjector(stack: StackEnv, storm: Storm): Promise<Run> {
     records: storm.events.length,
     steady: seconds(firstRowAt, doneAt),
     wall: seconds(spawnedAt, doneAt),
+    cpu,
     stale: stale.rows[0]?.n ?? -1,
     keeps: `projection per entity + ledger (${ledger.toLocaleString('en')} events, each once)`,
   }
@@ -188,12 +251,12 @@ function staleLastInInput(storm: Storm): number {
 function printTable(runs: readonly Run[], storm: Storm): void {
   const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en')
   const lines = [
-    '| sink | records | steady s | records/s steady | wall s | records/s wall | entities not at highest version | keeps |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| sink | records | steady s | records/s steady | wall s | records/s wall | CPU ms per 1,000 records | entities not at highest version | keeps |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...runs.map(
       (r) =>
         `| ${r.name} | ${r.records.toLocaleString('en')} | ${r.steady.toFixed(2)} | ${rate(r.records, r.steady)} | ` +
-        `${r.wall.toFixed(2)} | ${rate(r.records, r.wall)} | ${r.stale.toLocaleString('en')} of ${storm.oracle.size.toLocaleString('en')} | ${r.keeps} |`,
+        `${r.wall.toFixed(2)} | ${rate(r.records, r.wall)} | ${Math.round((r.cpu * 1e6) / r.records).toLocaleString('en')} | ${r.stale.toLocaleString('en')} of ${storm.oracle.size.toLocaleString('en')} | ${r.keeps} |`,
     ),
   ]
   process.stdout.write(`${lines.join('\n')}\n`)

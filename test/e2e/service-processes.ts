@@ -14,6 +14,8 @@ export interface ServiceProcess {
   name: ServiceName
   /** `http://127.0.0.1:PORT`, from the service's own "Server listening" line. */
   url: string
+  /** The Node process's pid (a benchmark reads its CPU time). */
+  pid: number
   /** Every JSON log line written so far. */
   readonly lines: readonly LogLine[]
   /** Everything written so far to stdout and stderr, JSON or not. */
@@ -84,7 +86,7 @@ export async function startService(
       setTimeout(() => reject(new Error(`${name} did not listen within 60 s:\n${output()}`)), 60_000).unref(),
     ),
   ])
-  return { name, url, lines, output, stop }
+  return { name, url, pid: child.pid ?? 0, lines, output, stop }
 }
 
 /** Lines of `service` whose fields include `field` = `value`. */

@@ -32,6 +32,8 @@ export interface ConnectWorkerOptions {
 export interface OwnedConnectWorker {
   /** REST API, `http://127.0.0.1:<port>`. */
   url: string
+  /** The worker JVM's pid (a benchmark reads its CPU time). */
+  pid: number
   logFile: string
   /** Clean shutdown (SIGTERM, SIGKILL after 20 s), then its directory is deleted. */
   stop(): Promise<void>
@@ -123,5 +125,5 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
     throw err
   }
   log(`${name}: ready on ${url} in ${since(t0)}`)
-  return { url, logFile: daemon.log, stop }
+  return { url, pid: daemon.pid, logFile: daemon.log, stop }
 }
