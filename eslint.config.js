@@ -33,6 +33,7 @@ export default tseslint.config(
         URLSearchParams: 'readonly',
         confirm: 'readonly',
         prompt: 'readonly',
+        FormData: 'readonly',
       },
     },
   },

@@ -11,7 +11,7 @@ set -eu
 
 url=${INGEST_URL:-http://127.0.0.1:8080}
 token=${INGEST_EVENT_TOKEN:-dev-events-token-not-for-production}
-order_id=${1:-ord_$(date +%s)}
+order_id=${1:-ord_$(date +%s)_$RANDOM}
 total=${2:-1999}
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # One key per event, reused by every retry of it: ingest publishes the event once.

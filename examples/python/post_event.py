@@ -10,6 +10,7 @@ Prints ingest's answer, {"eventId": "..."}, once the broker has stored the event
 """
 import json
 import os
+import secrets
 import sys
 import time
 import urllib.error
@@ -18,7 +19,7 @@ from datetime import datetime, timezone
 
 url = os.environ.get("INGEST_URL", "http://127.0.0.1:8080").rstrip("/") + "/events"
 token = os.environ.get("INGEST_EVENT_TOKEN", "dev-events-token-not-for-production")
-order_id = sys.argv[1] if len(sys.argv) > 1 else f"ord_{int(time.time())}"
+order_id = sys.argv[1] if len(sys.argv) > 1 else f"ord_{int(time.time())}_{secrets.token_hex(2)}"
 total = int(sys.argv[2]) if len(sys.argv) > 2 else 1999
 # One key per event, reused by every retry of it: ingest publishes the event once.
 key = f"orders-{order_id}-v1"

@@ -150,3 +150,102 @@ export async function customerIds(pool: pg.Pool): Promise<string[]> {
   )
   return rows.map((r) => r.entity_id)
 }
+
+export const GITHUB_WEBHOOK_SECRET = 'github-reconcile-webhook-secret-0000'
+
+export interface GithubReconcileFixture extends Omit<ReconcileFixture, 'tick'> {
+  /** Where the fake GitHub posts deliveries when they should arrive (ingest's webhook route). */
+  webhookUrl: string
+  /** The projection entity ID of issue `number`. */
+  issueId: (number: number) => string
+}
+
+/**
+ * The GitHub counterpart of `reconcileFixture`: the fake GitHub delivering `issues` webhooks,
+ * signed with the source's secret, to a real ingest (`code`, kind github), the projector, and the
+ * reconciler's core with the GitHub source (issues, redelivery catch-up over the hook's log).
+ * `issues` issues and `pulls` pull requests are created through the fake and projected first.
+ */
+export async function githubReconcileFixture(
+  t: CleanupHost,
+  name: string,
+  options: {
+    issues: number
+    pulls?: number
+    pageSize: number
+    /** @default 30 */
+    settleSeconds?: number
+    /** @default 3 */
+    redeliveryMaxAttempts?: number
+  },
+): Promise<GithubReconcileFixture> {
+  const { url: databaseUrl, pool } = await createTestPool(t, stackEnv().databaseUrl)
+  const fixture = await projectorFixture(t, name, { databaseUrl })
+  const sourcesFile = await writeSourcesFile([
+    '  - name: code',
+    '    kind: github',
+    `    secrets: ["${GITHUB_WEBHOOK_SECRET}"]`,
+    `    topic: ${fixture.topic}`,
+  ])
+  const ingest = await startIngest(loadIngestConfig({ ...fixture.env, LEDGER_SOURCES: sourcesFile }))
+  t.after(() => ingest.close())
+  const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })
+  const { app: projector } = await buildProjectorApp(loadProjectorConfig(fixture.env))
+  t.after(() => projector.close())
+
+  const webhookUrl = `${ingestUrl}/webhooks/code`
+  const fakes = await startFakeProviders({
+    seed: 9,
+    stripe: { sizes: { customers: 0, subscriptions: 0, invoices: 0, paymentIntents: 0, charges: 0 } },
+    shopify: { sizes: { orders: 0, products: 0, customers: 0 } },
+    github: {
+      sizes: { issues: 0, pulls: 0, deliveries: 0 },
+      webhook: { url: webhookUrl, secret: GITHUB_WEBHOOK_SECRET },
+    },
+  })
+  t.after(() => fakes.close())
+  for (let i = 0; i < options.issues; i++) fakes.github.records.create('issue', { title: `Issue ${i}` })
+  for (let i = 0; i < (options.pulls ?? 0); i++) fakes.github.records.create('pull', { title: `Pull ${i}` })
+  await fakes.github.handler.settled()
+  const total = options.issues + (options.pulls ?? 0)
+  await waitFor(
+    async () =>
+      (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM projections`)).rows[0]!.n === total,
+    { description: 'every created issue and pull request projected' },
+  )
+
+  const { baseUrl, token, owner, repo, hookId } = fakes.credentials.github
+  const env: Record<string, string> = {
+    ...fixture.env,
+    TEST_GITHUB_TOKEN: token,
+    RECONCILER_SOURCES: JSON.stringify([
+      {
+        name: 'code',
+        kind: 'github',
+        topic: fixture.topic,
+        baseUrl,
+        credentialEnv: 'TEST_GITHUB_TOKEN',
+        owner,
+        repo,
+        hookId,
+        pageSize: options.pageSize,
+        ...(options.settleSeconds === undefined ? {} : { catchUpSettleSeconds: options.settleSeconds }),
+        ...(options.redeliveryMaxAttempts === undefined
+          ? {}
+          : { redeliveryMaxAttempts: options.redeliveryMaxAttempts }),
+      },
+    ]),
+  }
+  const core = await startReconcilerCore(loadReconcilerConfig(env), { logger: silentLogger })
+  t.after(() => core.close())
+  return {
+    fixture,
+    fakes,
+    pool,
+    env,
+    core,
+    ingestUrl,
+    webhookUrl,
+    issueId: (number) => `${owner}/${repo}#${number}`,
+  }
+}

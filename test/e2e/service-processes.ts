@@ -14,15 +14,29 @@ export interface ServiceProcess {
   name: ServiceName
   /** `http://127.0.0.1:PORT`, from the service's own "Server listening" line. */
   url: string
-  /** The Node process's pid (a benchmark reads its CPU time). */
-  pid: number
   /** Every JSON log line written so far. */
   readonly lines: readonly LogLine[]
   /** Everything written so far to stdout and stderr, JSON or not. */
   output(): string
+  /** The process ID, e.g. to read its resource use from outside. */
+  pid: number
   /** SIGTERM (graceful close, so the last lines are written), SIGKILL after 15 s. */
   stop(): Promise<void>
+  /** SIGKILL, as a crash or the OOM killer would: no close, no leaving the consumer group. */
+  kill(): Promise<void>
 }
+
+export interface StartServiceOptions {
+  logLevel?: 'info' | 'debug'
+  /**
+   * `all` keeps every line (tests that search the logs); `tail` keeps only the last 64 KiB of
+   * output, for runs long enough that every request's log line would pile up in the test's memory
+   * (the soak). @default 'all'
+   */
+  retain?: 'all' | 'tail'
+}
+
+const TAIL_CHARS = 64 * 1024
 
 /**
  * Starts `services/<name>/src/server.ts` on an ephemeral port with `env` over this process's
@@ -33,8 +47,9 @@ export async function startService(
   t: CleanupHost,
   name: ServiceName,
   env: Record<string, string>,
-  options: { logLevel?: 'info' | 'debug' } = {},
+  options: StartServiceOptions = {},
 ): Promise<ServiceProcess> {
+  const retainAll = (options.retain ?? 'all') === 'all'
   const child = spawn(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', `services/${name}/src/server.ts`],
@@ -45,14 +60,24 @@ export async function startService(
   )
   const lines: LogLine[] = []
   const chunks: string[] = []
+  let tailChars = 0
+  const keep = (chunk: string) => {
+    chunks.push(chunk)
+    if (retainAll) return
+    tailChars += chunk.length
+    while (tailChars > TAIL_CHARS && chunks.length > 1) tailChars -= chunks.shift()!.length
+  }
   let partial = ''
   let listening: ((url: string) => void) | undefined
+  let listened = false
   const listeningAt = new Promise<string>((resolve) => (listening = resolve))
   child.stdout.setEncoding('utf8')
   child.stderr.setEncoding('utf8')
-  child.stderr.on('data', (chunk: string) => chunks.push(chunk))
+  child.stderr.on('data', keep)
   child.stdout.on('data', (chunk: string) => {
-    chunks.push(chunk)
+    keep(chunk)
+    // Once listening, a `tail` run parses nothing more: its lines are not kept anyway.
+    if (listened && !retainAll) return
     const parts = (partial + chunk).split('\n')
     partial = parts.pop() ?? ''
     for (const text of parts) {
@@ -62,9 +87,12 @@ export async function startService(
       } catch {
         continue
       }
-      lines.push(line)
+      if (retainAll) lines.push(line)
       const url = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(String(line.msg ?? ''))?.[1]
-      if (url) listening?.(url)
+      if (url) {
+        listened = true
+        listening?.(url)
+      }
     }
   })
   const exited = once(child, 'exit')
@@ -74,6 +102,11 @@ export async function startService(
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
     await exited
     clearTimeout(timer)
+  }
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGKILL')
+    await exited
   }
   t.after(stop)
   const output = () => chunks.join('')
@@ -86,7 +119,7 @@ export async function startService(
       setTimeout(() => reject(new Error(`${name} did not listen within 60 s:\n${output()}`)), 60_000).unref(),
     ),
   ])
-  return { name, url, pid: child.pid ?? 0, lines, output, stop }
+  return { name, url, pid: child.pid!, lines, output, stop, kill }
 }
 
 /** Lines of `service` whose fields include `field` = `value`. */

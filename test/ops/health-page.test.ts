@@ -397,6 +397,15 @@ describe(
           ['review.resolve', 'bootstrap', 'succeeded'],
         ],
       )
+      // And the page lists them, filtered the way an operator would.
+      await page.fill('#audit-filter input[name="action"]', 'dlq.replay')
+      await page.click('#audit-filter button[type="submit"]')
+      await shows('#audit tbody tr:has-text("dlq.replay"):has-text("bootstrap")')
+      assert.deepEqual(
+        await page.locator('#audit tbody tr td:nth-child(4)').allInnerTexts(),
+        ['dlq.replay'],
+        'only the replay matches the filter',
+      )
       assert.deepEqual(pageErrors, [])
     })
   },

@@ -7,42 +7,17 @@ import {
   stackEnvSchema,
 } from '@integration-ledger/service-kit'
 import { z } from 'zod'
+import { githubSourceSchema } from './sources/github.js'
+import { stripeSourceSchema } from './sources/stripe.js'
 
-/** How one source is reconciled. */
-const reconcileSourceSchema = z.object({
-  /** The source's name, as in the sources file (the ledger's `source`). */
-  name: z.string().min(1),
-  /** Which provider API to read. Only Stripe customers until the providers package's adapters land. */
-  kind: z.literal('stripe'),
-  /** The ledger topic the source's events go to. @default 'ledger.events' */
-  topic: z.string().min(1).default('ledger.events'),
-  /** The provider API's origin. @default 'https://api.stripe.com' */
-  baseUrl: z.url().default('https://api.stripe.com'),
-  /** Environment variable holding the API key; unset → the source is never scheduled. @default 'STRIPE_API_KEY' */
-  credentialEnv: z
-    .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/)
-    .default('STRIPE_API_KEY'),
-  /** @default ['customer'] */
-  entityTypes: z.array(z.literal('customer')).min(1).default(['customer']),
-  /** Seconds between scheduled runs; absent: on demand only. @default undefined (off) */
-  intervalSeconds: z.number().int().positive().optional(),
-  /** Page size of the listing. @default 100 */
-  pageSize: z.number().int().min(1).max(100).default(100),
-  /**
-   * Whether each run starts by catching up from Stripe's event log (needs RECONCILER_INGEST_TOKEN).
-   * @default true
-   */
-  catchUp: z.boolean().default(true),
-  /**
-   * Days after which a catch-up checkpoint is warned about, before it falls out of Stripe's
-   * 30-day event window. @default 20
-   */
-  catchUpWarnAfterDays: z.number().positive().max(30).default(20),
-})
+/**
+ * How one source is reconciled: one schema per provider kind (`sources/<kind>.ts`), told apart by
+ * `kind`.
+ */
+const reconcileSourceSchema = z.discriminatedUnion('kind', [stripeSourceSchema, githubSourceSchema])
 
 export type ReconcileSourceConfig = z.output<typeof reconcileSourceSchema> & {
-  /** The API key read from `credentialEnv`, when set. */
+  /** The API key or token read from `credentialEnv`, when set. */
   secret: string | undefined
 }
 
@@ -109,7 +84,7 @@ function parseSources(value: string, env: NodeJS.ProcessEnv): ReconcileSourceCon
   } catch {
     throw new LedgerError(
       'CONFIG_INVALID',
-      'RECONCILER_SOURCES: not JSON; give an array like [{"name":"billing","kind":"stripe"}].',
+      'RECONCILER_SOURCES: not JSON; give an array like [{"name":"billing","kind":"stripe"}] or [{"name":"code","kind":"github","owner":"acme","repo":"widgets","hookId":1}].',
     )
   }
   const result = z.array(reconcileSourceSchema).safeParse(json)

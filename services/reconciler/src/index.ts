@@ -22,3 +22,4 @@ export type {
   RemoteStats,
 } from './remote/remote-source.js'
 export { StripeCustomersSource, stripeCustomerComparison } from './remote/stripe-customers.js'
+export { GithubIssuesSource, githubIssueComparison } from './remote/github-issues.js'

@@ -1,19 +1,27 @@
 import { PermanentError } from '@integration-ledger/core'
-import { OutboundClient } from '@integration-ledger/outbound'
-import { StripeApi, stripeApiPolicy } from '@integration-ledger/providers'
 import type { Registry } from 'prom-client'
 import { IngestRecovery } from './catchup/ingest-recovery.js'
-import { StripeEventsCatchUp } from './catchup/stripe-events.js'
 import type { ReconcileSourceConfig, ReconcilerConfig } from './config.js'
 import { CallStats } from './remote/call-stats.js'
-import type { RemoteSource } from './remote/remote-source.js'
-import { StripeCustomersSource, stripeCustomerComparison } from './remote/stripe-customers.js'
 import type { ReconcileTarget } from './run/reconciler.js'
+import type { BuiltTarget, TargetDeps } from './sources/common.js'
+import { buildGithubTarget } from './sources/github.js'
+import { buildStripeTarget } from './sources/stripe.js'
 
 /** A configured source with its remote client (built only when its API key is set). */
 export interface ConfiguredTarget extends ReconcileTarget {
   config: ReconcileSourceConfig
   close(): Promise<void>
+}
+
+/** The one place a source's kind picks its provider module. */
+function buildFor(source: ReconcileSourceConfig, secret: string, deps: TargetDeps): BuiltTarget {
+  switch (source.kind) {
+    case 'stripe':
+      return buildStripeTarget(source, secret, deps)
+    case 'github':
+      return buildGithubTarget(source, secret, deps)
+  }
 }
 
 /**
@@ -29,35 +37,12 @@ export function buildTargets(
   for (const source of config.sources) {
     const secret = source.secret
     if (secret === undefined) continue
-    const calls = new CallStats()
-    const client = new OutboundClient({
-      // Test keys get Stripe's test-mode limits (25/s), live keys the live ones.
-      policy: stripeApiPolicy({
-        mode: secret.startsWith('sk_live_') ? 'live' : 'test',
-        baseUrl: source.baseUrl,
-      }),
-      credentials: () => secret,
-      registry,
-      onResult: calls.record,
-    })
-    const api = new StripeApi({ client, credentialId: 'default' })
-    const remote = new StripeCustomersSource({ api, calls, pageSize: source.pageSize })
+    const { client, ...built } = buildFor(source, secret, { registry, recovery, calls: new CallStats() })
     targets.set(source.name, {
+      ...built,
       config: source,
       source: source.name,
       topic: source.topic,
-      remote: remote satisfies RemoteSource,
-      comparison: stripeCustomerComparison,
-      ...(recovery === undefined || !source.catchUp
-        ? {}
-        : {
-            catchUp: new StripeEventsCatchUp({
-              api,
-              recovery,
-              pageSize: source.pageSize,
-              warnAfterSeconds: source.catchUpWarnAfterDays * 86_400,
-            }),
-          }),
       close: () => client.close(),
     })
   }

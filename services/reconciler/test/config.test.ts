@@ -31,6 +31,31 @@ describe('loadReconcilerConfig', () => {
     assert.equal(config.sources[0]?.intervalSeconds, 600)
   })
 
+  it('reads a GitHub source: repository, hook, token variable; issues by default', () => {
+    const config = loadReconcilerConfig({
+      RECONCILER_SOURCES:
+        '[{"name":"code","kind":"github","owner":"acme","repo":"widgets","hookId":424242,"pageSize":50}]',
+      GITHUB_TOKEN: 'ghp_x',
+    })
+    const [code] = config.sources
+    assert.equal(code?.kind, 'github')
+    if (code?.kind !== 'github') return
+    assert.equal(code.baseUrl, 'https://api.github.com')
+    assert.equal(code.credentialEnv, 'GITHUB_TOKEN')
+    assert.equal(code.secret, 'ghp_x')
+    assert.deepEqual(code.entityTypes, ['issue'])
+    assert.equal(code.hookId, 424242)
+    assert.equal(code.redeliveryMaxAttempts, 3)
+    assert.throws(
+      () => loadReconcilerConfig({ RECONCILER_SOURCES: '[{"name":"code","kind":"github","owner":"acme"}]' }),
+      /RECONCILER_SOURCES\[0\.repo\]/,
+    )
+    assert.throws(
+      () => loadReconcilerConfig({ RECONCILER_SOURCES: '[{"name":"x","kind":"gitlab"}]' }),
+      /RECONCILER_SOURCES\[0\.kind\]/,
+    )
+  })
+
   it('fails fast naming what is wrong, never printing a token', () => {
     assert.throws(
       () => loadReconcilerConfig({ RECONCILER_TOKENS: 'ada=short' }),

@@ -36,6 +36,9 @@ const deliveryDetailSchema = deliverySchema.extend({
   }),
 })
 
+/** Answers of a single-issue GET that mean this repository no longer has the issue. */
+const GONE_STATUSES: ReadonlySet<number> = new Set([301, 404, 410])
+
 /** An issue or pull request as listed (every field kept), with its projection entity. */
 export interface GithubThreadItem {
   thread: z.output<typeof threadSchema>
@@ -129,6 +132,30 @@ export class GithubApi {
     yield* this.#threads('issues.list', `${this.#base}/issues`, 'issue', options, {
       ...(since === undefined ? {} : { since }),
     })
+  }
+
+  /**
+   * One issue by number (`GET …/issues/:number`), mapped like `issues()`; a pull request's number
+   * answers its issue view, as a `pull_request` entity. `undefined` when the repository no longer
+   * has it: 404 (unknown, or not visible to the token), 410 (deleted; GitHub answers Gone to a
+   * reader of the repository) or 301 (transferred to another repository; not followed, since it
+   * is another repository's issue then).
+   */
+  async issue(number: number, signal?: AbortSignal): Promise<GithubThreadItem | undefined> {
+    const operation = 'issues.get'
+    const result = await this.#client.send(
+      this.#request(operation, { path: `${this.#base}/issues/${number}` }, signal),
+    )
+    const { outcome } = result
+    // The client follows no redirect, so a 301 arrives as an answer of its own.
+    if (
+      (outcome.kind === 'rejected' || outcome.kind === 'succeeded') &&
+      GONE_STATUSES.has(outcome.answer.status)
+    )
+      return undefined
+    if (outcome.kind !== 'succeeded') throw outboundErrorFor(result)
+    const thread = parseAnswer(threadSchema, outcome.answer.body, this.#call(operation))
+    return { thread, entity: this.#entity('issue', thread, operation) }
   }
 
   /** Walks the pulls endpoint (PR view: `head`, `base`, `merged_at`); takes no `since`. */

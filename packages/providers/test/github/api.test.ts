@@ -102,6 +102,25 @@ describe('GithubApi against the fake GitHub', () => {
     assert.deepEqual(fromPulls?.entity, pullDelivery, 'pulls endpoint')
   })
 
+  it('retrieves one issue mapped as its listing; deleted (410) and unknown (404) are undefined', async (t) => {
+    const { fakes, api } = await githubApi(t)
+    const { items } = await collect(api.issues())
+    const issue = items.find((i) => i.entity.entityType === 'issue')
+    const pull = items.find((i) => i.entity.entityType === 'pull_request')
+    assert.ok(issue && pull)
+    assert.deepEqual((await api.issue(issue.thread.number))?.entity, issue.entity)
+    assert.equal((await api.issue(pull.thread.number))?.entity.entityType, 'pull_request')
+    fakes.github.records.remove('issue', String(issue.thread.number))
+    assert.equal(await api.issue(issue.thread.number), undefined)
+    assert.equal(await api.issue(99_999), undefined)
+    assert.deepEqual(
+      fakes.github
+        .requests({ path: `/repos/acme/widgets/issues/${issue.thread.number}` })
+        .map((r) => r.status),
+      [200, 410],
+    )
+  })
+
   it('lists the failed deliveries across pages', async (t) => {
     const { api, hookId } = await githubApi(t)
     const all = await collect(api.deliveries(hookId, { perPage: 30 }))

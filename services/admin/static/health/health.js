@@ -484,13 +484,42 @@ async function resolveReview(id, action) {
   await refresh()
 }
 
+/** The newest audit records matching the filter form; every state change of every service is there. */
+async function refreshAudit() {
+  const query = new URLSearchParams({ limit: '25' })
+  for (const [key, value] of new FormData($('audit-filter'))) {
+    if (typeof value === 'string' && value.trim()) query.set(key, value.trim())
+  }
+  const page = await api(`/audit?${query.toString()}`)
+  const rows = page.records.map((r) =>
+    h(
+      'tr',
+      { dataset: { audit: String(r.id) } },
+      h('td', {}, new Date(r.at).toLocaleString('en-GB')),
+      h('td', {}, r.service),
+      h('td', {}, r.actor),
+      h('td', {}, r.action),
+      h('td', {}, r.target),
+      h(
+        'td',
+        { class: r.outcome === 'succeeded' ? '' : 'bad' },
+        r.errorCode ? `${r.outcome} (${r.errorCode})` : r.outcome,
+      ),
+    ),
+  )
+  update(
+    $('audit').querySelector('.body'),
+    table(['when', 'service', 'who', 'action', 'target', 'outcome'], rows, 'No audit record matches.'),
+  )
+}
+
 async function refresh() {
   clearTimeout(state.timer)
   try {
     const summary = await api('/health/summary')
     state.refreshMs = summary.refreshMs
     render(summary)
-    await Promise.all([refreshDlq(), refreshReview()])
+    await Promise.all([refreshDlq(), refreshReview(), refreshAudit()])
   } catch (err) {
     if (err instanceof AuthError) return signedOut(err.message === 'no token' ? undefined : err.message)
     $('status').textContent = `Update failed: ${err.message}; retrying.`
@@ -528,6 +557,10 @@ $('login').addEventListener('submit', (e) => {
   signedIn()
 })
 $('logout').addEventListener('click', () => signedOut())
+$('audit-filter').addEventListener('submit', (e) => {
+  e.preventDefault()
+  refreshAudit().catch(failed)
+})
 if (sessionStorage.getItem(TOKEN_KEY)) signedIn()
 
 const ACTIONS = {

@@ -82,12 +82,13 @@ export class CatchUpStore {
   }
 
   /** Records the request BEFORE it is sent: killed after sending, the next pass does not send it again. */
-  async recordRedelivery(source: string, guid: string, deliveryId: number): Promise<void> {
+  async recordRedelivery(source: string, guid: string, deliveryId: number, at: Date): Promise<void> {
     await this.#q(
-      `INSERT INTO reconcile_redeliveries (source, guid, delivery_id) VALUES ($1, $2, $3)
+      `INSERT INTO reconcile_redeliveries (source, guid, delivery_id, requested_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (source, guid) DO UPDATE
-         SET delivery_id = EXCLUDED.delivery_id, requested_at = now(), attempts = reconcile_redeliveries.attempts + 1`,
-      [source, guid, deliveryId],
+         SET delivery_id = EXCLUDED.delivery_id, requested_at = EXCLUDED.requested_at,
+             attempts = reconcile_redeliveries.attempts + 1`,
+      [source, guid, deliveryId, at],
     )
   }
 

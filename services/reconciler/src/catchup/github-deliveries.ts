@@ -1,4 +1,6 @@
+import { eventIdFor } from '@integration-ledger/core'
 import { type GithubApi, type GithubDelivery, isFailedDelivery } from '@integration-ledger/providers'
+import { DEFAULT_SETTLE_TIMEOUT_MS, settle } from './settle.js'
 import { type CatchUp, type CatchUpContext, type CatchUpReport, emptyCatchUpReport } from './types.js'
 
 /** Committed: deliveries at or after `since` (unix seconds) are read by the next pass. */
@@ -18,6 +20,11 @@ export interface GithubDeliveriesCatchUpOptions {
   hookId: number
   /** Asks per failed delivery, in all (a redelivery that fails again is asked for again up to this). @default 3 */
   maxAttempts?: number
+  /**
+   * How long a pass waits for the redeliveries it asked for to be recorded by the projector
+   * (GitHub sends them moments after answering 202) before the scan compares. @default 30000
+   */
+  settleTimeoutMs?: number
 }
 
 /**
@@ -32,6 +39,10 @@ export interface GithubDeliveriesCatchUpOptions {
  * redelivery it asked for failed too, or no redelivery at all after ten minutes, up to
  * `maxAttempts`. The walk is read whole before anything is asked (a GUID's success may be on a
  * later page than its failure); the log is short (GitHub keeps about three days).
+ *
+ * A failed GUID the ledger already holds (ingest took it, but GitHub logged a timeout) is not
+ * asked for: its redelivery would be a duplicate at ingest. After asking, the pass waits
+ * (bounded) until the ledger holds what it asked for, so the scan does not repair it meanwhile.
  */
 export class GithubDeliveriesCatchUp implements CatchUp {
   readonly log = 'github-deliveries' as const
@@ -73,7 +84,10 @@ export class GithubDeliveriesCatchUp implements CatchUp {
       }
       ctx.onPage?.(report)
     }
-    const failed = [...byGuid.values()].filter((g) => !g.ok)
+    const unanswered = [...byGuid.values()].filter((g) => !g.ok)
+    const inLedger = await ctx.local.inLedger(unanswered.map((g) => eventIdFor(ctx.source, g.latest.guid)))
+    const failed = unanswered.filter((g) => !inLedger.has(eventIdFor(ctx.source, g.latest.guid)))
+    report.duplicates = unanswered.length - failed.length
     report.missing = failed.length
     const asked = await ctx.store.redeliveries(
       ctx.source,
@@ -81,11 +95,15 @@ export class GithubDeliveriesCatchUp implements CatchUp {
     )
     // Deliveries that may still need asking: the next pass must read back to them.
     const open: number[] = []
+    const requested: string[] = []
     for (const { latest, redeliveredAtMs } of failed) {
       ctx.signal?.throwIfAborted()
       const before = asked.get(latest.guid)
-      if (before === undefined || before.attempts < this.#maxAttempts)
-        open.push(Date.parse(latest.delivered_at))
+      // Kept in range only while GitHub still keeps it: a checkpoint held before the log's window
+      // would report "events may be lost" for a delivery nothing can redeliver any more.
+      const deliveredMs = Date.parse(latest.delivered_at)
+      const inWindow = deliveredMs >= nowMs - this.windowSeconds * 1000
+      if (inWindow && (before === undefined || before.attempts < this.#maxAttempts)) open.push(deliveredMs)
       if (before !== undefined) {
         const requestedMs = before.requestedAt.getTime()
         // GitHub stamps whole seconds; our clock may be a little ahead of its.
@@ -97,11 +115,14 @@ export class GithubDeliveriesCatchUp implements CatchUp {
         }
       }
       if (ctx.dryRun) continue
-      await ctx.store.recordRedelivery(ctx.source, latest.guid, latest.id)
+      // Stamped with the pass's clock, which judges the log's times above (not the database's).
+      await ctx.store.recordRedelivery(ctx.source, latest.guid, latest.id, new Date(ctx.clock.now()))
       // An ambiguous answer (sent, no clear reply) counts as asked: the next pass reads the log.
       await this.options.api.redeliver(this.options.hookId, latest.id, ctx.signal)
       report.redeliveriesRequested++
+      requested.push(eventIdFor(ctx.source, latest.guid))
     }
+    await settle(ctx, requested, this.options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS)
     if (!ctx.dryRun) {
       const since = nowMs - OVERLAP_MS
       // A GUID still failing is kept in range, so a failed redelivery is seen by the next pass.

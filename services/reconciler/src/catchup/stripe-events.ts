@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { eventIdFor } from '@integration-ledger/core'
 import { STRIPE_EVENTS_WINDOW_SECONDS, type StripeApi } from '@integration-ledger/providers'
 import type { IngestRecovery } from './ingest-recovery.js'
+import { DEFAULT_SETTLE_TIMEOUT_MS, settle } from './settle.js'
 import { type CatchUp, type CatchUpContext, type CatchUpReport, emptyCatchUpReport } from './types.js'
 
 /** Committed: events created at or after `since` (unix seconds) are read by the next pass. */
@@ -108,23 +108,11 @@ export class StripeEventsCatchUp implements CatchUp {
       }
       ctx.onPage?.(report)
     }
-    await this.#settle(ctx, published)
+    await settle(ctx, published, this.options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS)
     if (!ctx.dryRun) {
       await ctx.store.complete(ctx.source, { since: pass.next } satisfies Checkpoint)
       report.checkpointAfter = new Date(pass.next * 1000).toISOString()
     }
     return report
-  }
-
-  /** Waits (bounded) until the ledger table holds `eventIds`: the projector has applied them. */
-  async #settle(ctx: CatchUpContext, eventIds: readonly string[]): Promise<void> {
-    const deadline = Date.now() + (this.options.settleTimeoutMs ?? 30_000)
-    let pending = [...eventIds]
-    while (pending.length > 0 && Date.now() < deadline) {
-      const recorded = await ctx.local.inLedger(pending)
-      pending = pending.filter((id) => !recorded.has(id))
-      if (pending.length > 0)
-        await sleep(200, undefined, ctx.signal === undefined ? {} : { signal: ctx.signal })
-    }
   }
 }

@@ -17,19 +17,28 @@ Compares the projections of a source's entities with the provider's records and:
              is published into the ledger and applied by the projector like any other event;
   reviews    local version ahead, same version with different content, deleted remotely: a
              review item, resolved by a person (accept-remote publishes a corrective event).
-Catch-up: a run first reads the provider's event log from the source's checkpoint (Stripe:
-GET /v1/events, 30 days kept) and hands every event the ledger lacks to ingest
-(POST /recovered/:source, RECONCILER_INGEST_URL + RECONCILER_INGEST_TOKEN), under its own provider
-event ID: its webhook arriving later is a duplicate. A checkpoint older than 20 days is warned
-about; one older than 30 days means events may be lost, and the scan that follows is needed.
+Sources (RECONCILER_SOURCES, "kind"):
+  stripe     customers (--type customer); API key in STRIPE_API_KEY (or the source's credentialEnv)
+  github     issues of one repository (--type issue): "owner", "repo", "hookId" (the repository
+             webhook that delivers to ingest); token in GITHUB_TOKEN (or credentialEnv)
+Catch-up: a run first reads the provider's event log from the source's checkpoint.
+  Stripe: GET /v1/events (30 days kept); every event the ledger lacks is handed to ingest
+  (POST /recovered/:source, RECONCILER_INGEST_URL + RECONCILER_INGEST_TOKEN) under its own provider
+  event ID: its webhook arriving later is a duplicate. A checkpoint older than 20 days is warned
+  about; one older than 30 days means events may be lost, and the scan that follows is needed.
+  GitHub: the hook's deliveries log (about 3 days kept); each delivery with no successful attempt
+  (and not in the ledger) is redelivered once (POST .../deliveries/:id/attempts), through ingest's
+  webhook path and signature check; asked again only when the log shows that redelivery failed,
+  up to redeliveryMaxAttempts (3).
 A run saves its checkpoint after every page; a run killed or failed midway is resumed by the
 next run with the same options, and publishes no corrective event twice. Deletes are judged only
 after a complete listing without --since.
 
 Options:
   --source <name>      Source to reconcile, as configured in RECONCILER_SOURCES (e.g. billing)
-  --type <type>        Entity type (e.g. customer)
-  --since <time>       Only records changed since then (Stripe: created); deletes are not judged
+  --type <type>        Entity type (customer for Stripe, issue for GitHub)
+  --since <time>       Only records changed since then (Stripe: created, GitHub: updated); deletes
+                       are not judged
   --dry-run            Classify and report only: publish nothing, write no review item
   --skip-catch-up      Do not read the provider's event log first (see Catch-up below)
   --action <action>    review resolve: accept-remote | keep-local | ignore
@@ -40,7 +49,7 @@ Options:
   -h, --help           Show this help
 
 Environment: RECONCILER_SOURCES (default [{"name":"billing","kind":"stripe"}]), the API key
-variable each source names (default STRIPE_API_KEY), RECONCILER_INGEST_URL (default
+variable each source names (default STRIPE_API_KEY, GITHUB_TOKEN), RECONCILER_INGEST_URL (default
 http://127.0.0.1:8080) and RECONCILER_INGEST_TOKEN (unset: no catch-up), DATABASE_URL, KAFKA_BROKERS,
 SCHEMA_REGISTRY_URL (defaults: the local stack).
 
@@ -48,6 +57,9 @@ Examples:
   STRIPE_API_KEY=sk_test_fake_ledger_0000000000000000 \\
   RECONCILER_SOURCES='[{"name":"billing","kind":"stripe","baseUrl":"http://127.0.0.1:12111"}]' \\
     npm run reconcile -- --source billing --type customer
+  GITHUB_TOKEN=ghp_fakeLedger000000000000000000000000 \\
+  RECONCILER_SOURCES='[{"name":"code","kind":"github","baseUrl":"http://127.0.0.1:12113","owner":"acme","repo":"widgets","hookId":424242}]' \\
+    npm run reconcile -- --source code --type issue
   npm run reconcile -- review list
   npm run reconcile -- review resolve 3 --action keep-local
 `

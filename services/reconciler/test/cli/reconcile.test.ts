@@ -15,6 +15,8 @@ describe('npm run reconcile', () => {
     assert.equal(await runReconcileCli(['--help'], cli), 0)
     assert.match(out.join('\n'), /--source <name>/)
     assert.match(out.join('\n'), /review resolve <id> --action accept-remote\|keep-local\|ignore/)
+    assert.match(out.join('\n'), /github +issues of one repository \(--type issue\)/)
+    assert.match(out.join('\n'), /"kind":"github".*"hookId"/)
   })
 
   it('refuses bad usage with exit code 2 before connecting to anything', async () => {
