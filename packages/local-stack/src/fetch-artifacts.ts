@@ -37,6 +37,11 @@ export function kafkaVersion(): string {
   return version
 }
 export const APICURIO_VERSION = '3.0.9'
+/**
+ * The Debezium JDBC sink connector that `npm run bench:connect` runs beside the projector (the
+ * release issue 12 names; Maven Central serves its `plugin` tar.gz).
+ */
+export const DEBEZIUM_JDBC_VERSION = '3.6.0.Final'
 
 const FETCH_TIMEOUT_MS = 15 * 60_000
 
@@ -178,4 +183,37 @@ export async function ensureApicurio({ log = stderrLog }: { log?: Log } = {}): P
     )
   }
   return join(dir, runner)
+}
+
+/**
+ * A Kafka Connect worker's classpath: connect-runtime of the broker's Kafka version and its
+ * runtime deps, plus the log4j 2 binding (infra/connect/pom.xml).
+ * @returns directory of jars, for `java -cp '<dir>/*'`
+ */
+export function ensureConnectJars({ log = stderrLog }: { log?: Log } = {}): Promise<string> {
+  const version = kafkaVersion()
+  return fetchOnce({
+    name: 'connect',
+    pom: join(infraDir, 'connect', 'pom.xml'),
+    goal: 'dependency:copy-dependencies',
+    outDir: join(cacheDir(), `connect-${version}`),
+    log,
+    properties: { 'kafka.version': version, 'debezium.version': DEBEZIUM_JDBC_VERSION },
+  })
+}
+
+/**
+ * The Debezium JDBC sink connector's plugin tar.gz, unpacked (infra/connect/pom.xml).
+ * @returns a directory for the worker's `plugin.path` (it holds `debezium-connector-jdbc/`)
+ */
+export function ensureDebeziumJdbcPlugin({ log = stderrLog }: { log?: Log } = {}): Promise<string> {
+  return fetchOnce({
+    name: 'debezium-jdbc',
+    pom: join(infraDir, 'connect', 'pom.xml'),
+    goal: 'dependency:unpack@jdbc-sink',
+    outDir: join(cacheDir(), `debezium-connector-jdbc-${DEBEZIUM_JDBC_VERSION}`),
+    log,
+    // The pom declares connect-runtime too, so Maven needs its version even for this goal.
+    properties: { 'kafka.version': kafkaVersion(), 'debezium.version': DEBEZIUM_JDBC_VERSION },
+  })
 }

@@ -1,6 +1,7 @@
+export { type ConnectWorkerOptions, type OwnedConnectWorker, startConnectWorker } from './connect.js'
 export { type EnsuredServer } from './ensured.js'
 export { InfraError, type InfraErrorCode } from './errors.js'
-export { APICURIO_VERSION, kafkaVersion } from './fetch-artifacts.js'
+export { APICURIO_VERSION, DEBEZIUM_JDBC_VERSION, kafkaVersion } from './fetch-artifacts.js'
 export {
   type KafkaBrokerOptions,
   type KafkaClusterOptions,
