@@ -4,27 +4,10 @@ import { createKafkajsTransport } from '@integration-ledger/kafka'
 import { declareTopology } from '@integration-ledger/sdk'
 import { cleanupScope, startKafkaCluster, uniqueName, waitFor } from '@integration-ledger/testing'
 import kafkajs from 'kafkajs'
+import { partitionState } from '../failover/cluster-support.js'
 
 // kafkajs is CommonJS: its enums are reachable from the default export only.
 const { ConfigResourceTypes, Kafka, logLevel } = kafkajs
-
-/** Replicas and in-sync replicas of each partition of `topic`, as the cluster's metadata says. */
-async function partitionState(brokers: string[], topic: string) {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  try {
-    const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics
-    assert(meta, `no metadata for ${topic}`)
-    return meta.partitions.map((p) => ({
-      partition: p.partitionId,
-      leader: p.leader,
-      replicas: p.replicas,
-      isr: p.isr,
-    }))
-  } finally {
-    await admin.disconnect()
-  }
-}
 
 async function minInsyncReplicas(brokers: string[], topic: string): Promise<string | undefined> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin()

@@ -78,12 +78,15 @@ interface Pending {
 }
 
 /**
- * Collects concurrent `produce` calls into one produce request, so throughput does not collapse to
- * one broker round trip per record. Each caller's promise resolves only after the batch holding
- * its own record is acknowledged (acks=all by the transport). One request is in flight at a time,
- * which is what the idempotent producer needs to keep its sequence numbers ordered. Requests are
+ * Collects concurrent `produce` calls into one batch (a "produce request" below), so throughput
+ * does not collapse to one broker round trip per record. Each caller's promise resolves only after
+ * its own record is acknowledged (acks=all by the transport). One batch is in flight at a time, so
+ * each partition has one request in flight (the kafkajs transport sends every partition's part of
+ * a batch as a request of its own, to the partition's leader), which is what the idempotent
+ * producer needs to keep its sequence numbers ordered, on one broker or several. Batches are
  * bounded by record count and by bytes; a record the broker refuses fails alone, its batch-mates
- * are stored (the transport's `sendEach`).
+ * are stored, each exactly once, and each caller is told what became of its own record (the
+ * transport's `sendEach`).
  */
 export class BatchingProducer {
   readonly #transport: ProducerTransport

@@ -3,12 +3,13 @@ import { LedgerError, TransientError, backoffDelayMs, type Logger } from '@integ
 import {
   CompressionTypes,
   type Message,
+  type PartitionMetadata,
   type Producer,
   type ProducerBatch,
-  type RecordMetadata,
 } from 'kafkajs'
 import { recordTooLargeError, toBrokerError } from '../errors.js'
 import { batchBytes, recordBytes } from '../limits.js'
+import { type PartitionSource, createPartitionChooser } from './partitions.js'
 import { produceVerdict, refusalType } from './produce-verdict.js'
 import type { OutgoingRecord, ProduceAck, ProducerTransport, RecordOutcome } from '../types.js'
 
@@ -30,48 +31,65 @@ export interface KafkajsProducerOptions {
   maxRetryTimeMs: number
   /** How record batches are compressed. @default CompressionTypes.None */
   compression?: CompressionTypes
+  /** Where each record's partition is chosen from, before sending; disconnected with the producer. */
+  partitionSource: PartitionSource
   logger: Logger
 }
 
-/** One record on its way, with the kafkajs message built for it once (see `pinningPartitioner`). */
+/** One record on its way, with the kafkajs message built for it once (its partition written in). */
 interface Entry {
   index: number
   record: OutgoingRecord
   message: Message
 }
 
-type Attempt = { ok: true; metadata: RecordMetadata[] } | { ok: false; err: unknown }
+/**
+ * What became of one request: stored (`metadata`), refused for good (`err`), or `sessionLost`: the
+ * broker no longer knows the producer ID, so no resend under it can succeed.
+ */
+type Attempt = { ok: true; baseOffset: bigint } | { ok: false; err: unknown; sessionLost?: true }
 
 /**
  * The kafkajs producer behind the seam, with rules kafkajs does not keep by itself.
  *
- * **Resend rule.** A batch that may have reached the broker is resent as it was until the broker
- * answers, never given up. kafkajs gives a send up after its own retries (a broker restarting
- * takes longer than its connect retries) and rolls the partition's sequence number back. The
- * next, different batch then reuses those sequence numbers: if the broker had stored the abandoned
- * batch, it refuses every later one with OUT_OF_ORDER_SEQUENCE_NUMBER, for good (seen with a broker
- * stopped mid-traffic). Resending the same records in the same order to the same partition gives
- * them the same sequence numbers again, so the broker either stores them or recognises them as
- * already stored: exactly once either way.
+ * **One partition per request.** The idempotent producer's guarantee (each record stored once)
+ * rests on sequence numbers per partition: a resend with the same numbers is recognised by the
+ * broker, a resend with new ones is stored again. kafkajs moves a partition's sequence on when its
+ * broker answers and rolls it back when that broker's request fails, but a `sendBatch` over
+ * partitions led by several brokers sends one request per broker and reports them as one: it
+ * throws the first broker's refusal while the other brokers stored theirs (and moved their
+ * sequences on), so resending everything stored those twice (seen on the three-node cluster: 98
+ * records stored of 62). Its own retries of such a send are no better: a broker whose answer is
+ * still on its way when another broker fails gets the same records again under new numbers
+ * (stored twice), and a partition whose leader moves to a broker that already answered is never
+ * sent again, yet the send resolves (lost behind a false acknowledgement). So every `sendBatch`
+ * here carries the records of exactly one partition: one broker, one request at a time, whose
+ * outcome is the partition's. The seam chooses the partitions itself first (`PartitionChooser`),
+ * sends the partitions at once (kafkajs still sends one request at a time to each broker, so a
+ * single node takes them one after another), and an acknowledgement that does not name the
+ * partition (kafkajs did not know it yet) counts as not sent.
  *
- * **A refusal is per partition, kafkajs' answer is per request.** The broker stores or refuses
- * each partition's batch of a request on its own (a batch over `max.message.bytes` is refused,
- * the others are stored), but kafkajs throws the first refusal for the whole request and rolls
- * back the sequence numbers of every partition in it, stored ones included. So after a refusal
- * each partition's records are sent again on their own, unchanged: a stored partition has the
- * same sequence numbers as before and the broker answers it as the duplicate it is (nothing is
- * stored twice, kafkajs' sequence moves on); a refused one is refused again, now alone, so nothing
- * of it is stored and its sequence number is where the broker expects it. A single partition's
- * refused batch is then split in halves until the refused record stands alone; only it is
- * answered `refused`. (This relies on the broker keeping the last five batches per producer and
- * partition, which it always does for the batch just sent. With several brokers, kafkajs keeps
- * the sequence of the brokers that answered; a partition of those sent again is stored twice,
- * with the same event ID, which consumers deduplicate.)
+ * **Resend rule.** A partition's batch that may have reached the broker is resent as it was until
+ * the broker answers, never given up. kafkajs gives a send up after its own retries (a broker
+ * restarting takes longer than its connect retries, a leader moving to another node) and rolls
+ * the partition's sequence number back. Resending the same records in the same order to the same
+ * partition gives them the same sequence numbers again, so the broker either stores them or
+ * recognises them as already stored: exactly once either way.
+ *
+ * **A refusal is the partition's.** The broker stores or refuses a partition's record batch as a
+ * whole (one over `max.message.bytes` is refused), and kafkajs rolls that partition's sequence
+ * back, so nothing of it is stored and its sequence number is where the broker expects it. A
+ * refused batch is split in halves until the refused record stands alone; only it is answered
+ * `refused`, the other partitions are not touched by it.
  *
  * **A lost session means a new kafkajs producer.** When the broker no longer knows the producer
- * (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID) the batch is sent again under a new producer
- * ID. kafkajs only asks for a producer ID on its first connect, so reconnecting the same instance
- * keeps the stale ID and sequence numbers (and was refused for ever): a new instance is made.
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID) the partition's batch is sent again under a
+ * new producer ID. kafkajs only asks for a producer ID on its first connect, so reconnecting the
+ * same instance keeps the stale ID and sequence numbers (and was refused for ever): a new instance
+ * is made, once the other partitions' requests have been answered (the old instance's requests in
+ * flight must not be cut off, or their resends would be numbered afresh and stored twice).
+ *
+ * Calls to `sendEach` run one after another: a partition has one batch in flight at a time.
  */
 export function createKafkajsProducer(
   newProducer: () => Producer,
@@ -80,101 +98,189 @@ export function createKafkajsProducer(
   const { logger } = options
   const compression = options.compression ?? CompressionTypes.None
   const closing = new AbortController()
+  const chooser = createPartitionChooser(options.partitionSource)
   let producer = newProducer()
+  /** The `sendEach` call running (or the last one), which the next one waits for. */
+  let previous: Promise<unknown> = Promise.resolve()
 
-  /** Starts a new idempotent session: a new producer ID, sequence numbers from zero. */
-  const newSession = async () => {
-    await producer.disconnect().catch(() => {})
-    producer = newProducer()
-    await producer.connect()
+  /** Waits before resend number `resend`; throws the closed error once the producer is closed. */
+  const pause = async (resend: number, err: unknown) => {
+    if (closing.signal.aborted) throw closedError(err)
+    await sleep(resendPauseMs(resend, options.maxRetryTimeMs), undefined, {
+      signal: closing.signal,
+    }).catch(() => {})
+    if (closing.signal.aborted) throw closedError(err)
   }
 
-  /**
-   * Sends one group of records, resending it unchanged through outages (the resend rule).
-   * Returns the broker's answer, or its refusal; throws only when the producer is closed.
-   */
-  const attempt = async (group: readonly Entry[]): Promise<Attempt> => {
-    // Built once: every resend carries the same messages in the same order.
-    const request = produceRequest(group, options.requestTimeoutMs, compression)
-    let sessionLost = false
-    for (let resend = 0; ; resend++) {
+  /** Starts a new idempotent session (a new producer ID, sequence numbers from zero), until it connects. */
+  const newSession = async () => {
+    for (let retry = 0; ; retry++) {
       try {
-        if (sessionLost) {
-          await newSession()
-          sessionLost = false
-        }
-        const metadata = await producer.sendBatch(request)
-        if (resend > 0)
-          logger.info({ records: group.length, attempt: resend }, 'Kafka acknowledged a resent batch')
-        return { ok: true, metadata }
+        await producer.disconnect().catch(() => {})
+        producer = newProducer()
+        await producer.connect()
+        return
       } catch (err) {
-        const verdict = produceVerdict(err)
-        if (verdict === 'give-up' || verdict === 'topic-missing') return { ok: false, err }
-        if (closing.signal.aborted) throw closedError(err)
-        if (verdict === 'new-session' && !sessionLost) {
-          sessionLost = true
-          logger.warn(
-            { err, records: group.length },
-            'Kafka no longer knows this producer session (it lost data or expired the producer ID); starting a new session and resending the batch',
-          )
-        } else if (resend === 0) {
-          logger.warn(
-            { err, records: group.length },
-            'Kafka did not acknowledge a batch; resending it unchanged until it does',
-          )
-        }
-        await sleep(resendPauseMs(resend, options.maxRetryTimeMs), undefined, {
-          signal: closing.signal,
-        }).catch(() => {})
-        if (closing.signal.aborted) throw closedError(err)
+        await pause(retry, err)
       }
     }
   }
 
-  const sendEach = async (records: readonly OutgoingRecord[]): Promise<RecordOutcome[]> => {
-    // kafkajs would quietly reconnect a disconnected producer to send.
-    if (closing.signal.aborted) throw closedError(undefined)
-    const outcomes: RecordOutcome[] = []
-    // Groups still to send, in order; one request in flight keeps sequence numbers in order.
-    const groups: Entry[][] = [
-      records.map((record, index) => ({ index, record, message: toMessage(record) })),
-    ]
+  /** The topic's partitions, asked for until Kafka answers; a missing topic is an answer too. */
+  const partitionsOf = async (
+    topic: string,
+  ): Promise<{ ok: true; partitions: PartitionMetadata[] } | { ok: false; err: unknown }> => {
+    for (let retry = 0; ; retry++) {
+      try {
+        return { ok: true, partitions: await chooser.partitionsOf(topic) }
+      } catch (err) {
+        const verdict = produceVerdict(err)
+        if (verdict === 'topic-missing' || verdict === 'give-up') return { ok: false, err }
+        if (retry === 0)
+          logger.warn(
+            { err, topic },
+            'Kafka did not say which partitions the topic has; asking again until it does',
+          )
+        await pause(retry, err)
+      }
+    }
+  }
+
+  /**
+   * Sends one partition's records, resending them unchanged through outages (the resend rule).
+   * Returns the broker's answer, its refusal, or that the session is lost; throws only when the
+   * producer is closed.
+   */
+  const attempt = async (group: readonly Entry[]): Promise<Attempt> => {
+    const topic = topicOf(group)
+    const partition = group[0]?.message.partition
+    // Built once: every resend carries the same messages in the same order.
+    const request: ProducerBatch = {
+      acks: ACKS_ALL,
+      timeout: options.requestTimeoutMs,
+      compression,
+      topicMessages: [{ topic, messages: group.map((e) => e.message) }],
+    }
+    for (let resend = 0; ; resend++) {
+      let err: unknown
+      try {
+        const metadata = await producer.sendBatch(request)
+        const ack = metadata.find((m) => m.topicName === topic && m.partition === partition)
+        if (ack) {
+          if (resend > 0)
+            logger.info({ records: group.length, attempt: resend }, 'Kafka acknowledged a resent batch')
+          return { ok: true, baseOffset: BigInt(ack.baseOffset ?? '-1') }
+        }
+        // kafkajs skips a partition its metadata does not have yet (the topic just grew): nothing
+        // was sent, the sequence was never touched.
+        err = new Error(`kafkajs did not send to partition ${partition} of ${topic}; it does not know it yet`)
+      } catch (caught) {
+        err = caught
+        const verdict = produceVerdict(err)
+        if (verdict === 'give-up' || verdict === 'topic-missing') return { ok: false, err }
+        if (verdict === 'new-session') return { ok: false, err, sessionLost: true }
+      }
+      if (resend === 0)
+        logger.warn(
+          { err, records: group.length, topic, partition },
+          'Kafka did not acknowledge a batch; resending it unchanged until it does',
+        )
+      await pause(resend, err)
+    }
+  }
+
+  /**
+   * Sends one partition's records (halving a refused batch to find the refused record), writing
+   * each record's outcome. Returns the records still to send when the session was lost.
+   */
+  const sendPartition = async (part: Entry[], outcomes: RecordOutcome[]): Promise<Entry[]> => {
+    // Groups still to send, in order: the partition's records keep their order.
+    const groups: Entry[][] = [part]
     for (let group = groups.shift(); group !== undefined; group = groups.shift()) {
       let result: Attempt
       try {
         result = await attempt(group)
       } catch (err) {
         const unknown = err instanceof LedgerError ? err : closedError(err)
-        for (const g of [group, ...groups])
-          for (const e of g) outcomes[e.index] = { status: 'unknown', error: unknown }
-        break
+        for (const e of [group, ...groups].flat()) outcomes[e.index] = { status: 'unknown', error: unknown }
+        return []
       }
       if (result.ok) {
-        storedOutcomes(group, result.metadata, outcomes)
-        continue
-      }
-      const parts = byPartition(group)
-      if (parts.length > 1) {
+        storedOutcomes(group, result.baseOffset, outcomes)
+      } else if (result.sessionLost) {
         logger.warn(
-          { err: result.err, records: group.length, partitions: parts.length },
-          'Kafka refused part of a batch; sending each partition on its own to store the rest',
+          { err: result.err, records: group.length },
+          'Kafka no longer knows this producer session (it lost data or expired the producer ID); starting a new session and resending the batch',
         )
-        groups.unshift(...parts)
-      } else if (
-        group.length > 1 &&
-        group[0]?.message.partition !== undefined &&
-        RECORD_REFUSALS.has(refusalType(result.err) ?? '')
-      ) {
-        // One partition, refused as a whole (nothing of it stored) for what one record may
-        // cause: halve it to find the record.
+        return [group, ...groups].flat()
+      } else if (group.length > 1 && RECORD_REFUSALS.has(refusalType(result.err) ?? '')) {
+        // Refused as a whole (nothing of it stored) for what one record may cause: halve it to
+        // find the record.
         const half = Math.ceil(group.length / 2)
         groups.unshift(group.slice(0, half), group.slice(half))
       } else {
+        if (refusalType(result.err) === 'UNKNOWN_TOPIC_OR_PARTITION') chooser.forget(topicOf(group))
         const error = refusalError(group, result.err)
         for (const e of group) outcomes[e.index] = { status: 'refused', error }
       }
     }
+    return []
+  }
+
+  /** Chooses each record's partition; records of a topic that cannot take them are answered here. */
+  const partitioned = async (entries: Entry[], outcomes: RecordOutcome[]): Promise<Entry[][]> => {
+    const parts: Entry[][] = []
+    await Promise.all(
+      [...groupBy(entries, (e) => e.record.topic)].map(async ([topic, group]) => {
+        let lookup: Awaited<ReturnType<typeof partitionsOf>>
+        try {
+          lookup = await partitionsOf(topic)
+        } catch (err) {
+          const unknown = err instanceof LedgerError ? err : closedError(err)
+          for (const e of group) outcomes[e.index] = { status: 'unknown', error: unknown }
+          return
+        }
+        if (!lookup.ok) {
+          const error = refusalError(group, lookup.err)
+          for (const e of group) outcomes[e.index] = { status: 'refused', error }
+          return
+        }
+        const { partitions } = lookup
+        for (const e of group) chooser.choose(topic, partitions, e.message)
+        parts.push(...groupBy(group, (e) => e.message.partition).values())
+      }),
+    )
+    return parts
+  }
+
+  const sendAll = async (records: readonly OutgoingRecord[]): Promise<RecordOutcome[]> => {
+    // kafkajs would quietly reconnect a disconnected producer to send.
+    if (closing.signal.aborted) throw closedError(undefined)
+    const outcomes: RecordOutcome[] = []
+    const entries = records.map((record, index) => ({ index, record, message: toMessage(record) }))
+    let parts = await partitioned(entries, outcomes)
+    while (parts.length > 0) {
+      const left = (await Promise.all(parts.map((part) => sendPartition(part, outcomes)))).filter(
+        (rest) => rest.length > 0,
+      )
+      if (left.length === 0) break
+      // Every request of the old session has been answered: none is cut off by the switch.
+      try {
+        await newSession()
+      } catch (err) {
+        const unknown = err instanceof LedgerError ? err : closedError(err)
+        for (const e of left.flat()) outcomes[e.index] = { status: 'unknown', error: unknown }
+        break
+      }
+      parts = left
+    }
     return outcomes
+  }
+
+  const sendEach = (records: readonly OutgoingRecord[]): Promise<RecordOutcome[]> => {
+    const run = previous.then(() => sendAll(records))
+    previous = run.catch(() => {})
+    return run
   }
 
   return {
@@ -204,7 +310,7 @@ export function createKafkajsProducer(
 
     async disconnect() {
       closing.abort()
-      await producer.disconnect()
+      await Promise.all([producer.disconnect(), options.partitionSource.disconnect()])
     },
   }
 }
@@ -225,58 +331,34 @@ function toMessage(record: OutgoingRecord): Message {
   }
 }
 
-/** One produce request per broker for the group, grouped by topic in the records' order. */
-function produceRequest(
-  group: readonly Entry[],
-  timeoutMs: number,
-  compression: CompressionTypes,
-): ProducerBatch {
-  const byTopic = new Map<string, Message[]>()
-  for (const { record, message } of group) {
-    let messages = byTopic.get(record.topic)
-    if (!messages) byTopic.set(record.topic, (messages = []))
-    messages.push(message)
-  }
-  return {
-    acks: ACKS_ALL,
-    timeout: timeoutMs,
-    compression,
-    topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-  }
+/** The topic of a group's records (one partition's, so one topic). */
+function topicOf(group: readonly Entry[]): string {
+  return group[0]?.record.topic ?? ''
 }
 
-/**
- * The group split by topic-partition, in order. Messages that never got a partition (the request
- * failed before kafkajs chose one, e.g. a missing topic) are grouped by topic: nothing was sent.
- */
-function byPartition(group: readonly Entry[]): Entry[][] {
-  const parts = new Map<string, Entry[]>()
-  for (const entry of group) {
-    const id = `${entry.record.topic}\u0000${entry.message.partition ?? ''}`
-    let part = parts.get(id)
-    if (!part) parts.set(id, (part = []))
-    part.push(entry)
+/** The entries by `key`, each group in the entries' order. */
+function groupBy<K>(entries: readonly Entry[], key: (e: Entry) => K): Map<K, Entry[]> {
+  const groups = new Map<K, Entry[]>()
+  for (const entry of entries) {
+    const k = key(entry)
+    let group = groups.get(k)
+    if (!group) groups.set(k, (group = []))
+    group.push(entry)
   }
-  return [...parts.values()]
+  return groups
 }
 
-/** Each record's offset: its partition's base offset plus its place among that partition's records. */
-function storedOutcomes(
-  group: readonly Entry[],
-  metadata: RecordMetadata[],
-  outcomes: RecordOutcome[],
-): void {
-  const base = new Map(
-    metadata.map((m) => [`${m.topicName}\u0000${m.partition}`, BigInt(m.baseOffset ?? '-1')]),
-  )
-  const next = new Map<string, bigint>()
-  for (const { index, record, message } of group) {
+/** Each record's offset: the partition's base offset plus its place among the group's records. */
+function storedOutcomes(group: readonly Entry[], baseOffset: bigint, outcomes: RecordOutcome[]): void {
+  group.forEach(({ index, record, message }, i) => {
     const partition = message.partition ?? -1
-    const id = `${record.topic}\u0000${partition}`
-    const offset = next.get(id) ?? base.get(id) ?? -1n
-    next.set(id, offset + 1n)
-    outcomes[index] = { status: 'stored', topic: record.topic, partition, offset: String(offset) }
-  }
+    outcomes[index] = {
+      status: 'stored',
+      topic: record.topic,
+      partition,
+      offset: String(baseOffset + BigInt(i)),
+    }
+  })
 }
 
 /** The answer for records the broker refused for good (after splitting, when that could help). */

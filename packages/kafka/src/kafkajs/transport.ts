@@ -1,11 +1,11 @@
 import { silentLogger, type Logger } from '@integration-ledger/core'
-import { CompressionTypes, Kafka } from 'kafkajs'
+import { CompressionTypes, Kafka, Partitioners } from 'kafkajs'
 import { kafkaTransportOptionsSchema, type KafkaTransportOptions } from '../options.js'
 import type { ConsumerOptions, KafkaTransport } from '../types.js'
 import { createKafkajsAdmin } from './admin.js'
 import { createKafkajsConsumer } from './consumer.js'
 import { kafkajsLogCreator } from './log-creator.js'
-import { pinningPartitioner } from './partitioner.js'
+import { kafkajsPartitionSource } from './partitions.js'
 import { createKafkajsProducer } from './producer.js'
 
 /** The kafkajs implementation of the transport seam. */
@@ -31,12 +31,14 @@ export function createKafkajsTransport(
       // batching producer above makes up for it by sending many records per request. kafkajs'
       // own retries are few: the seam resends what kafkajs gives up (same records, same sequence
       // numbers, see producer.ts) and decides what is final, such as a missing topic, which
-      // unlimited kafkajs retries would wait on forever. Callers bound their own wait.
+      // unlimited kafkajs retries would wait on forever. Callers bound their own wait. The seam
+      // writes each record's partition into it (partitions.ts), which kafkajs' default
+      // partitioner keeps.
       const newProducer = () =>
         kafka.producer({
           idempotent: true,
           maxInFlightRequests: 1,
-          createPartitioner: pinningPartitioner,
+          createPartitioner: Partitioners.DefaultPartitioner,
           allowAutoTopicCreation: false,
           retry: { initialRetryTime: 100, maxRetryTime: resolved.maxRetryTimeMs, retries: 5 },
         })
@@ -44,6 +46,7 @@ export function createKafkajsTransport(
         requestTimeoutMs: resolved.requestTimeoutMs,
         maxRetryTimeMs: resolved.maxRetryTimeMs,
         compression: resolved.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        partitionSource: kafkajsPartitionSource(kafka),
         logger: logger.child({ component: 'producer' }),
       })
     },
