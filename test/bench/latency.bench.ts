@@ -18,6 +18,7 @@
 // Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50), BENCH_RATES ("1000,half").
 // Extra environment for the services is passed through (INGEST_*, PROJECTOR_*).
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { loadavg, cpus } from 'node:os'
@@ -55,7 +56,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A service as its own process, from its server.ts, the way `npm start` runs it. */
-async function startService(name: string, env: NodeJS.ProcessEnv): Promise<{ port: number }> {
+async function startService(name: string, env: NodeJS.ProcessEnv): Promise<{ port: number; pid: number }> {
   const port = await freePort()
   const child: ChildProcess = spawn(
     process.execPath,
@@ -82,7 +83,33 @@ async function startService(name: string, env: NodeJS.ProcessEnv): Promise<{ por
     },
     { timeoutMs: 60_000, intervalMs: 100, description: `${name} ready` },
   )
-  return { port }
+  return { port, pid: child.pid ?? 0 }
+}
+
+/**
+ * CPU seconds (user + system) the processes used so far, from /proc (Linux): a cost that, unlike
+ * latency, other work on the machine barely changes. Processes that are gone count 0.
+ */
+async function cpuSeconds(pids: readonly number[]): Promise<number> {
+  let ticks = 0
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND
+}
+
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100
+
+/** The server processes of PostgreSQL connected to the bench's database (the services' pools). */
+async function backendPids(pool: pg.Pool): Promise<number[]> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  )
+  return rows.map((r) => r.pid)
 }
 
 interface SenderResult {
@@ -252,6 +279,8 @@ interface Row {
   p99: number
   max: number
   sentP99: number | undefined
+  /** CPU milliseconds per event: ingest, projector, their PostgreSQL backends. */
+  cpu: { ingest: number; projector: number; postgres: number }
   spans: string[]
   load: string
   note: string
@@ -298,6 +327,17 @@ try {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
   scope.after(() => pool.end())
 
+  /** Each service's CPU so far, and each backend's (a backend that closed mid-phase is not counted). */
+  const cpuNow = async () => {
+    const backends = new Map<number, number>()
+    for (const pid of await backendPids(pool)) backends.set(pid, await cpuSeconds([pid]))
+    return {
+      ingest: await cpuSeconds([ingest.pid]),
+      projector: await cpuSeconds([projector.pid]),
+      backends,
+    }
+  }
+
   const rows: Row[] = []
   const measure = async (
     phase: string,
@@ -307,9 +347,14 @@ try {
   ): Promise<Row> => {
     const before = await scrape(ports)
     const loadAtStart = load()
+    const cpuBefore = await cpuNow()
     const { accepted, sentAtUs, note } = await run()
     const events = await phaseEvents(pool, prefix, accepted)
     const after = await scrape(ports)
+    const cpuAfter = await cpuNow()
+    const perEvent = (a: number, b: number) => ((a - b) * 1000) / Math.max(1, events.length)
+    let postgres = 0
+    for (const [pid, seconds] of cpuAfter.backends) postgres += seconds - (cpuBefore.backends.get(pid) ?? 0)
     const ms = events.map((e) => e.ms).sort((a, b) => a - b)
     const firstReceived = Math.min(...events.map((e) => e.receivedUs))
     const lastRecorded = Math.max(...events.map((e) => e.recordedUs))
@@ -321,6 +366,27 @@ try {
           .filter((x) => !Number.isNaN(x))
           .sort((a, b) => a - b)
       : undefined
+    if (process.env.BENCH_DEBUG === '1') {
+      const mean = (service: 'ingest' | 'projector', name: string) => {
+        const read = (text: string, part: string) =>
+          [...text.matchAll(new RegExp(`^${name}_${part}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+            (sum, m) => sum + Number(m[1]),
+            0,
+          )
+        const count = read(after[service] ?? '', 'count') - read(before[service] ?? '', 'count')
+        const sum = read(after[service] ?? '', 'sum') - read(before[service] ?? '', 'sum')
+        return `${name}: ${count} × mean ${(sum / Math.max(1, count)).toFixed(4)}`
+      }
+      log(
+        [
+          mean('ingest', 'ledger_ingest_producer_batch_records'),
+          mean('ingest', 'ledger_ingest_claim_seconds'),
+          mean('projector', 'ledger_projector_batch_size'),
+          mean('projector', 'ledger_projector_apply_duration_seconds'),
+          mean('projector', 'ledger_consumer_batch_duration_seconds'),
+        ].join('; '),
+      )
+    }
     if (sentAtUs && process.env.BENCH_DEBUG === '1') {
       const gaps = events
         .map((e) => ({ id: e.id, gap: (e.receivedUs - (sentAtUs[e.id] ?? 0)) / 1000 }))
@@ -338,6 +404,11 @@ try {
       p99: percentile(ms, 0.99),
       max: ms[ms.length - 1] ?? Number.NaN,
       sentP99: sent && percentile(sent, 0.99),
+      cpu: {
+        ingest: perEvent(cpuAfter.ingest, cpuBefore.ingest),
+        projector: perEvent(cpuAfter.projector, cpuBefore.projector),
+        postgres: (postgres * 1000) / Math.max(1, events.length),
+      },
       spans: SPANS.map((s) => {
         const b = histogram(before[s.service] ?? '', s.name)
         const a = histogram(after[s.service] ?? '', s.name)
@@ -347,7 +418,7 @@ try {
       note,
     }
     log(
-      `${phase}: ${row.accepted} events, ${row.achieved}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(1)} ms (load ${row.load})`,
+      `${phase}: ${row.accepted} events, ${row.achieved}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(1)} ms, CPU ms/event ingest ${row.cpu.ingest.toFixed(3)} projector ${row.cpu.projector.toFixed(3)} postgres ${row.cpu.postgres.toFixed(3)} (load ${row.load})`,
     )
     return row
   }
@@ -389,14 +460,14 @@ try {
     `\nLatency benchmark: webhook received (ingest) → projection recorded (PostgreSQL), ${seconds} s per phase, ${cpus().length} CPUs\n`,
   )
   console.log(
-    `| offered | events | pipeline events/s | p50 ms | p99 ms | max ms | sent → recorded p99 ms | ${SPANS.map((s) => `${s.label} p50 / p99 ms`).join(' | ')} | load average (start → end) | note |`,
+    `| offered | events | pipeline events/s | p50 ms | p99 ms | max ms | sent → recorded p99 ms | CPU ms per event: ingest / projector / their PostgreSQL backends | ${SPANS.map((s) => `${s.label} p50 / p99 ms`).join(' | ')} | load average (start → end) | note |`,
   )
   console.log(
-    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ${SPANS.map(() => '---:').join(' | ')} | --- | --- |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${SPANS.map(() => '---:').join(' | ')} | --- | --- |`,
   )
   for (const r of rows) {
     console.log(
-      `| ${r.phase === 'open loop' ? r.offered : `${r.phase}, ${r.offered}`} | ${r.accepted} | ${r.achieved} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${r.sentP99 === undefined ? '–' : r.sentP99.toFixed(1)} | ${r.spans.join(' | ')} | ${r.load} | ${r.note} |`,
+      `| ${r.phase === 'open loop' ? r.offered : `${r.phase}, ${r.offered}`} | ${r.accepted} | ${r.achieved} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${r.sentP99 === undefined ? '–' : r.sentP99.toFixed(1)} | ${r.cpu.ingest.toFixed(3)} / ${r.cpu.projector.toFixed(3)} / ${r.cpu.postgres.toFixed(3)} | ${r.spans.join(' | ')} | ${r.load} | ${r.note} |`,
     )
   }
 } finally {
