@@ -381,6 +381,7 @@ try {
         [
           mean('ingest', 'ledger_ingest_producer_batch_records'),
           mean('ingest', 'ledger_ingest_claim_seconds'),
+          mean('ingest', 'ledger_ingest_produce_seconds'),
           mean('projector', 'ledger_projector_batch_size'),
           mean('projector', 'ledger_projector_apply_duration_seconds'),
           mean('projector', 'ledger_consumer_batch_duration_seconds'),
