@@ -15,7 +15,8 @@
 // started. Both are this machine's clock, and the sender's cost is in neither. The transaction's
 // own duration is not in it; ledger_projector_receipt_to_commit_seconds, observed by the projector
 // after its commit returned, is printed beside it (bucket bounds, hence "≤").
-// Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50), BENCH_RATES ("1000,half").
+// Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50), BENCH_RATES ("1000,half"),
+// BENCH_PROFILE (ingest|projector: a CPU profile to /tmp/latency-prof), BENCH_DEBUG=1 (batch sizes).
 // Extra environment for the services is passed through (INGEST_*, PROJECTOR_*).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
@@ -55,7 +56,12 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** A service as its own process, from its server.ts, the way `npm start` runs it. */
+/**
+ * A service as its own process, from its server.ts, the way `npm start` runs it, at LOG_LEVEL
+ * warn like the other benchmarks (production's default, info, adds a log line per request). Not
+ * test/e2e/service-processes.ts: that one learns the port from the info-level "Server listening"
+ * line and keeps every line in the bench's memory, which costs CPU on the machine being measured.
+ */
 async function startService(name: string, env: NodeJS.ProcessEnv): Promise<{ port: number; pid: number }> {
   const port = await freePort()
   const child: ChildProcess = spawn(
