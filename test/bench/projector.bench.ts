@@ -4,7 +4,7 @@
 //   - "plain insert, no Kafka": one multi-row INSERT per batch into a copy of the ledger table,
 //     no version rule, no projection — the floor of what PostgreSQL costs here.
 // Environment: BENCH_ENTITIES (default 5000), BENCH_VERSIONS (20), BENCH_DUPLICATES (0.1),
-// PROJECTOR_PARTITIONS_CONCURRENTLY (2). Starts the stack when it is not running.
+// PROJECTOR_PARTITIONS_CONCURRENTLY (the projector's default). Starts the stack when it is not running.
 import { cpus } from 'node:os'
 import { createHash } from 'node:crypto'
 import {
@@ -24,7 +24,7 @@ import { ledgerCount, makeStorm, projectorFixture, publishAll } from '../e2e/pro
 const entities = Number(process.env.BENCH_ENTITIES ?? 5000)
 const versions = Number(process.env.BENCH_VERSIONS ?? 20)
 const duplicateRatio = Number(process.env.BENCH_DUPLICATES ?? 0.1)
-const concurrency = process.env.PROJECTOR_PARTITIONS_CONCURRENTLY ?? '2'
+const concurrency = process.env.PROJECTOR_PARTITIONS_CONCURRENTLY
 
 const hooks: (() => Promise<void> | void)[] = []
 const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
@@ -55,7 +55,10 @@ async function runEndToEnd(
   let firstRowAt: bigint | undefined
   const wall = await timed(async () => {
     projector = await buildProjectorApp(
-      loadProjectorConfig({ ...env, PROJECTOR_PARTITIONS_CONCURRENTLY: concurrency }),
+      loadProjectorConfig({
+        ...env,
+        ...(concurrency === undefined ? {} : { PROJECTOR_PARTITIONS_CONCURRENTLY: concurrency }),
+      }),
     )
     const { pool } = projector.projector
     await waitFor(
@@ -168,7 +171,7 @@ try {
   const storm = makeStorm({ entities, versions, duplicateRatio })
   log(
     `${storm.events.length} records (${storm.distinctEventIds.size} distinct events, ${entities} entities, ` +
-      `${Math.round(duplicateRatio * 100)} % re-sends), ${cpus().length} CPUs, partitions concurrently ${concurrency}`,
+      `${Math.round(duplicateRatio * 100)} % re-sends), ${cpus().length} CPUs, partitions concurrently ${concurrency ?? 'default'}`,
   )
   const e2e = await runEndToEnd(stack, storm)
   const records = toRecords(storm)

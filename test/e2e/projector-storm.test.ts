@@ -39,6 +39,15 @@ describe('projector storm: publisher → Kafka → projector → PostgreSQL', ()
       'outcome counters add up to the distinct events',
     )
     assert.match(metrics, /^ledger_projector_redeliveries_total\{[^}]*\} [1-9]\d*$/m)
+    // Every record handled on its first delivery is timed once, from ingest's receipt to the commit.
+    const observed = (name: string) =>
+      Number(new RegExp(`^${name}_count(?:\\{[^}]*\\})? (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
+    const timed = observed('ledger_projector_receipt_to_commit_seconds')
+    assert.ok(
+      timed >= storm.distinctEventIds.size && timed <= storm.events.length,
+      `${timed} records timed from receipt to commit`,
+    )
+    assert.equal(observed('ledger_projector_fetch_delay_seconds'), timed)
     await app.close()
 
     // Replay: a new consumer group reads the whole topic again into the same database, as after an

@@ -17,6 +17,7 @@ export class IngestMetrics {
   readonly rejected: Counter<'source' | 'reason'>
   readonly verifySeconds: Histogram<'source'>
   readonly produceSeconds: Histogram
+  readonly claimSeconds: Histogram
   readonly inFlight: Gauge
   readonly inFlightBodyBytes: Gauge
   readonly batchRecords: Histogram
@@ -67,6 +68,12 @@ export class IngestMetrics {
     this.produceSeconds = new Histogram({
       name: 'ledger_ingest_produce_seconds',
       help: 'Time from handing an event to the producer until Kafka acknowledged it (or gave up).',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    })
+    this.claimSeconds = new Histogram({
+      name: 'ledger_ingest_claim_seconds',
+      help: 'Time to claim a delivery in PostgreSQL (deduplication), including the wait for its micro-batch.',
       buckets: LATENCY_BUCKETS,
       registers,
     })

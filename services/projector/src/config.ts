@@ -16,11 +16,17 @@ const projectorEnvSchema = stackEnvSchema.extend({
   /** Comma-separated event topics to project. @default 'ledger.events' */
   PROJECTOR_TOPICS: z.string().min(1).default('ledger.events'),
   /**
-   * Partitions handled at once, each batch in its own transaction. Two matches a 2-core machine:
-   * one batch is decoded while another waits on PostgreSQL.
-   * @default 2
+   * Partitions handled at once, each batch in its own transaction and PostgreSQL connection.
+   * kafkajs fetches again only once every partition batch of the last fetch is done, so with
+   * fewer than the partitions that have records, batches queue behind each other and an event
+   * waits for several applies and offset commits before its own (at 2 of 6 partitions, three in
+   * a row). As many as an event topic's partitions (6, `declareTopology`'s default) applies one
+   * fetch at once: the waits on PostgreSQL (its WAL flush, shared by commits that coincide) and on
+   * Kafka overlap. Throughput was no lower, latency lower in most A/B runs, all on a busy 2-core
+   * machine (test/bench/BENCHMARKS.md, Latency). Each costs a PostgreSQL connection.
+   * @default 6
    */
-  PROJECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(2),
+  PROJECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(6),
   /**
    * How long the group waits for a silent member (a crashed process) before its partitions move.
    * Kafka accepts 6000 to 300000 by default (group.min/max.session.timeout.ms).

@@ -1,5 +1,5 @@
 import { PermanentError } from '@integration-ledger/core'
-import type { ConsumedEvent } from '@integration-ledger/sdk'
+import type { BatchContext, ConsumedEvent } from '@integration-ledger/sdk'
 import type { LedgerStore } from './db/ledger-store.js'
 import type { ProjectorMetrics } from './metrics.js'
 import { toLedgerRecord, type LedgerRecord } from './record.js'
@@ -13,8 +13,9 @@ import { toLedgerRecord, type LedgerRecord } from './record.js'
 export function createBatchHandler(
   store: LedgerStore,
   metrics: ProjectorMetrics,
-): (events: readonly ConsumedEvent[]) => Promise<void> {
-  return async (events) => {
+): (events: readonly ConsumedEvent[], ctx?: BatchContext) => Promise<void> {
+  return async (events, ctx) => {
+    const handledAtMs = Date.now()
     const records: LedgerRecord[] = []
     const problems: string[] = []
     // `origin`: where the record was first read, also when a retry tier delivered it.
@@ -33,5 +34,13 @@ export function createBatchHandler(
     const started = process.hrtime.bigint()
     const outcome = await store.applyBatch(records)
     metrics.observeBatch(outcome, records.length, Number(process.hrtime.bigint() - started) / 1e9)
+    if (ctx?.isRetry !== true) {
+      const first = events.filter((e) => e.attempt === 0)
+      metrics.observeLatency(
+        first.map((e) => ({ producedAtMs: e.record.timestamp, receivedAtMs: e.event.receivedAt.getTime() })),
+        handledAtMs,
+        Date.now(),
+      )
+    }
   }
 }

@@ -75,7 +75,7 @@ export async function startProjector(
     onStateChange: (state, err) => {
       if (state === 'failed') hooks.onConsumerFailed?.(err)
     },
-    handleBatch: (events) => handle(events),
+    handleBatch: (events, ctx) => handle(events, ctx),
   })
 
   return {

@@ -146,6 +146,7 @@ export class Intake {
   ): Promise<IntakeResult> {
     const { store, publisher, metrics } = this.#options
     let claim
+    const claimStarted = performance.now()
     try {
       claim = await store.claim({
         scope: request.scope,
@@ -156,6 +157,8 @@ export class Intake {
     } catch (err) {
       rejectDone(err)
       throw err
+    } finally {
+      metrics.claimSeconds.observe((performance.now() - claimStarted) / 1000)
     }
     if (claim.status !== 'claimed') {
       try {

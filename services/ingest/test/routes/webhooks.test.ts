@@ -224,6 +224,7 @@ describe('POST /webhooks/:source (real Kafka and PostgreSQL)', () => {
         'ledger_ingest_rejected_total{source="limited",reason="rate_limited"',
         'ledger_ingest_verification_seconds_bucket',
         'ledger_ingest_produce_seconds_bucket',
+        'ledger_ingest_claim_seconds_bucket',
         'ledger_ingest_in_flight_requests',
         'ledger_ingest_producer_batch_records_bucket',
         'ledger_ingest_broker_available',
