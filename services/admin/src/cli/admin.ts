@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os'
-import { parseArgs } from 'node:util'
 import {
   type AdminIdentity,
   type AdminTokenInfo,
@@ -10,8 +9,7 @@ import {
 } from '@integration-ledger/access'
 import { LedgerError, findLedgerError } from '@integration-ledger/core'
 import { createPool } from '@integration-ledger/postgres'
-import { parseEnv, stackEnvSchema } from '@integration-ledger/service-kit'
-import type { CliIo } from './dlq.js'
+import { type CliIo, parseCommandLine, parseEnv, stackEnvSchema } from '@integration-ledger/service-kit'
 
 export const ADMIN_HELP = `Usage: npm run admin -- tokens <command> [options]
 
@@ -54,28 +52,24 @@ interface TokenClient {
 
 /** Runs the admin CLI; returns the process exit code (0 ok, 1 failure, 2 usage error). */
 export async function runAdminCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        name: { type: 'string' },
-        role: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${ADMIN_HELP}`)
-    return 2
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      url: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    ADMIN_HELP,
+    io,
+  )
+  if (typeof parsed === 'number') return parsed
   const { values, positionals } = parsed
   const [group, command, ...rest] = positionals
-  if (values.help || group === undefined) {
+  if (group === undefined) {
     io.out(ADMIN_HELP)
-    return values.help ? 0 : 2
+    return 2
   }
   const usage =
     group !== 'tokens'

@@ -1,11 +1,18 @@
 import { AuditLog, migrateAccess } from '@integration-ledger/access'
 import { createPool } from '@integration-ledger/postgres'
 import { userInfo } from 'node:os'
-import { parseArgs } from 'node:util'
 import { LedgerError, findLedgerError, newCorrelationId } from '@integration-ledger/core'
 import { DlqOperations, type DlqActionResult, type DlqPage } from '@integration-ledger/dlq'
 import { EnvelopeCodec, connectRawProducer, createKafkajsTransport } from '@integration-ledger/sdk'
-import { csv, parseEnv, stackEnvSchema, parseRequest } from '@integration-ledger/service-kit'
+import {
+  type CliIo,
+  csv,
+  parseCommandLine,
+  parseEnv,
+  parseRequest,
+  processIo,
+  stackEnvSchema,
+} from '@integration-ledger/service-kit'
 import { dlqFilterSchema, dlqPageSchema, dlqRefSchema } from '../dlq/requests.js'
 
 export const DLQ_HELP = `Usage: npm run dlq -- <command> --group <group> [options]
@@ -60,56 +67,40 @@ Examples:
   npm run dlq -- discard --group ledger.projector 2:17 --reason "test event"
 `
 
-export interface CliIo {
-  out(line: string): void
-  err(line: string): void
-  env: NodeJS.ProcessEnv
-}
-
-const defaultIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-}
-
 const COMMANDS = ['list', 'show', 'reindex', 'replay', 'discard'] as const
 
 /** `reindex` may read a large backlog: it gets far longer than the other commands' 30 s. */
 const REINDEX_TIMEOUT_MS = 3_600_000
 
 /** Runs the DLQ CLI; returns the process exit code (0 ok, 1 failure, 2 usage error). */
-export async function runDlqCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        group: { type: 'string' },
-        source: { type: 'string' },
-        'error-class': { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        status: { type: 'string' },
-        limit: { type: 'string' },
-        after: { type: 'string' },
-        rebuild: { type: 'boolean', default: false },
-        all: { type: 'boolean', default: false },
-        actor: { type: 'string' },
-        reason: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${DLQ_HELP}`)
-    return 2
-  }
+export async function runDlqCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const parsed = parseCommandLine(
+    argv,
+    {
+      group: { type: 'string' },
+      source: { type: 'string' },
+      'error-class': { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      after: { type: 'string' },
+      rebuild: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      actor: { type: 'string' },
+      reason: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    DLQ_HELP,
+    io,
+  )
+  if (typeof parsed === 'number') return parsed
   const { values, positionals } = parsed
   const [command, ...refs] = positionals
-  if (values.help || command === undefined) {
+  if (command === undefined) {
     io.out(DLQ_HELP)
-    return values.help ? 0 : 2
+    return 2
   }
   if (!(COMMANDS as readonly string[]).includes(command)) {
     io.err(`Unknown command "${command}"; expected one of ${COMMANDS.join(', ')}.\n\n${DLQ_HELP}`)

@@ -1,9 +1,7 @@
-import { parseArgs } from 'node:util'
 import { findLedgerError } from '@integration-ledger/core'
 import { createPool } from '@integration-ledger/postgres'
-import { parseEnv, stackEnvSchema } from '@integration-ledger/service-kit'
+import { type CliIo, parseCommandLine, parseEnv, stackEnvSchema } from '@integration-ledger/service-kit'
 import { entityAsOf } from '../routes/entity-as-of.js'
-import type { CliIo } from './dlq.js'
 
 export const ENTITY_HELP = `Usage: npm run entity -- <type> <id> [--as-of <time>]
 
@@ -30,25 +28,17 @@ Examples:
 
 /** Runs `npm run entity`; returns the process exit code (see ENTITY_HELP). */
 export async function runEntityCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        'as-of': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${ENTITY_HELP}`)
-    return 2
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      'as-of': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    ENTITY_HELP,
+    io,
+  )
+  if (typeof parsed === 'number') return parsed
   const { values, positionals } = parsed
-  if (values.help) {
-    io.out(ENTITY_HELP)
-    return 0
-  }
   const [type, id, ...extra] = positionals
   if (type === undefined || id === undefined || extra.length > 0) {
     io.err(`Give the entity's type and ID.\n\n${ENTITY_HELP}`)

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { LedgerError, findLedgerError } from '@integration-ledger/core'
 import {
   type LedgerEventRange,
@@ -8,12 +7,18 @@ import {
 } from '@integration-ledger/ledger-reader'
 import { createPool } from '@integration-ledger/postgres'
 import { EnvelopeCodec, createKafkajsTransport } from '@integration-ledger/sdk'
-import { csv, parseEnv, parseIsoTime, stackEnvSchema } from '@integration-ledger/service-kit'
+import {
+  type CliIo,
+  csv,
+  parseCommandLine,
+  parseEnv,
+  parseIsoTime,
+  stackEnvSchema,
+} from '@integration-ledger/service-kit'
 import { Keyring, SourceStore } from '@integration-ledger/source-store'
 import { z } from 'zod'
 import { type AuditedSource, type EventCheck, checkEvent, loadAuditedSource } from '../verify/event-check.js'
 import { SummaryBuilder, type VerifySummary, exitCodeFor } from '../verify/summary.js'
-import type { CliIo } from './dlq.js'
 
 export const VERIFY_HELP = `Usage: npm run verify -- <event-id> [--now <time>] [--json]
        npm run verify -- --all --source <name> --since <time> [--until <time>]
@@ -82,31 +87,23 @@ const usage = (message: string) => new LedgerError('VALIDATION_FAILED', message)
 
 /** Runs `npm run verify`; returns the process exit code (see VERIFY_HELP). */
 export async function runVerifyCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        now: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        source: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        'only-secret': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${VERIFY_HELP}`)
-    return 2
-  }
+  const parsed = parseCommandLine(
+    argv,
+    {
+      now: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      source: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'only-secret': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    VERIFY_HELP,
+    io,
+  )
+  if (typeof parsed === 'number') return parsed
   const { values, positionals } = parsed
-  if (values.help) {
-    io.out(VERIFY_HELP)
-    return 0
-  }
   const closers: (() => Promise<void>)[] = []
   try {
     const nowMs = values.now === undefined ? undefined : parseIsoTime(values.now, '--now').getTime()

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os'
-import { parseArgs } from 'node:util'
 import { LedgerError } from '@integration-ledger/core'
+import { type CliIo, parseCommandLine, processIo } from '@integration-ledger/service-kit'
 import { loadReconcilerConfig } from '../config.js'
 import { REVIEW_ACTIONS, type ReviewAction } from '../review/review-service.js'
 import { summarise } from '../run/report.js'
@@ -64,51 +64,29 @@ Examples:
   npm run reconcile -- review resolve 3 --action keep-local
 `
 
-export interface CliIo {
-  out(line: string): void
-  err(line: string): void
-  env: NodeJS.ProcessEnv
-  /** Aborts a run between pages (SIGINT); the next run resumes it. */
-  signal?: AbortSignal
-}
-
-const defaultIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
-}
-
 /** Runs the CLI; returns the exit code (0 ok, 1 failed, 2 usage). */
-export async function runReconcileCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        source: { type: 'string' },
-        type: { type: 'string' },
-        since: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'skip-catch-up': { type: 'boolean' },
-        action: { type: 'string' },
-        status: { type: 'string' },
-        limit: { type: 'string' },
-        after: { type: 'string' },
-        actor: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (err) {
-    io.err(`${(err as Error).message}\n\n${RECONCILE_HELP}`)
-    return 2
-  }
+export async function runReconcileCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const parsed = parseCommandLine(
+    argv,
+    {
+      source: { type: 'string' },
+      type: { type: 'string' },
+      since: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'skip-catch-up': { type: 'boolean' },
+      action: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      after: { type: 'string' },
+      actor: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    RECONCILE_HELP,
+    io,
+  )
+  if (typeof parsed === 'number') return parsed
   const { values, positionals } = parsed
-  if (values.help === true) {
-    io.out(RECONCILE_HELP)
-    return 0
-  }
   const usage = checkUsage(values, positionals)
   if (usage !== undefined) {
     io.err(`${usage}\n\n${RECONCILE_HELP}`)
