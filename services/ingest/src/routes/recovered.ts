@@ -1,6 +1,5 @@
 import { PermanentError, newCorrelationId } from '@integration-ledger/core'
 import { extractDelivery } from '@integration-ledger/providers'
-import { buildEvent } from '@integration-ledger/sdk'
 import {
   bearerTokenName,
   errorResponse,
@@ -11,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { IntakeRouteDeps } from './deps.js'
 import { countFailure } from './outcomes.js'
+import { submitDelivery } from './submit-delivery.js'
 
 /** The header a recovered event keeps instead of the provider's signature: who recovered it. */
 export const RECOVERED_BY_HEADER = 'ledger-recovered-by'
@@ -84,29 +84,18 @@ export async function recoveredRoutes(app: FastifyInstance, deps: IntakeRouteDep
           )
         }
         const delivery = extracted.delivery
-        const event = buildEvent(
+        const result = await submitDelivery(
+          deps,
+          source,
+          delivery,
           {
-            source: source.name,
-            sourceKind: source.kind,
-            providerEventId: delivery.providerEventId,
-            type: delivery.type,
-            entityType: delivery.entityType,
-            entityId: delivery.entityId,
-            entityVersion: delivery.entityVersion,
-            occurredAt: new Date(delivery.occurredAtMs),
+            rawBody,
             correlationId: request.id || newCorrelationId(),
             contentType: 'application/json',
             headers: { [RECOVERED_BY_HEADER]: recoverer },
-            rawBody,
           },
-          new Date(now),
+          now,
         )
-        const result = await deps.intake.submit({
-          scope: source.name,
-          key: delivery.providerEventId,
-          event,
-          topic: source.topic,
-        })
         if (result.duplicate) {
           deps.metrics.duplicates.inc({ source: label })
           return await reply.status(200).send(result)

@@ -15,6 +15,7 @@ import { UNKNOWN_SOURCE_LABEL } from '../metrics.js'
 import type { IntakeRouteDeps } from './deps.js'
 import { limitBody } from '../guards/body-limit.js'
 import { assertWithinBudget, closeUnreadBody, countFailure } from './outcomes.js'
+import { submitDelivery } from './submit-delivery.js'
 
 type WebhookRequest = FastifyRequest<{ Params: { source: string } }>
 
@@ -185,29 +186,18 @@ async function accept(
   rawBody: Buffer,
   delivery: Delivery,
 ) {
-  const event = buildEvent(
+  const result = await submitDelivery(
+    deps,
+    source,
+    delivery,
     {
-      source: source.name,
-      sourceKind: source.kind,
-      providerEventId: delivery.providerEventId,
-      type: delivery.type,
-      entityType: delivery.entityType,
-      entityId: delivery.entityId,
-      entityVersion: delivery.entityVersion,
-      occurredAt: new Date(delivery.occurredAtMs),
+      rawBody,
       correlationId: request.id || newCorrelationId(),
       contentType: request.headers['content-type'] ?? 'application/json',
       headers: keptHeaders(source, request.headers),
-      rawBody,
     },
-    new Date(deps.clock.now()),
+    deps.clock.now(),
   )
-  const result = await deps.intake.submit({
-    scope: source.name,
-    key: delivery.providerEventId,
-    event,
-    topic: source.topic,
-  })
   if (result.duplicate) {
     deps.metrics.duplicates.inc({ source: source.name })
     return reply.status(200).send(result)
