@@ -13,7 +13,8 @@ url=${INGEST_URL:-http://127.0.0.1:8080}
 token=${INGEST_EVENT_TOKEN:-dev-events-token-not-for-production}
 order_id=${1:-ord_$(date +%s)_$RANDOM}
 total=${2:-1999}
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# When the order was placed; part of the body, so give the same time when sending the same order again.
+placed_at=${3:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
 # One key per event, reused by every retry of it: ingest publishes the event once.
 key="orders-$order_id-v1"
 
@@ -31,7 +32,7 @@ curl --silent --show-error --fail-with-body --retry 5 --retry-max-time 60 \
   "entityType": "order",
   "entityId": "$order_id",
   "entityVersion": 1,
-  "occurredAt": "$now",
+  "occurredAt": "$placed_at",
   "payload": { "orderId": "$order_id", "totalCents": $total, "currency": "eur" }
 }
 JSON

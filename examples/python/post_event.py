@@ -21,6 +21,8 @@ url = os.environ.get("INGEST_URL", "http://127.0.0.1:8080").rstrip("/") + "/even
 token = os.environ.get("INGEST_EVENT_TOKEN", "dev-events-token-not-for-production")
 order_id = sys.argv[1] if len(sys.argv) > 1 else f"ord_{int(time.time())}_{secrets.token_hex(2)}"
 total = int(sys.argv[2]) if len(sys.argv) > 2 else 1999
+# When the order was placed; part of the body, so give the same time when sending the same order again.
+placed_at = sys.argv[3] if len(sys.argv) > 3 else datetime.now(timezone.utc).isoformat()
 # One key per event, reused by every retry of it: ingest publishes the event once.
 key = f"orders-{order_id}-v1"
 
@@ -32,7 +34,7 @@ body = json.dumps(
         "entityType": "order",
         "entityId": order_id,
         "entityVersion": 1,
-        "occurredAt": datetime.now(timezone.utc).isoformat(),
+        "occurredAt": placed_at,
         "payload": {"orderId": order_id, "totalCents": total, "currency": "eur"},
     }
 ).encode()

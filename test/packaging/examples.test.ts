@@ -142,9 +142,17 @@ describe('examples/, run as their READMEs say, against a real ingest and the sta
       const { stdout } = await run(command, args, { cwd: repoRoot, env: httpEnv, timeout: 60_000 })
       return (JSON.parse(stdout) as { eventId: string }).eventId
     }
-    const curlId = await posted(join(repoRoot, 'examples/curl/post-event.sh'), ['ord_curl', '4999'])
+    const curlId = await posted(join(repoRoot, 'examples/curl/post-event.sh'), [
+      'ord_curl',
+      '4999',
+      '2026-12-01T14:00:00Z',
+    ])
     assert.equal(
-      await posted(join(repoRoot, 'examples/curl/post-event.sh'), ['ord_curl', '4999']),
+      await posted(join(repoRoot, 'examples/curl/post-event.sh'), [
+        'ord_curl',
+        '4999',
+        '2026-12-01T14:00:00Z',
+      ]),
       curlId,
       'run twice for one order: the same event, published once',
     )
