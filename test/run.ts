@@ -43,7 +43,7 @@ let failed = 0
 const child = spawn(
   process.execPath,
   [
-    '--conditions=source',
+    '--conditions=@integration-ledger/source',
     '--import',
     'tsx',
     '--test',

@@ -48,7 +48,7 @@ async function startTarget(
     process.execPath,
     [
       ...(process.env.BENCH_PROFILE === mode ? ['--cpu-prof', '--cpu-prof-dir=/tmp/ingest-prof'] : []),
-      '--conditions=source',
+      '--conditions=@integration-ledger/source',
       '--import',
       'tsx',
       fileURLToPath(new URL('ingest-targets.ts', import.meta.url)),

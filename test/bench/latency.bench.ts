@@ -68,7 +68,7 @@ async function startService(name: string, env: NodeJS.ProcessEnv): Promise<{ por
     process.execPath,
     [
       ...(process.env.BENCH_PROFILE === name ? ['--cpu-prof', '--cpu-prof-dir=/tmp/latency-prof'] : []),
-      '--conditions=source',
+      '--conditions=@integration-ledger/source',
       '--import',
       'tsx',
       `services/${name}/src/server.ts`,
@@ -132,7 +132,7 @@ async function openLoop(port: number, rate: number, duration: number, prefix: st
   const child = spawn(
     process.execPath,
     [
-      '--conditions=source',
+      '--conditions=@integration-ledger/source',
       '--import',
       'tsx',
       fileURLToPath(new URL('latency-sender.ts', import.meta.url)),

@@ -94,10 +94,14 @@ async function startLauncher(t: CleanupHost, extraEnv: Record<string, string> = 
     ...extraEnv,
   }
   delete env.DATABASE_URL
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'infra/start.ts'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@integration-ledger/source', '--import', 'tsx', 'infra/start.ts'],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   const lines: string[] = []
   let buffered = ''

@@ -50,7 +50,7 @@ describe('projector whose Kafka consumer crashed for good (non-retriable, restar
 
     const child = spawn(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'services/projector/src/server.ts'],
+      ['--conditions=@integration-ledger/source', '--import', 'tsx', 'services/projector/src/server.ts'],
       {
         env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'silent', PROJECTOR_ON_CONSUMER_CRASH: 'exit' },
         stdio: ['ignore', 'ignore', 'inherit'],

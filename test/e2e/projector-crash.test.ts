@@ -16,7 +16,7 @@ import {
 function spawnProjector(env: Record<string, string>): ChildProcess {
   return spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'services/projector/src/server.ts'],
+    ['--conditions=@integration-ledger/source', '--import', 'tsx', 'services/projector/src/server.ts'],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
   )
 }

@@ -113,7 +113,7 @@ describe('reconciler catch-up from Stripe GET /v1/events (real stack, fake Strip
     const child = spawn(
       process.execPath,
       [
-        '--conditions=source',
+        '--conditions=@integration-ledger/source',
         '--import',
         'tsx',
         'services/reconciler/src/cli/main.ts',

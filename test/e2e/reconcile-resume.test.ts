@@ -121,7 +121,7 @@ describe('reconciler runs that are interrupted or throttled', () => {
     const child = spawn(
       process.execPath,
       [
-        '--conditions=source',
+        '--conditions=@integration-ledger/source',
         '--import',
         'tsx',
         'services/reconciler/src/cli/main.ts',

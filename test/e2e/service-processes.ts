@@ -52,7 +52,7 @@ export async function startService(
   const retainAll = (options.retain ?? 'all') === 'all'
   const child = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', `services/${name}/src/server.ts`],
+    ['--conditions=@integration-ledger/source', '--import', 'tsx', `services/${name}/src/server.ts`],
     {
       env: { ...process.env, ...env, LOG_LEVEL: options.logLevel ?? 'info', PORT: '0', HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,7 +24,15 @@ export async function outsideFolder(t: CleanupHost, prefix: string): Promise<str
 export async function packPackages(dir: string): Promise<Map<string, string>> {
   const { stdout } = await run(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'infra/pack.ts', '--no-clean', '--out', dir],
+    [
+      '--conditions=@integration-ledger/source',
+      '--import',
+      'tsx',
+      'infra/pack.ts',
+      '--no-clean',
+      '--out',
+      dir,
+    ],
     {
       cwd: repoRoot,
       timeout: 180_000,

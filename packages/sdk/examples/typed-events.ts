@@ -1,7 +1,7 @@
 // A producer and a consumer sharing one contract, against the running stack (`npm start` or
 // `npm run stack`):
 //
-//   node --conditions=source --import tsx packages/sdk/examples/typed-events.ts
+//   node --conditions=@integration-ledger/source --import tsx packages/sdk/examples/typed-events.ts
 //
 // The consumer gets typed, validated payloads; a payload that slipped past the contract (published
 // untyped) is dead-lettered as VALIDATION_FAILED; the typed producer refuses a bad one up front.

@@ -23,7 +23,7 @@ describe('examples/typed-events.ts (the README example)', () => {
     })
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', example],
+      ['--conditions=@integration-ledger/source', '--import', 'tsx', example],
       { env: { ...process.env, EXAMPLE_TOPIC: topic, EXAMPLE_GROUP: group }, timeout: 60_000 },
     )
     assert.match(
