@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import { eventIdFor } from '@integration-ledger/core'
 import { cleanupScope, signStripe } from '@integration-ledger/testing'
 import type pg from 'pg'
-import { WEBHOOK_SECRET, type ReconcileFixture, reconcileFixture, topicRecords } from './reconcile-support.js'
+import {
+  WEBHOOK_SECRET,
+  type ReconcileFixture,
+  reconcileFixture,
+  topicRecords,
+  reconcileCliKilledAt,
+} from './reconcile-support.js'
 
 /** The fake's events whose webhook was never delivered (`pending_webhooks: 1`), as Stripe lists them. */
 async function undelivered(f: ReconcileFixture): Promise<Record<string, unknown>[]> {
@@ -110,29 +114,7 @@ describe('reconciler catch-up from Stripe GET /v1/events (real stack, fake Strip
     )
     const before = await topicRecords(f.fixture)
     const slow = f.fakes.stripe.inject({ path: '/v1/events', action: { kind: 'delay', ms: 1500 } })
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@integration-ledger/source',
-        '--import',
-        'tsx',
-        'services/reconciler/src/cli/main.ts',
-        '--source',
-        'billing',
-        '--type',
-        'customer',
-      ],
-      { env: { ...process.env, ...f.env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    t.after(() => void child.kill('SIGKILL'))
-    let stderr = ''
-    child.stderr.setEncoding('utf8')
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk
-      if (stderr.includes('catch-up page 2:')) child.kill('SIGKILL')
-    })
-    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null]
-    assert.equal(signal, 'SIGKILL', `killed (exit ${code}); stderr: ${stderr}`)
+    await reconcileCliKilledAt(t, f.env, 'catch-up page 2:')
     slow.remove()
     const { rows } = await f.pool.query<{ pass: { cursor?: string } | null; checkpoint: unknown }>(
       'SELECT pass, checkpoint FROM reconcile_catchup',

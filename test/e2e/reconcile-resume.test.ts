@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { describe, it } from 'node:test'
 import { cleanupScope } from '@integration-ledger/testing'
 import type pg from 'pg'
-import { customerIds, reconcileFixture, topicRecords } from './reconcile-support.js'
+import { customerIds, reconcileFixture, topicRecords, reconcileCliKilledAt } from './reconcile-support.js'
 
 /** Deletes the projection rows of every other customer: drift on every page. */
 async function loseProjections(pool: pg.Pool): Promise<string[]> {
@@ -118,29 +116,7 @@ describe('reconciler runs that are interrupted or throttled', () => {
     // Every listing request is slow, so the kill lands while a page is being fetched.
     const slow = f.fakes.stripe.inject({ path: '/v1/customers', action: { kind: 'delay', ms: 1500 } })
 
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=@integration-ledger/source',
-        '--import',
-        'tsx',
-        'services/reconciler/src/cli/main.ts',
-        '--source',
-        'billing',
-        '--type',
-        'customer',
-      ],
-      { env: { ...process.env, ...f.env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    t.after(() => void child.kill('SIGKILL'))
-    let stderr = ''
-    child.stderr.setEncoding('utf8')
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk
-      if (stderr.includes('page 2:')) child.kill('SIGKILL')
-    })
-    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null]
-    assert.equal(signal, 'SIGKILL', `killed (exit ${code}); stderr: ${stderr}`)
+    await reconcileCliKilledAt(t, f.env, 'page 2:')
     slow.remove()
     const { rows: runs } = await f.pool.query<{ id: string; status: string; pages: number }>(
       'SELECT id, status, pages FROM reconcile_runs',

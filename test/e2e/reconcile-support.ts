@@ -1,5 +1,8 @@
 // The reconciler's end-to-end fixture: the fake Stripe delivering webhooks to a real ingest, the
 // projector in-process, and the reconciler's core, all on a unique topic and database.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { type FakeProviders, startFakeProviders } from '@integration-ledger/fake-providers'
 import { loadIngestConfig, startIngest } from '@integration-ledger/ingest'
 import { buildProjectorApp, loadProjectorConfig } from '@integration-ledger/projector'
@@ -248,4 +251,40 @@ export async function githubReconcileFixture(
     webhookUrl,
     issueId: (number) => `${owner}/${repo}#${number}`,
   }
+}
+
+/**
+ * Runs `npm run reconcile -- --source billing --type customer` as its own process against the
+ * fixture's environment and SIGKILLs it as soon as its progress on stderr contains `killAt`;
+ * asserts that the kill is what ended it and returns what it printed.
+ */
+export async function reconcileCliKilledAt(
+  t: CleanupHost,
+  env: NodeJS.ProcessEnv,
+  killAt: string,
+): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@integration-ledger/source',
+      '--import',
+      'tsx',
+      'services/reconciler/src/cli/main.ts',
+      '--source',
+      'billing',
+      '--type',
+      'customer',
+    ],
+    { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  t.after(() => void child.kill('SIGKILL'))
+  let stderr = ''
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk
+    if (stderr.includes(killAt)) child.kill('SIGKILL')
+  })
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null]
+  assert.equal(signal, 'SIGKILL', `killed (exit ${code}); stderr: ${stderr}`)
+  return stderr
 }
