@@ -1,11 +1,13 @@
 import type { GithubApi, GithubThreadItem } from '@integration-ledger/providers'
 import type { CallStats } from './call-stats.js'
-import type {
-  EntityComparison,
-  RemotePage,
-  RemoteRecord,
-  RemoteSource,
-  RemoteStats,
+import {
+  type EntityComparison,
+  type RemotePage,
+  type RemoteRecord,
+  type RemoteSource,
+  type RemoteStats,
+  providerObjectIn,
+  remoteRecord,
 } from './remote-source.js'
 
 export interface GithubIssuesSourceOptions {
@@ -89,22 +91,10 @@ export class GithubIssuesSource implements RemoteSource {
  */
 export const githubIssueComparison: EntityComparison = {
   fields: ['title', 'body', 'state', 'state_reason', 'labels', 'assignees', 'milestone', 'locked'],
-  localObject(state) {
-    if (state === null || typeof state !== 'object') return undefined
-    const inner = (state as { issue?: unknown }).issue
-    if (inner !== null && typeof inner === 'object') return inner as Record<string, unknown>
-    return state as Record<string, unknown>
-  },
+  localObject: (state) => providerObjectIn(state, ['issue']),
 }
 
-function toRecord(item: GithubThreadItem): RemoteRecord {
-  return {
-    entityType: item.entity.entityType,
-    entityId: item.entity.entityId,
-    version: item.entity.entityVersion,
-    state: item.thread,
-  }
-}
+const toRecord = (item: GithubThreadItem): RemoteRecord => remoteRecord(item.entity, item.thread)
 
 function assertIssue(entityType: string): void {
   if (entityType !== 'issue') throw new Error(`GithubIssuesSource lists issues only, not "${entityType}"`)

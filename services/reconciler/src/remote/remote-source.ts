@@ -1,3 +1,5 @@
+import type { EntityRef } from '@integration-ledger/providers'
+
 /** One remote object as the reconciler compares it: the provider's entity key, its version and body. */
 export interface RemoteRecord {
   entityType: string
@@ -25,8 +27,8 @@ export interface RemoteStats {
 }
 
 /**
- * A provider's records of one account, as the reconciler reads them. The providers package's API
- * adapters satisfy it through a thin glue; `StripeCustomersSource` is the stand-in until then.
+ * A provider's records of one account, as the reconciler reads them: a thin glue over one of the
+ * providers package's API adapters per source kind (`remote/<provider>-<type>.ts`).
  */
 export interface RemoteSource {
   /** One page of `entityType` records, from `cursor` (`undefined`: the first page). */
@@ -49,4 +51,27 @@ export interface RemoteSource {
 export interface EntityComparison {
   fields: readonly string[]
   localObject(state: unknown): Record<string, unknown> | undefined
+}
+
+/** A remote record from an adapter's item: its entity key and version as the webhook path derives them. */
+export function remoteRecord(entity: EntityRef, state: unknown): RemoteRecord {
+  return { entityType: entity.entityType, entityId: entity.entityId, version: entity.entityVersion, state }
+}
+
+/**
+ * The provider object inside a projection's state: at `path` when the state is a webhook event
+ * wrapping it (Stripe's `data.object`, GitHub's `issue`), else the state itself (a corrective
+ * event stores the object as it is).
+ */
+export function providerObjectIn(
+  state: unknown,
+  path: readonly string[],
+): Record<string, unknown> | undefined {
+  if (state === null || typeof state !== 'object') return undefined
+  let inner: unknown = state
+  for (const key of path)
+    inner = inner !== null && typeof inner === 'object' ? (inner as Record<string, unknown>)[key] : undefined
+  return inner !== null && typeof inner === 'object'
+    ? (inner as Record<string, unknown>)
+    : (state as Record<string, unknown>)
 }

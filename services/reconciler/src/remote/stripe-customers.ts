@@ -1,11 +1,13 @@
 import type { StripeApi, StripeItem, StripePage } from '@integration-ledger/providers'
 import type { CallStats } from './call-stats.js'
-import type {
-  EntityComparison,
-  RemotePage,
-  RemoteRecord,
-  RemoteSource,
-  RemoteStats,
+import {
+  type EntityComparison,
+  type RemotePage,
+  type RemoteRecord,
+  type RemoteSource,
+  type RemoteStats,
+  providerObjectIn,
+  remoteRecord,
 } from './remote-source.js'
 
 export interface StripeCustomersSourceOptions {
@@ -126,23 +128,10 @@ function versionFrom(versions: Map<string, number>) {
  */
 export const stripeCustomerComparison: EntityComparison = {
   fields: ['email', 'name', 'description', 'phone', 'address', 'metadata', 'delinquent', 'balance'],
-  localObject(state) {
-    if (state === null || typeof state !== 'object') return undefined
-    const data = (state as { data?: { object?: unknown } }).data
-    const inner = data?.object
-    if (inner !== null && typeof inner === 'object') return inner as Record<string, unknown>
-    return state as Record<string, unknown>
-  },
+  localObject: (state) => providerObjectIn(state, ['data', 'object']),
 }
 
-function toRecord(item: StripeItem): RemoteRecord {
-  return {
-    entityType: item.entity.entityType,
-    entityId: item.entity.entityId,
-    version: item.entity.entityVersion,
-    state: item.object,
-  }
-}
+const toRecord = (item: StripeItem): RemoteRecord => remoteRecord(item.entity, item.object)
 
 function assertCustomer(entityType: string): void {
   if (entityType !== 'customer') {
