@@ -6,10 +6,16 @@ const METADATA_MAX_AGE_MS = 300_000
 /** After a refresh failed, how long the list already known is used before asking again. */
 const REFRESH_RETRY_MS = 10_000
 
+/** A topic's partitions, and how many brokers the cluster had when they were asked for. */
+export interface TopicLayout {
+  partitions: PartitionMetadata[]
+  brokers: number
+}
+
 /** Where the producer learns a topic's partitions. */
 export interface PartitionSource {
-  /** Asks the cluster for a topic's partitions (a metadata request); rejects as kafkajs does. */
-  partitions(topic: string): Promise<PartitionMetadata[]>
+  /** Asks the cluster for a topic's partitions and its brokers (metadata requests); rejects as kafkajs does. */
+  layout(topic: string): Promise<TopicLayout>
   disconnect(): Promise<void>
 }
 
@@ -21,7 +27,7 @@ export interface PartitionSource {
 export function kafkajsPartitionSource(kafka: Kafka): PartitionSource {
   let admin: Promise<Admin> | undefined
   return {
-    async partitions(topic) {
+    async layout(topic) {
       admin ??= (async () => {
         const client = kafka.admin()
         await client.connect()
@@ -30,8 +36,12 @@ export function kafkajsPartitionSource(kafka: Kafka): PartitionSource {
         admin = undefined
         throw err
       })
-      const { topics } = await (await admin).fetchTopicMetadata({ topics: [topic] })
-      return topics.find((t) => t.name === topic)?.partitions ?? []
+      const client = await admin
+      const [{ topics }, { brokers }] = await Promise.all([
+        client.fetchTopicMetadata({ topics: [topic] }),
+        client.describeCluster(),
+      ])
+      return { partitions: topics.find((t) => t.name === topic)?.partitions ?? [], brokers: brokers.length }
     },
     async disconnect() {
       const client = await admin?.catch(() => undefined)
@@ -43,11 +53,12 @@ export function kafkajsPartitionSource(kafka: Kafka): PartitionSource {
 
 export interface PartitionChooser {
   /**
-   * The topic's partitions, from a cache refreshed every five minutes. When a refresh fails the
-   * list already known is used (for ten seconds, then asked for again) (partition counts change rarely, and a stale one only moves new
-   * keys' records to partitions that still exist); only a topic never seen waits for an answer.
+   * The topic's partitions and the cluster's broker count, from a cache refreshed every five
+   * minutes. When a refresh fails the layout already known is used (for ten seconds, then asked
+   * for again): partition counts change rarely, and a stale one only moves new keys' records to
+   * partitions that still exist. Only a topic never seen waits for an answer.
    */
-  partitionsOf(topic: string): Promise<PartitionMetadata[]>
+  layoutOf(topic: string): Promise<TopicLayout>
   /**
    * Writes into `message.partition` the partition kafkajs' default partitioner picks (murmur2 on
    * the key, as the Java client, so an entity's events land on the same partition whichever
@@ -60,32 +71,33 @@ export interface PartitionChooser {
 
 /**
  * Partitions are chosen by the seam, before anything is sent, not by kafkajs while it sends: the
- * producer sends each partition's records in a request of their own (see producer.ts), so it must
- * know each record's partition first. Written into the message, the choice also holds for every
+ * producer decides which partitions share a request (see producer.ts), so it must know each
+ * record's partition first. Written into the message, the choice also holds for every
  * resend, even if the topic gained partitions meanwhile or the key is null (round robin): the
  * resend rule needs the same partition to get the same sequence numbers.
  */
 export function createPartitionChooser(
-  source: Pick<PartitionSource, 'partitions'>,
+  source: Pick<PartitionSource, 'layout'>,
   now: () => number = Date.now,
 ): PartitionChooser {
-  const known = new Map<string, { partitions: PartitionMetadata[]; at: number }>()
+  const known = new Map<string, { layout: TopicLayout; at: number }>()
   const pick = Partitioners.DefaultPartitioner()
   return {
-    async partitionsOf(topic) {
+    async layoutOf(topic) {
       const cached = known.get(topic)
-      if (cached && now() - cached.at < METADATA_MAX_AGE_MS) return cached.partitions
+      if (cached && now() - cached.at < METADATA_MAX_AGE_MS) return cached.layout
       try {
-        const partitions = await source.partitions(topic)
+        const layout = await source.layout(topic)
         // A topic being created: asked again, like any unanswered request.
-        if (partitions.length === 0) throw new Error(`Kafka reports no partitions for topic ${topic} yet`)
-        known.set(topic, { partitions, at: now() })
-        return partitions
+        if (layout.partitions.length === 0)
+          throw new Error(`Kafka reports no partitions for topic ${topic} yet`)
+        known.set(topic, { layout, at: now() })
+        return layout
       } catch (err) {
         if (cached && produceVerdict(err) !== 'topic-missing') {
           // Not asked again by every send while the cluster is slow to answer.
           known.set(topic, { ...cached, at: now() - METADATA_MAX_AGE_MS + REFRESH_RETRY_MS })
-          return cached.partitions
+          return cached.layout
         }
         throw err
       }

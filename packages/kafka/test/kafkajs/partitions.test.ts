@@ -33,28 +33,28 @@ describe('createPartitionChooser', () => {
     let asked = 0
     const chooser = createPartitionChooser(
       {
-        partitions: async () => {
+        layout: async () => {
           const answer = answers[asked++]
           if (answer instanceof Error || answer === undefined) throw answer ?? new Error('no more')
-          return answer
+          return { partitions: answer, brokers: 1 }
         },
       },
       () => clock,
     )
-    assert.equal((await chooser.partitionsOf('t')).length, 3)
-    assert.equal((await chooser.partitionsOf('t')).length, 3)
+    assert.equal((await chooser.layoutOf('t')).partitions.length, 3)
+    assert.equal((await chooser.layoutOf('t')).partitions.length, 3)
     assert.equal(asked, 1, 'cached')
     clock += 300_000
-    assert.equal((await chooser.partitionsOf('t')).length, 3, 'a failed refresh keeps the known list')
+    assert.equal((await chooser.layoutOf('t')).partitions.length, 3, 'a failed refresh keeps the known list')
     assert.equal(asked, 2)
-    assert.equal((await chooser.partitionsOf('t')).length, 3)
+    assert.equal((await chooser.layoutOf('t')).partitions.length, 3)
     assert.equal(asked, 2, 'not asked again at once')
     clock += 10_000
-    await assert.rejects(chooser.partitionsOf('t'), (err: unknown) => produceVerdict(err) === 'topic-missing')
+    await assert.rejects(chooser.layoutOf('t'), (err: unknown) => produceVerdict(err) === 'topic-missing')
   })
 
   it('writes the partition kafkajs itself would pick into the message, so every resend goes there', () => {
-    const chooser = createPartitionChooser({ partitions: async () => [] })
+    const chooser = createPartitionChooser({ layout: async () => ({ partitions: [], brokers: 1 }) })
     const kafkajsPick = kafkajs.Partitioners.DefaultPartitioner()
     for (let i = 0; i < 50; i++) {
       const message = { key: `entity-${i}`, value: 'v' }
@@ -66,19 +66,18 @@ describe('createPartitionChooser', () => {
 })
 
 describe('kafkajsPartitionSource against the real broker', () => {
-  it('answers a topic’s partitions, and a missing topic UNKNOWN_TOPIC_OR_PARTITION without creating it', async (test) => {
+  it('answers a topic’s partitions and the broker count, and a missing topic UNKNOWN_TOPIC_OR_PARTITION without creating it', async (test) => {
     const t = cleanupScope(test)
     const { admin, topic } = await producerOnFreshTopic(t, 'seam.partitions', { partitions: 4 })
     const source = kafkajsPartitionSource(
       new Kafka({ brokers: stackEnv().kafkaBrokers, logLevel: logLevel.NOTHING }),
     )
     t.after(() => source.disconnect())
-    assert.deepEqual((await source.partitions(topic)).map((p) => p.partitionId).sort(), [0, 1, 2, 3])
+    const layout = await source.layout(topic)
+    assert.deepEqual(layout.partitions.map((p) => p.partitionId).sort(), [0, 1, 2, 3])
+    assert.equal(layout.brokers, stackEnv().kafkaBrokers.length)
     const missing = uniqueName('seam.partitions.missing')
-    await assert.rejects(
-      source.partitions(missing),
-      (err: unknown) => produceVerdict(err) === 'topic-missing',
-    )
+    await assert.rejects(source.layout(missing), (err: unknown) => produceVerdict(err) === 'topic-missing')
     assert.equal((await admin.listTopics()).includes(missing), false)
   })
 })

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict'
 import { type TestContext, describe, it } from 'node:test'
+import { silentLogger } from '@integration-ledger/core'
 import type { OutgoingRecord } from '@integration-ledger/kafka'
-import { cleanupScope } from '@integration-ledger/testing'
-import { resendPauseMs } from '../../src/kafkajs/producer.js'
+import { cleanupScope, stackEnv } from '@integration-ledger/testing'
+import kafkajs from 'kafkajs'
+import { kafkajsPartitionSource } from '../../src/kafkajs/partitions.js'
+import { createKafkajsProducer, resendPauseMs } from '../../src/kafkajs/producer.js'
 import { producerOnFreshTopic, readAll } from '../helpers.js'
+
+const { Kafka, logLevel } = kafkajs
 
 /** Small enough that a few records of one partition in one request are over it. */
 const TOPIC_LIMIT = 50_000
@@ -86,6 +91,52 @@ describe('kafkajs producer seam against the real broker', () => {
       ['stored', 'TOPIC_NOT_FOUND', 'stored'],
     )
     assert.equal((await readAll(t, transport, topic)).length, 2)
+  })
+
+  it('sends a batch over six partitions of a one-broker cluster in one produce request', async (test) => {
+    const t = cleanupScope(test)
+    const { transport, topic } = await producerOnFreshTopic(t, 'seam.together', { partitions: 6 })
+    const kafka = new Kafka({ brokers: stackEnv().kafkaBrokers, logLevel: logLevel.NOTHING })
+    let produceRequests = 0
+    const producer = createKafkajsProducer(
+      () => {
+        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+        p.on(p.events.REQUEST, ({ payload }) => {
+          if (payload.apiName === 'Produce') produceRequests++
+        })
+        return p
+      },
+      {
+        requestTimeoutMs: 30_000,
+        maxRetryTimeMs: 1000,
+        partitionSource: kafkajsPartitionSource(kafka),
+        logger: silentLogger,
+      },
+    )
+    await producer.connect()
+    t.after(() => producer.disconnect())
+    const records = Array.from({ length: 60 }, (_, i) => ({
+      topic,
+      key: `k${i}`,
+      value: Buffer.from(`v${i}`),
+    }))
+    const outcomes = await producer.sendEach(records)
+    assert.ok(outcomes.every((o) => o.status === 'stored'))
+    assert.equal(
+      new Set(outcomes.map((o) => o.status === 'stored' && o.partition)).size,
+      6,
+      'the keys cover six partitions',
+    )
+    assert.equal(produceRequests, 1)
+    const stored = await readAll(t, transport, topic)
+    assert.equal(stored.length, 60)
+    for (const [i, outcome] of outcomes.entries()) {
+      const found = stored.find(
+        (r) =>
+          outcome.status === 'stored' && r.partition === outcome.partition && r.offset === outcome.offset,
+      )
+      assert.equal(found?.value?.toString(), `v${i}`)
+    }
   })
 
   it('waits between resends with jitter: between half the exponential pause and all of it', () => {
