@@ -17,7 +17,6 @@
 // BENCH_CONNECT_REDUCTION (1: the connector's use.reduction.buffer; default off, as the connector),
 // BENCH_FIRST (connector | projector: which runs first; default connector),
 // PROJECTOR_PARTITIONS_CONCURRENTLY (2). Starts the stack when it is not running.
-import { readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { startConnectWorker, DEBEZIUM_JDBC_VERSION, ensureStack } from '@integration-ledger/local-stack'
 import { type StackEnv, createTestDatabase, uniqueName, waitFor } from '@integration-ledger/testing'
@@ -31,6 +30,7 @@ import {
 } from '../e2e/connect-support.js'
 import { type Storm, ledgerCount, makeStorm, projectorFixture, publishAll } from '../e2e/projector-support.js'
 import { startService } from '../e2e/service-processes.js'
+import { backendPids, cpuSecondsBetween, cpuSecondsEach } from './process-cpu.js'
 
 const versions = Number(process.env.BENCH_VERSIONS ?? 20)
 const entities = Math.ceil(Number(process.env.BENCH_EVENTS ?? 200_000) / versions)
@@ -65,32 +65,9 @@ interface Run {
 
 const seconds = (from: bigint, to: bigint) => Number(to - from) / 1e9
 
-/**
- * CPU seconds (user + system, all threads) of each pid, from /proc; a pid gone is left out. On
- * this shared machine CPU per record says more than a rate: it does not count the time a sink
- * waited for a core that another helper's tests held.
- */
-function cpuSeconds(pids: readonly number[]): Map<number, number> {
-  const out = new Map<number, number>()
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-      out.set(pid, (Number(fields[11]) + Number(fields[12])) / 100)
-    } catch {
-      /* exited */
-    }
-  }
-  return out
-}
-
 /** The sink's own process and the PostgreSQL backends connected to its database, but the reader's. */
 async function sinkPids(sinkPid: number, db: pg.Pool): Promise<number[]> {
-  const { rows } = await db.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-  )
-  return [sinkPid, ...rows.map((r) => r.pid)]
+  return [sinkPid, ...(await backendPids(db))]
 }
 
 /**
@@ -110,15 +87,14 @@ async function timeUntil(
       const { rows, done } = await progress()
       if (rows > 0 && firstRowAt === undefined) {
         firstRowAt = process.hrtime.bigint()
-        atFirstRow = cpuSeconds(await sinkPids(sinkPid, db))
+        atFirstRow = cpuSecondsEach(await sinkPids(sinkPid, db))
       }
       return done
     },
     { timeoutMs: 900_000, intervalMs: 100, description },
   )
   const doneAt = process.hrtime.bigint()
-  let cpu = 0
-  for (const [pid, used] of cpuSeconds(await sinkPids(sinkPid, db))) cpu += used - (atFirstRow.get(pid) ?? 0)
+  const cpu = cpuSecondsBetween(atFirstRow, cpuSecondsEach(await sinkPids(sinkPid, db)))
   return { firstRowAt: firstRowAt ?? doneAt, doneAt, cpu }
 }
 

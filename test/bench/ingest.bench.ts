@@ -10,7 +10,8 @@
 //   - realistic: bodies cycled from a pool drawn from real providers' sizes (payloads.ts: a few KB
 //     typical, 3 % of 100–400 KB), each request a distinct delivery ID; the full path also runs
 //     with INGEST_PRODUCE_COMPRESSION=gzip.
-// Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_PAYLOADS
+// Environment: BENCH_TARGETS (default "full,send,bare,hello"; a subset while tuning), BENCH_SECONDS
+// (default 10), BENCH_CONNECTIONS (default 50), BENCH_PAYLOADS
 // (default "small,realistic"). Starts the stack when it is not running.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -19,11 +20,21 @@ import { createKafkajsTransport, declareTopology } from '@integration-ledger/sdk
 import { createTestDatabase, signGithub, uniqueName } from '@integration-ledger/testing'
 import autocannon from 'autocannon'
 import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
+import pg from 'pg'
 import { realisticBodies } from './payloads.js'
+import {
+  BENCH_APPLICATION,
+  backendPids,
+  cpuSeconds,
+  cpuSecondsBetween,
+  cpuSecondsEach,
+  listenerPid,
+} from './process-cpu.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const profiles = (process.env.BENCH_PAYLOADS ?? 'small,realistic').split(',')
+const targets = new Set((process.env.BENCH_TARGETS ?? 'full,send,bare,hello').split(','))
 const SECRET = 'bench-github-secret-0123456789'
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
 const hooks: (() => Promise<void> | void)[] = []
@@ -37,6 +48,14 @@ interface Row {
   p99: number
   ok: number
   failed: number
+  /** CPU ms per answered request: the target, its PostgreSQL backends, the Kafka broker, autocannon. */
+  cpu: { target: number; postgres: number; kafka: number; sender: number }
+}
+
+/** Where the CPU of a run goes: the processes besides the target that share the machine. */
+interface Machine {
+  pool: pg.Pool
+  kafkaPid: number | undefined
 }
 
 async function startTarget(
@@ -137,24 +156,42 @@ async function load(port: number, duration: number, profile: string): Promise<au
 }
 
 async function measure(
+  machine: Machine,
   profile: string,
   name: string,
   mode: string,
   topic: string,
   env: NodeJS.ProcessEnv,
-): Promise<Row> {
+): Promise<Row | undefined> {
+  if (!targets.has(mode)) return undefined
   const { port, child } = await startTarget(mode, topic, env)
   try {
     await load(port, 2, profile) // warm-up: JIT, connections, schema registration
+    const cpuNow = async () => ({
+      target: cpuSeconds([child.pid ?? 0]),
+      postgres: cpuSecondsEach(await backendPids(machine.pool)),
+      kafka: machine.kafkaPid === undefined ? Number.NaN : cpuSeconds([machine.kafkaPid]),
+      sender: cpuSeconds([process.pid]),
+    })
+    const before = await cpuNow()
     const result = await load(port, seconds, profile)
+    const after = await cpuNow()
+    const ok = result['2xx']
+    const perRequest = (used: number) => (used * 1000) / Math.max(1, ok)
     const row = {
       profile,
       name,
       rps: Math.round(result.requests.average),
       p50: result.latency.p50,
       p99: result.latency.p99,
-      ok: result['2xx'],
+      ok,
       failed: result.non2xx + result.errors + result.timeouts,
+      cpu: {
+        target: perRequest(after.target - before.target),
+        postgres: perRequest(cpuSecondsBetween(before.postgres, after.postgres)),
+        kafka: perRequest(after.kafka - before.kafka),
+        sender: perRequest(after.sender - before.sender),
+      },
     }
     log(`${profile} / ${name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.failed} failed`)
     return row
@@ -177,16 +214,27 @@ try {
     await admin.disconnect()
   })
   const env = { ...process.env, ...stackEnvVars(stack.env), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: BENCH_APPLICATION })
+  scope.after(() => pool.end())
+  const machine: Machine = {
+    pool,
+    kafkaPid: await listenerPid(Number(new URL(`kafka://${stack.env.kafkaBrokers[0]}`).port)),
+  }
 
-  const rows: Row[] = []
+  const measured: (Row | undefined)[] = []
   for (const profile of profiles) {
-    rows.push(await measure(profile, 'full ingest path (verify + dedup + acks=all)', 'full', topic, env))
+    measured.push(
+      await measure(machine, profile, 'full ingest path (verify + dedup + acks=all)', 'full', topic, env),
+    )
     if (profile === 'realistic') {
       const gzip = { ...env, INGEST_PRODUCE_COMPRESSION: 'gzip' }
-      rows.push(await measure(profile, 'full ingest path, gzip-compressed batches', 'full', topic, gzip))
+      measured.push(
+        await measure(machine, profile, 'full ingest path, gzip-compressed batches', 'full', topic, gzip),
+      )
     }
-    rows.push(
+    measured.push(
       await measure(
+        machine,
         profile,
         'bare route → Kafka, one kafkajs send() per request (acks=all)',
         'send',
@@ -194,8 +242,9 @@ try {
         env,
       ),
     )
-    rows.push(
+    measured.push(
       await measure(
+        machine,
         profile,
         'bare route → Kafka through the batching producer (acks=all)',
         'bare',
@@ -203,15 +252,18 @@ try {
         env,
       ),
     )
-    rows.push(await measure(profile, 'fastify hello world', 'hello', topic, env))
+    measured.push(await measure(machine, profile, 'fastify hello world', 'hello', topic, env))
   }
+  const rows = measured.filter((r) => r !== undefined)
   console.log(`\nIngest benchmark: ${seconds} s per target, ${connections} connections, loopback\n`)
-  console.log('| payloads | target | req/s | MiB/s of bodies | p50 ms | p99 ms | 2xx | failed |')
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+  console.log(
+    '| payloads | target | req/s | MiB/s of bodies | p50 ms | p99 ms | 2xx | failed | CPU ms per request: target / its PostgreSQL backends / Kafka broker / autocannon |',
+  )
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
   for (const r of rows) {
     const mib = ((r.rps * (meanBodyBytes[r.profile] ?? 0)) / 1024 / 1024).toFixed(1)
     console.log(
-      `| ${r.profile} | ${r.name} | ${r.rps} | ${mib} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} |`,
+      `| ${r.profile} | ${r.name} | ${r.rps} | ${mib} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} | ${[r.cpu.target, r.cpu.postgres, r.cpu.kafka, r.cpu.sender].map((ms) => ms.toFixed(3)).join(' / ')} |`,
     )
   }
   for (const profile of profiles) {

@@ -19,7 +19,6 @@
 // BENCH_PROFILE (ingest|projector: a CPU profile to /tmp/latency-prof), BENCH_DEBUG=1 (batch sizes).
 // Extra environment for the services is passed through (INGEST_*, PROJECTOR_*).
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { loadavg, cpus } from 'node:os'
@@ -35,6 +34,14 @@ import {
 import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import {
+  BENCH_APPLICATION,
+  backendPids,
+  cpuSeconds,
+  cpuSecondsBetween,
+  cpuSecondsEach,
+  listenerPid,
+} from './process-cpu.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
@@ -90,36 +97,6 @@ async function startService(name: string, env: NodeJS.ProcessEnv): Promise<{ por
     { timeoutMs: 60_000, intervalMs: 100, description: `${name} ready` },
   )
   return { port, pid: child.pid ?? 0 }
-}
-
-/**
- * CPU seconds (user + system) the processes used so far, from /proc (Linux): a cost that, unlike
- * latency, other work on the machine barely changes. Processes that are gone count 0.
- */
-async function cpuSeconds(pids: readonly number[]): Promise<number> {
-  let ticks = 0
-  for (const pid of pids) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
-  }
-  return ticks / CLOCK_TICKS_PER_SECOND
-}
-
-/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
-const CLOCK_TICKS_PER_SECOND = 100
-
-/** The bench's own connections, left out of the services' PostgreSQL CPU. */
-const BENCH_APPLICATION = 'latency-bench'
-
-/** The server processes of PostgreSQL connected to the bench's database (the services' pools). */
-async function backendPids(pool: pg.Pool): Promise<number[]> {
-  const { rows } = await pool.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name <> $1',
-    [BENCH_APPLICATION],
-  )
-  return rows.map((r) => r.pid)
 }
 
 interface SenderResult {
@@ -290,7 +267,7 @@ interface Row {
   max: number
   sentP99: number | undefined
   /** CPU milliseconds per event: ingest, projector, their PostgreSQL backends. */
-  cpu: { ingest: number; projector: number; postgres: number }
+  cpu: { ingest: number; projector: number; postgres: number; kafka: number }
   spans: string[]
   load: string
   note: string
@@ -337,16 +314,14 @@ try {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_name: BENCH_APPLICATION })
   scope.after(() => pool.end())
 
+  const kafkaPid = await listenerPid(Number(new URL(`kafka://${stack.env.kafkaBrokers[0]}`).port))
   /** Each service's CPU so far, and each backend's (a backend that closed mid-phase is not counted). */
-  const cpuNow = async () => {
-    const backends = new Map<number, number>()
-    for (const pid of await backendPids(pool)) backends.set(pid, await cpuSeconds([pid]))
-    return {
-      ingest: await cpuSeconds([ingest.pid]),
-      projector: await cpuSeconds([projector.pid]),
-      backends,
-    }
-  }
+  const cpuNow = async () => ({
+    ingest: cpuSeconds([ingest.pid]),
+    projector: cpuSeconds([projector.pid]),
+    kafka: kafkaPid === undefined ? Number.NaN : cpuSeconds([kafkaPid]),
+    backends: cpuSecondsEach(await backendPids(pool)),
+  })
 
   const rows: Row[] = []
   const measure = async (
@@ -368,8 +343,7 @@ try {
     const after = await scrape(ports)
     const cpuAfter = await cpuNow()
     const perEvent = (a: number, b: number) => ((a - b) * 1000) / Math.max(1, events.length)
-    let postgres = 0
-    for (const [pid, seconds] of cpuAfter.backends) postgres += seconds - (cpuBefore.backends.get(pid) ?? 0)
+    const postgres = cpuSecondsBetween(cpuBefore.backends, cpuAfter.backends)
     const ms = events.map((e) => e.ms).sort((a, b) => a - b)
     const firstReceived = Math.min(...events.map((e) => e.receivedUs))
     const lastRecorded = Math.max(...events.map((e) => e.recordedUs))
@@ -423,8 +397,10 @@ try {
       cpu: {
         ingest: perEvent(cpuAfter.ingest, cpuBefore.ingest),
         projector: perEvent(cpuAfter.projector, cpuBefore.projector),
-        postgres: (postgres * 1000) / Math.max(1, events.length),
+        postgres: perEvent(postgres, 0),
+        kafka: perEvent(cpuAfter.kafka, cpuBefore.kafka),
       },
+
       spans: SPANS.map((s) => {
         const b = histogram(before[s.service] ?? '', s.name)
         const a = histogram(after[s.service] ?? '', s.name)
@@ -434,7 +410,7 @@ try {
       note,
     }
     log(
-      `${phase}: ${row.accepted} events, ${row.achieved}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(1)} ms, CPU ms/event ingest ${row.cpu.ingest.toFixed(3)} projector ${row.cpu.projector.toFixed(3)} postgres ${row.cpu.postgres.toFixed(3)} (load ${row.load})`,
+      `${phase}: ${row.accepted} events, ${row.achieved}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(1)} ms, CPU ms/event ingest ${row.cpu.ingest.toFixed(3)} projector ${row.cpu.projector.toFixed(3)} postgres ${row.cpu.postgres.toFixed(3)} kafka ${row.cpu.kafka.toFixed(3)} (load ${row.load})`,
     )
     return row
   }
@@ -480,14 +456,14 @@ try {
     `\nLatency benchmark: webhook received (ingest) → projection recorded (PostgreSQL), ${seconds} s per phase, ${cpus().length} CPUs\n`,
   )
   console.log(
-    `| offered | events | pipeline events/s | p50 ms | p99 ms | max ms | sent → recorded p99 ms | CPU ms per event: ingest / projector / their PostgreSQL backends | ${SPANS.map((s) => `${s.label} p50 / p99 ms`).join(' | ')} | load average (start → end) | note |`,
+    `| offered | events | pipeline events/s | p50 ms | p99 ms | max ms | sent → recorded p99 ms | CPU ms per event: ingest / projector / their PostgreSQL backends / Kafka broker | ${SPANS.map((s) => `${s.label} p50 / p99 ms`).join(' | ')} | load average (start → end) | note |`,
   )
   console.log(
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${SPANS.map(() => '---:').join(' | ')} | --- | --- |`,
   )
   for (const r of rows) {
     console.log(
-      `| ${r.phase === 'open loop' ? r.offered : `${r.phase}, ${r.offered}`} | ${r.accepted} | ${r.achieved} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${r.sentP99 === undefined ? '–' : r.sentP99.toFixed(1)} | ${r.cpu.ingest.toFixed(3)} / ${r.cpu.projector.toFixed(3)} / ${r.cpu.postgres.toFixed(3)} | ${r.spans.join(' | ')} | ${r.load} | ${r.note} |`,
+      `| ${r.phase === 'open loop' ? r.offered : `${r.phase}, ${r.offered}`} | ${r.accepted} | ${r.achieved} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${r.sentP99 === undefined ? '–' : r.sentP99.toFixed(1)} | ${r.cpu.ingest.toFixed(3)} / ${r.cpu.projector.toFixed(3)} / ${r.cpu.postgres.toFixed(3)} / ${r.cpu.kafka.toFixed(3)} | ${r.spans.join(' | ')} | ${r.load} | ${r.note} |`,
     )
   }
 } finally {

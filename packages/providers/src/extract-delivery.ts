@@ -1,5 +1,6 @@
 import { parseStorableJson } from '@integration-ledger/core'
 import { extractFailure } from './extraction/extraction-result.js'
+import { isJsonObject } from './extraction/values.js'
 import type { ExtractResult } from './extraction/types.js'
 import { type SourceConfig, providerFor } from './registry.js'
 import type { RequestHeaders } from './verification/types.js'
@@ -23,10 +24,8 @@ export function extractDelivery(
       ? extractFailure('invalid_json', 'The body is not valid JSON; the sender must send application/json.')
       : extractFailure('unstorable_json', json.message)
   }
-  if (json.value === null || typeof json.value !== 'object' || Array.isArray(json.value)) {
+  if (!isJsonObject(json.value)) {
     return extractFailure('validation_failed', 'The body must be a JSON object.')
   }
-  // Checked just above: a JSON object, whose keys are strings.
-  const object = json.value as Record<string, unknown>
-  return providerFor(source.kind).extract(source, object, headers, receivedAtMs)
+  return providerFor(source.kind).extract(source, json.value, headers, receivedAtMs)
 }

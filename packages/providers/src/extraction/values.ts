@@ -24,6 +24,11 @@ export function resolveSpec(spec: ValueSpec, body: unknown, headers: RequestHead
   return resolvePointer(body, spec)
 }
 
+/** A JSON object (not an array, not null). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
 /** Milliseconds since the epoch for an ISO 8601 date-time string, else `undefined`. */
 export function parseIsoMs(value: unknown): number | undefined {
   if (typeof value !== 'string' || !ISO_DATE_TIME.test(value.trim())) return undefined

@@ -10,7 +10,7 @@ import {
 } from '../extraction/extraction-result.js'
 import type { ExtractResult } from '../extraction/types.js'
 import type { GithubSource } from './config.js'
-import { parseIsoMs } from '../extraction/values.js'
+import { isJsonObject, parseIsoMs } from '../extraction/values.js'
 
 /**
  * Payload objects tried, in order, as the event's entity. The most specific comes first: an
@@ -30,7 +30,6 @@ export const GITHUB_ENTITY_KEYS = [
   'organization',
 ] as const
 
-const objectSchema = z.record(z.string(), z.unknown())
 const githubPayloadSchema = z.object({
   action: z.string().optional(),
   repository: z.object({ full_name: z.string().min(1) }).optional(),
@@ -76,8 +75,9 @@ export function githubEntityOf(
 
 function defaultEntity(body: Record<string, unknown>, repo: string | undefined): DefaultEntity | undefined {
   for (const key of GITHUB_ENTITY_KEYS) {
-    const parsed = objectSchema.safeParse(body[key])
-    if (parsed.success) return githubEntityOf(key, parsed.data, repo)
+    // A plain check, not a schema: most keys are absent, and a failed parse builds an error each.
+    const object = body[key]
+    if (isJsonObject(object)) return githubEntityOf(key, object, repo)
   }
   return undefined
 }

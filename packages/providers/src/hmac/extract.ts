@@ -3,7 +3,7 @@ import { applyEntityMapping } from '../extraction/entity-overrides.js'
 import { type DeliveryDraft, completeDelivery, extractFailure } from '../extraction/extraction-result.js'
 import type { ExtractResult } from '../extraction/types.js'
 import type { HmacSource } from './config.js'
-import { coerceInstantMs, readId, resolveSpec } from '../extraction/values.js'
+import { coerceInstantMs, isJsonObject, readId, resolveSpec } from '../extraction/values.js'
 
 /**
  * A delivery from a generic HMAC sender: every field comes from the source's configuration
@@ -15,7 +15,7 @@ export function extractHmac(
   headers: RequestHeaders,
   receivedAtMs: number,
 ): ExtractResult {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  if (!isJsonObject(body)) {
     return extractFailure('validation_failed', 'The payload must be a JSON object.')
   }
   const eventId = readId(resolveSpec(source.eventId, body, headers))

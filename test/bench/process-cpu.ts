@@ -1,0 +1,64 @@
+// CPU time of the processes a benchmark measures, from /proc (Linux). On a shared two-core machine
+// CPU per record says more than a rate: other work barely changes it, while it delays everything.
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
+import type pg from 'pg'
+
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100
+
+/** The application_name of a benchmark's own connections, which `backendPids` leaves out. */
+export const BENCH_APPLICATION = 'ledger-bench'
+
+/** CPU seconds (user + system, all threads) each pid used so far; a pid that is gone is left out. */
+export function cpuSecondsEach(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out.set(pid, (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLOCK_TICKS_PER_SECOND)
+    } catch {
+      /* exited */
+    }
+  }
+  return out
+}
+
+/** CPU seconds the processes used so far, together. */
+export function cpuSeconds(pids: readonly number[]): number {
+  let sum = 0
+  for (const seconds of cpuSecondsEach(pids).values()) sum += seconds
+  return sum
+}
+
+/** CPU seconds used between two readings of `cpuSecondsEach`; a process that started in between counts from 0. */
+export function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0
+  for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? 0)
+  return sum
+}
+
+/**
+ * The PostgreSQL server processes connected to the pool's database, but the benchmark's own
+ * (application_name `BENCH_APPLICATION`) and the one asking.
+ */
+export async function backendPids(pool: pg.Pool): Promise<number[]> {
+  const { rows } = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> $1`,
+    [BENCH_APPLICATION],
+  )
+  return rows.map((r) => r.pid)
+}
+
+/** The pid of the process listening on a loopback TCP port (the Kafka broker, say), from `ss`. */
+export async function listenerPid(port: number): Promise<number | undefined> {
+  const { stdout } = await promisify(execFile)('ss', ['-Hltnp', `sport = :${port}`]).catch(() => ({
+    stdout: '',
+  }))
+  const pid = /pid=(\d+)/.exec(stdout)?.[1]
+  return pid === undefined ? undefined : Number(pid)
+}
