@@ -330,11 +330,6 @@ try {
     prefix: string,
     run: () => Promise<{ accepted: number; sentAtUs?: Record<string, number>; note: string }>,
   ): Promise<Row> => {
-    // What autovacuum does on a ledger that runs longer than a minute (a bench database lives less):
-    // the statistics follow the tables' growth, and the services' prepared statements are planned
-    // again for their size. Without it, a plan made while the tables were empty (a sequential scan
-    // of ledger_events per batch) is kept for the whole run.
-    await pool.query('ANALYZE')
     const before = await scrape(ports)
     const loadAtStart = load()
     const cpuBefore = await cpuNow()

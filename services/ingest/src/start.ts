@@ -112,7 +112,7 @@ export async function startIngest(
   broker.start()
   for (const topic of topics) await codec.register(topic)
 
-  const deliveries = new DeliveryStore({ pool, leaseMs: config.dedupLeaseMs })
+  const deliveries = new DeliveryStore({ pool, leaseMs: config.dedupLeaseMs, logger })
   const intake = new Intake({
     store: deliveries,
     publisher,
@@ -144,6 +144,7 @@ export async function startIngest(
     intake.close()
     await publisher.close()
     await probe.close()
+    await deliveries.idle()
     await pool.end()
   })
   return app

@@ -44,7 +44,7 @@ export async function startProjector(
     logger,
   })
   await migrate(pool)
-  const store = new LedgerStore(pool)
+  const store = new LedgerStore(pool, logger)
 
   const transport = createKafkajsTransport(
     { brokers: config.kafkaBrokers, clientId: 'ledger-projector' },
@@ -88,6 +88,7 @@ export async function startProjector(
     isConsuming: () => subscription.state === 'consuming',
     async close() {
       await subscription.close()
+      await store.idle()
       await pool.end()
     },
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { TransientError } from '@integration-ledger/core'
+import { type Logger, TransientError } from '@integration-ledger/core'
+import { GrowthAnalyzer } from '@integration-ledger/postgres'
 import type pg from 'pg'
 import { MicroBatcher } from './micro-batcher.js'
 
@@ -30,6 +31,7 @@ export interface DeliveryStoreOptions {
   leaseMs: number
   /** @default 1 */
   lingerMs?: number
+  logger?: Logger
 }
 
 // $7/$8 carry deliveries acknowledged since the last batch: their `accepted` mark rides along
@@ -128,9 +130,15 @@ export class DeliveryStore {
   readonly #claims: MicroBatcher<ClaimRequest, Claim>
   readonly #accepts: MicroBatcher<DeliveryKey, void>
   readonly #releases: MicroBatcher<DeliveryKey, void>
+  readonly #analyzer: GrowthAnalyzer
 
   constructor(options: DeliveryStoreOptions) {
     this.#pool = options.pool
+    this.#analyzer = new GrowthAnalyzer({
+      pool: options.pool,
+      tables: ['ingest_deliveries'],
+      logger: options.logger,
+    })
     this.#leaseMs = options.leaseMs
     const lingerMs = options.lingerMs ?? 0
     // One claim statement at a time: claims that arrive meanwhile wait at most one round trip and
@@ -176,6 +184,11 @@ export class DeliveryStore {
     await this.#query(RENEW, [...columns(keys), this.owner, this.#leaseMs], 'renew delivery leases')
   }
 
+  /** Waits for background work on the pool (an ANALYZE), so the pool can be ended. */
+  async idle(): Promise<void> {
+    await this.#analyzer.idle()
+  }
+
   /** Deletes accepted rows older than `olderThanMs`; returns how many. */
   async prune(olderThanMs: number): Promise<number> {
     const result = await this.#query(PRUNE, [olderThanMs], 'prune old deliveries')
@@ -206,6 +219,7 @@ export class DeliveryStore {
       throw err
     }
     for (const accept of accepts) accept.resolve()
+    this.#analyzer.wrote(unique.length)
     const byKey = new Map(result.rows.map((row) => [id({ scope: row.scope, key: row.delivery_key }), row]))
     const seen = new Set<string>()
     return requests.map((request): Claim => {

@@ -1,7 +1,8 @@
 import type pg from 'pg'
 import type { LedgerRecord } from '../record.js'
 import { APPLY_BATCH_SQL, applyBatchParams, toBatchOutcome, type BatchOutcome } from './apply-batch.js'
-import { toDatabaseError } from '@integration-ledger/postgres'
+import type { Logger } from '@integration-ledger/core'
+import { GrowthAnalyzer, toDatabaseError } from '@integration-ledger/postgres'
 import type { Outcome } from './migrate.js'
 
 /** The current state of one entity, as tests and the rebuild read it. */
@@ -42,7 +43,14 @@ const APPLY_BATCH = { name: 'projector_apply_batch', text: APPLY_BATCH_SQL }
  * effect commit together: a batch redelivered after a crash finds its event IDs already recorded.
  */
 export class LedgerStore {
-  constructor(private readonly pool: pg.Pool) {}
+  readonly #analyzer: GrowthAnalyzer
+
+  constructor(
+    private readonly pool: pg.Pool,
+    logger?: Logger,
+  ) {
+    this.#analyzer = new GrowthAnalyzer({ pool, tables: ['ledger_events', 'projections'], logger })
+  }
 
   /**
    * Applies a batch under the version rule (see `APPLY_BATCH_SQL`). Throws
@@ -56,10 +64,17 @@ export class LedgerStore {
         ...APPLY_BATCH,
         values: applyBatchParams(records),
       })
-      return toBatchOutcome(rows, records.length)
+      const outcome = toBatchOutcome(rows, records.length)
+      this.#analyzer.wrote(records.length - outcome.redelivered)
+      return outcome
     } catch (err) {
       throw toDatabaseError(err, `applying a batch of ${records.length} events`)
     }
+  }
+
+  /** Waits for background work on the pool (an ANALYZE), so the pool can be ended. */
+  async idle(): Promise<void> {
+    await this.#analyzer.idle()
   }
 
   async get(entityType: string, entityId: string): Promise<ProjectionRow | undefined> {

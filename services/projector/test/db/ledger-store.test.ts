@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { LedgerError } from '@integration-ledger/core'
-import { cleanupScope } from '@integration-ledger/testing'
+import { cleanupScope, createTestPool, stackEnv } from '@integration-ledger/testing'
 import pg from 'pg'
 import { LedgerStore } from '../../src/db/ledger-store.js'
+import { migrate } from '../../src/db/migrate.js'
 import { migratedPool, record } from '../support.js'
 
 describe('LedgerStore.applyBatch: the version rule', () => {
@@ -94,6 +95,30 @@ describe('LedgerStore.applyBatch: the version rule', () => {
     await new LedgerStore(pool).applyBatch([record('c5', 1, 'p1')])
     await assert.rejects(pool.query(`UPDATE ledger_events SET outcome = 'stale'`), /append-only/)
     await assert.rejects(pool.query('DELETE FROM ledger_events'), /append-only/)
+  })
+
+  it('is planned again as the ledger grows from empty: batches stop reading the whole ledger', async (test) => {
+    const t = cleanupScope(test)
+    // One connection: the statement's plan and the scan counts are that connection's.
+    const { pool } = await createTestPool(t, stackEnv().databaseUrl, { max: 1 })
+    await migrate(pool)
+    const store = new LedgerStore(pool)
+    const ledgerScans = async () => {
+      await pool.query('SELECT pg_stat_force_next_flush()')
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT seq_scan::int AS n FROM pg_stat_user_tables WHERE relname = 'ledger_events'`,
+      )
+      return rows[0]?.n ?? Number.NaN
+    }
+    // Small batches on the empty ledger: PostgreSQL settles on a generic plan made for it.
+    for (let i = 0; i < 8; i++) await store.applyBatch([record(`g${i}`, 1, `g${i}`)])
+    for (let b = 0; b < 12; b++) {
+      await store.applyBatch(Array.from({ length: 500 }, (_, i) => record(`e${b}-${i}`, 1, `e${b}-${i}`)))
+    }
+    await store.idle()
+    const before = await ledgerScans()
+    for (let i = 0; i < 20; i++) await store.applyBatch([record(`h${i}`, 1, `h${i}`)])
+    assert.equal((await ledgerScans()) - before, 0, 'no batch scanned the 6,000-row ledger')
   })
 
   it('reports an unreachable database as DATABASE_UNAVAILABLE, which is retryable', async () => {
