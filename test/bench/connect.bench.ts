@@ -16,7 +16,7 @@
 // BENCH_DUPLICATES (share re-sent, 0.1), BENCH_CONNECT_TASKS (2), BENCH_CONNECT_BATCH (2000),
 // BENCH_CONNECT_REDUCTION (1: the connector's use.reduction.buffer; default off, as the connector),
 // BENCH_FIRST (connector | projector: which runs first; default connector),
-// PROJECTOR_PARTITIONS_CONCURRENTLY (2). Starts the stack when it is not running.
+// PROJECTOR_PARTITIONS_CONCURRENTLY (the projector's default). Starts the stack when it is not running.
 import { cpus, loadavg } from 'node:os'
 import { startConnectWorker, DEBEZIUM_JDBC_VERSION, ensureStack } from '@integration-ledger/local-stack'
 import { type StackEnv, createTestDatabase, uniqueName, waitFor } from '@integration-ledger/testing'
@@ -29,6 +29,7 @@ import {
   toSinkRecords,
 } from '../e2e/connect-support.js'
 import { type Storm, ledgerCount, makeStorm, projectorFixture, publishAll } from '../e2e/projector-support.js'
+import { loadProjectorConfig } from '@integration-ledger/projector'
 import { startService } from '../e2e/service-processes.js'
 import { backendPids, cpuSecondsBetween, cpuSecondsEach } from './process-cpu.js'
 
@@ -39,7 +40,7 @@ const tasks = Number(process.env.BENCH_CONNECT_TASKS ?? 2)
 const batchSize = Number(process.env.BENCH_CONNECT_BATCH ?? 2000)
 const reductionBuffer = process.env.BENCH_CONNECT_REDUCTION === '1'
 const projectorFirst = process.env.BENCH_FIRST === 'projector'
-const concurrency = process.env.PROJECTOR_PARTITIONS_CONCURRENTLY ?? '2'
+const concurrency = String(loadProjectorConfig(process.env).partitionsConcurrently)
 
 const hooks: (() => Promise<void> | void)[] = []
 const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
