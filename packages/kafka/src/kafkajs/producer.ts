@@ -70,7 +70,9 @@ type Attempt = { ok: true; baseOffset: bigint } | { ok: false; err: unknown; ses
  * back every partition's sequence number, including those the broker stored. So all partitions
  * go in one request first; what it did not acknowledge is then sent partition by partition as
  * below, with the same records in the same order and so the same sequence numbers: the broker
- * recognises the batches it stored, and the refused one is split as usual.
+ * recognises the batches it stored, and the refused one is split as usual. The broker count
+ * comes with the partitions (cached five minutes); a broker added meanwhile leads nothing until an
+ * operator reassigns partitions to it.
  *
  * **Resend rule.** A partition's batch that may have reached the broker is resent as it was until
  * the broker answers, never given up. kafkajs gives a send up after its own retries (a broker
