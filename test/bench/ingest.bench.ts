@@ -22,14 +22,7 @@ import autocannon from 'autocannon'
 import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
 import pg from 'pg'
 import { realisticBodies } from './payloads.js'
-import {
-  BENCH_APPLICATION,
-  backendPids,
-  cpuSeconds,
-  cpuSecondsBetween,
-  cpuSecondsEach,
-  listenerPid,
-} from './process-cpu.js'
+import { BENCH_APPLICATION, cpuMsPer, cpuSnapshot, kafkaBrokerPid } from './process-cpu.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
@@ -167,17 +160,13 @@ async function measure(
   const { port, child } = await startTarget(mode, topic, env)
   try {
     await load(port, 2, profile) // warm-up: JIT, connections, schema registration
-    const cpuNow = async () => ({
-      target: cpuSeconds([child.pid ?? 0]),
-      postgres: cpuSecondsEach(await backendPids(machine.pool)),
-      kafka: machine.kafkaPid === undefined ? Number.NaN : cpuSeconds([machine.kafkaPid]),
-      sender: cpuSeconds([process.pid]),
-    })
+    const cpuNow = () =>
+      cpuSnapshot({ target: child.pid, kafka: machine.kafkaPid, sender: process.pid }, machine.pool)
     const before = await cpuNow()
     const result = await load(port, seconds, profile)
     const after = await cpuNow()
     const ok = result['2xx']
-    const perRequest = (used: number) => (used * 1000) / Math.max(1, ok)
+    const cpu = cpuMsPer(before, after, ok)
     const row = {
       profile,
       name,
@@ -187,10 +176,10 @@ async function measure(
       ok,
       failed: result.non2xx + result.errors + result.timeouts,
       cpu: {
-        target: perRequest(after.target - before.target),
-        postgres: perRequest(cpuSecondsBetween(before.postgres, after.postgres)),
-        kafka: perRequest(after.kafka - before.kafka),
-        sender: perRequest(after.sender - before.sender),
+        target: cpu.target ?? Number.NaN,
+        postgres: cpu.postgres ?? Number.NaN,
+        kafka: cpu.kafka ?? Number.NaN,
+        sender: cpu.sender ?? Number.NaN,
       },
     }
     log(`${profile} / ${name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.failed} failed`)
@@ -218,7 +207,7 @@ try {
   scope.after(() => pool.end())
   const machine: Machine = {
     pool,
-    kafkaPid: await listenerPid(Number(new URL(`kafka://${stack.env.kafkaBrokers[0]}`).port)),
+    kafkaPid: await kafkaBrokerPid(stack.env.kafkaBrokers),
   }
 
   const measured: (Row | undefined)[] = []

@@ -34,14 +34,7 @@ import {
 import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
 import autocannon from 'autocannon'
 import pg from 'pg'
-import {
-  BENCH_APPLICATION,
-  backendPids,
-  cpuSeconds,
-  cpuSecondsBetween,
-  cpuSecondsEach,
-  listenerPid,
-} from './process-cpu.js'
+import { BENCH_APPLICATION, cpuMsPer, cpuSnapshot, kafkaBrokerPid } from './process-cpu.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
@@ -314,14 +307,8 @@ try {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_name: BENCH_APPLICATION })
   scope.after(() => pool.end())
 
-  const kafkaPid = await listenerPid(Number(new URL(`kafka://${stack.env.kafkaBrokers[0]}`).port))
-  /** Each service's CPU so far, and each backend's (a backend that closed mid-phase is not counted). */
-  const cpuNow = async () => ({
-    ingest: cpuSeconds([ingest.pid]),
-    projector: cpuSeconds([projector.pid]),
-    kafka: kafkaPid === undefined ? Number.NaN : cpuSeconds([kafkaPid]),
-    backends: cpuSecondsEach(await backendPids(pool)),
-  })
+  const kafkaPid = await kafkaBrokerPid(stack.env.kafkaBrokers)
+  const cpuNow = () => cpuSnapshot({ ingest: ingest.pid, projector: projector.pid, kafka: kafkaPid }, pool)
 
   const rows: Row[] = []
   const measure = async (
@@ -337,8 +324,7 @@ try {
     const events = await phaseEvents(pool, prefix, accepted)
     const after = await scrape(ports)
     const cpuAfter = await cpuNow()
-    const perEvent = (a: number, b: number) => ((a - b) * 1000) / Math.max(1, events.length)
-    const postgres = cpuSecondsBetween(cpuBefore.backends, cpuAfter.backends)
+    const cpu = cpuMsPer(cpuBefore, cpuAfter, events.length)
     const ms = events.map((e) => e.ms).sort((a, b) => a - b)
     const firstReceived = Math.min(...events.map((e) => e.receivedUs))
     const lastRecorded = Math.max(...events.map((e) => e.recordedUs))
@@ -390,10 +376,10 @@ try {
       max: ms[ms.length - 1] ?? Number.NaN,
       sentP99: sent && percentile(sent, 0.99),
       cpu: {
-        ingest: perEvent(cpuAfter.ingest, cpuBefore.ingest),
-        projector: perEvent(cpuAfter.projector, cpuBefore.projector),
-        postgres: perEvent(postgres, 0),
-        kafka: perEvent(cpuAfter.kafka, cpuBefore.kafka),
+        ingest: cpu.ingest ?? Number.NaN,
+        projector: cpu.projector ?? Number.NaN,
+        postgres: cpu.postgres ?? Number.NaN,
+        kafka: cpu.kafka ?? Number.NaN,
       },
 
       spans: SPANS.map((s) => {

@@ -28,7 +28,7 @@ export function cpuSecondsEach(pids: readonly number[]): Map<number, number> {
 }
 
 /** CPU seconds the processes used so far, together. */
-export function cpuSeconds(pids: readonly number[]): number {
+function cpuSeconds(pids: readonly number[]): number {
   let sum = 0
   for (const seconds of cpuSecondsEach(pids).values()) sum += seconds
   return sum
@@ -55,10 +55,51 @@ export async function backendPids(pool: pg.Pool): Promise<number[]> {
 }
 
 /** The pid of the process listening on a loopback TCP port (the Kafka broker, say), from `ss`. */
-export async function listenerPid(port: number): Promise<number | undefined> {
+async function listenerPid(port: number): Promise<number | undefined> {
   const { stdout } = await promisify(execFile)('ss', ['-Hltnp', `sport = :${port}`]).catch(() => ({
     stdout: '',
   }))
   const pid = /pid=(\d+)/.exec(stdout)?.[1]
   return pid === undefined ? undefined : Number(pid)
+}
+
+/** The Kafka broker's pid: the process listening on the first broker's port. */
+export async function kafkaBrokerPid(brokers: readonly string[]): Promise<number | undefined> {
+  return brokers[0] === undefined ? undefined : listenerPid(Number(new URL(`kafka://${brokers[0]}`).port))
+}
+
+/** CPU seconds so far of named processes, and of each PostgreSQL backend of the pool's database. */
+export interface CpuSnapshot {
+  processes: Record<string, number>
+  postgres: Map<number, number>
+}
+
+/** Reads a snapshot: `processes` names pids (an unknown pid reads as NaN). */
+export async function cpuSnapshot(
+  processes: Record<string, number | undefined>,
+  pool: pg.Pool,
+): Promise<CpuSnapshot> {
+  return {
+    processes: Object.fromEntries(
+      Object.entries(processes).map(([name, pid]) => [
+        name,
+        pid === undefined ? Number.NaN : cpuSeconds([pid]),
+      ]),
+    ),
+    postgres: cpuSecondsEach(await backendPids(pool)),
+  }
+}
+
+/** CPU milliseconds per unit of work (`count` events, requests …) between two snapshots, by name. */
+export function cpuMsPer(before: CpuSnapshot, after: CpuSnapshot, count: number): Record<string, number> {
+  const per = (seconds: number) => (seconds * 1000) / Math.max(1, count)
+  return {
+    ...Object.fromEntries(
+      Object.entries(after.processes).map(([name, seconds]) => [
+        name,
+        per(seconds - (before.processes[name] ?? 0)),
+      ]),
+    ),
+    postgres: per(cpuSecondsBetween(before.postgres, after.postgres)),
+  }
 }
