@@ -10,7 +10,8 @@
 //   - realistic: bodies cycled from a pool drawn from real providers' sizes (payloads.ts: a few KB
 //     typical, 3 % of 100–400 KB), each request a distinct delivery ID; the full path also runs
 //     with INGEST_PRODUCE_COMPRESSION=gzip.
-// Environment: BENCH_TARGETS (default "full,send,bare,hello"; a subset while tuning), BENCH_SECONDS
+// Environment: BENCH_TARGETS (default "full,send,bare,hello"; a subset while tuning; "full-2" adds
+// the full path as two replicas, each its own process and port), BENCH_SECONDS
 // (default 10), BENCH_CONNECTIONS (default 50), BENCH_PAYLOADS
 // (default "small,realistic"). Starts the stack when it is not running.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -137,10 +138,15 @@ const setupRequest: Record<string, (request: autocannon.Request) => autocannon.R
   realistic: realisticRequest,
 }
 
-async function load(port: number, duration: number, profile: string): Promise<autocannon.Result> {
+async function load(
+  port: number,
+  duration: number,
+  profile: string,
+  clients = connections,
+): Promise<autocannon.Result> {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
-    connections,
+    connections: clients,
     duration,
     requests: [
       { method: 'POST', path: '/webhooks/bench', setupRequest: setupRequest[profile] ?? smallRequest },
@@ -148,6 +154,11 @@ async function load(port: number, duration: number, profile: string): Promise<au
   })
 }
 
+/**
+ * Runs a target as `replicas` processes (each its own port, as replicas behind a load balancer),
+ * the connections split evenly between them. With several, p50 and p99 are the worst replica's:
+ * an upper bound of the combined percentile.
+ */
 async function measure(
   machine: Machine,
   profile: string,
@@ -155,28 +166,34 @@ async function measure(
   mode: string,
   topic: string,
   env: NodeJS.ProcessEnv,
+  replicas = 1,
 ): Promise<Row | undefined> {
-  if (!targets.has(mode)) return undefined
-  const { port, child } = await startTarget(mode, topic, env)
+  if (!targets.has(replicas === 1 ? mode : `${mode}-${replicas}`)) return undefined
+  const started = await Promise.all(Array.from({ length: replicas }, () => startTarget(mode, topic, env)))
   try {
-    await load(port, 2, profile) // warm-up: JIT, connections, schema registration
-    const cpuNow = () =>
-      cpuSnapshot({ target: child.pid, kafka: machine.kafkaPid, sender: process.pid }, machine.pool)
+    const clients = Math.ceil(connections / replicas)
+    const loadAll = (duration: number) =>
+      Promise.all(started.map(({ port }) => load(port, duration, profile, clients)))
+    await loadAll(2) // warm-up: JIT, connections, schema registration
+    const pids = Object.fromEntries(started.map(({ child }, i) => [`target${i}`, child.pid]))
+    const cpuNow = () => cpuSnapshot({ ...pids, kafka: machine.kafkaPid, sender: process.pid }, machine.pool)
     const before = await cpuNow()
-    const result = await load(port, seconds, profile)
+    const results = await loadAll(seconds)
     const after = await cpuNow()
-    const ok = result['2xx']
+    const sum = (pick: (r: autocannon.Result) => number) => results.reduce((n, r) => n + pick(r), 0)
+    const worst = (pick: (r: autocannon.Result) => number) => Math.max(...results.map(pick))
+    const ok = sum((r) => r['2xx'])
     const cpu = cpuMsPer(before, after, ok)
     const row = {
       profile,
       name,
-      rps: Math.round(result.requests.average),
-      p50: result.latency.p50,
-      p99: result.latency.p99,
+      rps: Math.round(sum((r) => r.requests.average)),
+      p50: worst((r) => r.latency.p50),
+      p99: worst((r) => r.latency.p99),
       ok,
-      failed: result.non2xx + result.errors + result.timeouts,
+      failed: sum((r) => r.non2xx + r.errors + r.timeouts),
       cpu: {
-        target: cpu.target ?? Number.NaN,
+        target: started.reduce((ms, _, i) => ms + (cpu[`target${i}`] ?? Number.NaN), 0),
         postgres: cpu.postgres ?? Number.NaN,
         kafka: cpu.kafka ?? Number.NaN,
         sender: cpu.sender ?? Number.NaN,
@@ -185,7 +202,7 @@ async function measure(
     log(`${profile} / ${name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.failed} failed`)
     return row
   } finally {
-    await stopTarget(child)
+    await Promise.all(started.map(({ child }) => stopTarget(child)))
   }
 }
 
@@ -214,6 +231,17 @@ try {
   for (const profile of profiles) {
     measured.push(
       await measure(machine, profile, 'full ingest path (verify + dedup + acks=all)', 'full', topic, env),
+    )
+    measured.push(
+      await measure(
+        machine,
+        profile,
+        `full ingest path, two replicas (${Math.ceil(connections / 2)} connections each)`,
+        'full',
+        topic,
+        env,
+        2,
+      ),
     )
     if (profile === 'realistic') {
       const gzip = { ...env, INGEST_PRODUCE_COMPRESSION: 'gzip' }
