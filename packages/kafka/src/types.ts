@@ -99,6 +99,15 @@ export interface ConsumerRunOptions {
   eachBatch(batch: IncomingBatch): Promise<void>
   /** How many partitions are processed at once. @default 1 */
   partitionsConsumedConcurrently?: number
+  /**
+   * Fetch a partition's next batch while its batch is still being handled, so fetching, decoding
+   * and handling overlap instead of taking turns. A partition's batches are still handled one at a
+   * time, in order, and only what is handled is committed; but a batch may still be in hand when a
+   * rebalance moves its partition, so the new owner may handle it too, while the old one finishes.
+   * Only for handlers that are idempotent and do not depend on order across members.
+   * @default false
+   */
+  prefetchBatches?: boolean
 }
 
 export interface ConsumerGroupEvents {

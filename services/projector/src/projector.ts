@@ -70,6 +70,7 @@ export async function startProjector(
     logger,
     metrics: registry,
     partitionsConsumedConcurrently: config.partitionsConcurrently,
+    prefetchBatches: config.prefetchBatches,
     sessionTimeoutMs: config.sessionTimeoutMs,
     fatalCrash: { policy: config.onConsumerCrash === 'exit' ? 'fail' : 'recreate' },
     onStateChange: (state, err) => {

@@ -42,6 +42,8 @@ export function createKafkajsConsumer(
   // lose the in-flight batch's commit during a graceful shutdown. The batch payload's commit goes
   // straight to the group and still works then; it is captured from the first batch.
   let groupCommit: ((offsets: { topics: TopicOffsets[] }) => Promise<void>) | undefined
+  /** Per partition, the batch being handled (with `prefetchBatches`): the next one waits for it. */
+  const inHand = new Map<string, Promise<void>>()
 
   return {
     async connect() {
@@ -67,8 +69,14 @@ export function createKafkajsConsumer(
         eachBatch: async (payload) => {
           const { batch } = payload
           groupCommit ??= (offsets) => payload.commitOffsetsIfNecessary(offsets)
+          const key = `${batch.topic}\u0000${batch.partition}`
+          const before = inHand.get(key)
+          inHand.delete(key)
+          // A failure of the batch before is thrown here, to kafkajs, as if it had been awaited.
+          await before
+          // Stale also when the batch before seeked its partition back after this one was fetched.
           if (!payload.isRunning() || payload.isStale()) return
-          await options.eachBatch({
+          const handling = options.eachBatch({
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
@@ -77,6 +85,17 @@ export function createKafkajsConsumer(
             isStale: () => payload.isStale(),
             heartbeat: () => payload.heartbeat(),
           })
+          if (!options.prefetchBatches) return handling
+          const first = batch.firstOffset()
+          const inFlight = handling.catch((err: unknown) => {
+            // kafkajs would retry a failed batch; it has fetched past this one, so it is read again.
+            if (first !== null)
+              consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first })
+            throw err
+          })
+          inHand.set(key, inFlight)
+          // Awaited by the partition's next batch or by disconnect; never an unhandled rejection.
+          inFlight.catch(() => {})
         },
       })
     },
@@ -118,6 +137,11 @@ export function createKafkajsConsumer(
       consumer.seek({ topic: position.topic, partition: position.partition, offset: position.offset })
     },
 
-    disconnect: () => consumer.disconnect(),
+    async disconnect() {
+      // Fetching stops first; batches still in hand finish and commit before the group is left.
+      await consumer.stop()
+      await Promise.allSettled(inHand.values())
+      await consumer.disconnect()
+    },
   }
 }

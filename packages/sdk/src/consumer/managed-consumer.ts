@@ -113,6 +113,7 @@ export class ManagedConsumer implements Pick<ConsumerTransport, 'pause' | 'resum
       // Resolves once the first join is over; a join the broker refuses arrives as a crash.
       await consumer.run({
         partitionsConsumedConcurrently: policy.partitionsConsumedConcurrently,
+        prefetchBatches: policy.prefetchBatches,
         eachBatch: this.#o.eachBatch,
       })
     } catch (err) {

@@ -22,6 +22,7 @@ const policySchema = z
     maxBackoffMs: z.number().int().positive().default(30_000),
     topicPartitions: z.number().int().positive().default(6),
     partitionsConsumedConcurrently: z.number().int().positive().default(1),
+    prefetchBatches: z.boolean().default(false),
     sessionTimeoutMs: z.number().int().positive().default(30_000),
     fatalCrash: z
       .object({
@@ -53,6 +54,7 @@ export interface ResolvedPolicy {
   maxBackoffMs: number
   topicPartitions: number
   partitionsConsumedConcurrently: number
+  prefetchBatches: boolean
   sessionTimeoutMs: number
   fatalCrash: Required<FatalCrashPolicy>
   isSinkDown: (err: unknown) => boolean
@@ -81,6 +83,7 @@ export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedPoli
     maxBackoffMs: options.sinkBreaker?.maxBackoffMs,
     topicPartitions: options.topicPartitions,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    prefetchBatches: options.prefetchBatches,
     sessionTimeoutMs: options.sessionTimeoutMs,
     fatalCrash: options.fatalCrash,
   })

@@ -119,6 +119,12 @@ export interface SubscriptionSettings {
   fromBeginning?: boolean
   /** @default 1 */
   partitionsConsumedConcurrently?: number
+  /**
+   * Fetch a partition's next batch while its batch is being handled (see `ConsumerRunOptions`):
+   * faster, but during a rebalance a batch may be handled by the old and the new owner. For
+   * idempotent handlers that do not depend on order across members. @default false
+   */
+  prefetchBatches?: boolean
   /** @default 30000 */
   sessionTimeoutMs?: number
   /** @default { policy: 'recreate', initialBackoffMs: 1000, maxBackoffMs: 30000 } */
