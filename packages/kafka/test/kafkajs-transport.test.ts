@@ -63,6 +63,84 @@ describe('kafkajs transport against the real broker', () => {
     }
   })
 
+  it('with prefetchBatches: one batch of a partition at a time, in order; a failed one is read again; disconnect waits for the batch in hand', async (test) => {
+    const t = cleanupScope(test)
+    const { transport, topic, producer } = await producerOnFreshTopic(t, 'transport.prefetch', {
+      partitions: 1,
+    })
+    const total = 120
+    // Twelve record batches on the broker; Kafka hands out whole record batches.
+    for (let n = 0; n < total; n += 10) {
+      await producer.send(
+        Array.from({ length: 10 }, (_, i) => ({
+          topic,
+          key: 'k',
+          value: Buffer.alloc(200, `${(n + i) % 10}`),
+        })),
+      )
+    }
+    // Small fetches: many batches, so the next one is fetched while one is in hand.
+    const consumer = transport.consumer({
+      groupId: uniqueName('transport-prefetch'),
+      maxBytesPerPartition: 2048,
+    })
+    await consumer.connect()
+    await consumer.subscribe([topic])
+    const handled: number[] = []
+    let inHandler = 0
+    let most = 0
+    let failedAt: number | undefined
+    let release: (() => void) | undefined
+    const lastBatchHeld = new Promise<void>((resolve) => (release = resolve))
+    let heldSince: number | undefined
+    const events: string[] = []
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        prefetchBatches: true,
+        eachBatch: async (batch) => {
+          inHandler++
+          most = Math.max(most, inHandler)
+          try {
+            const offsets = batch.records.map((r) => Number(r.offset))
+            const first = offsets[0] ?? 0
+            if (failedAt === undefined && first > 30) {
+              failedAt = first
+              throw new Error('the handler failed once')
+            }
+            handled.push(...offsets)
+            if (handled.includes(total - 1) && heldSince === undefined) {
+              heldSince = Date.now()
+              resolve()
+              await lastBatchHeld
+              events.push('last batch finished')
+            }
+            await consumer.commit([{ topic, partition: 0, offset: String((offsets.at(-1) ?? 0) + 1) }])
+          } finally {
+            inHandler--
+          }
+        },
+      })
+    })
+    const disconnected = consumer.disconnect().then(() => events.push('disconnected'))
+    await sleep(300)
+    release?.()
+    await disconnected
+    assert.deepEqual(
+      events,
+      ['last batch finished', 'disconnected'],
+      'disconnect waited for the batch in hand',
+    )
+    assert.equal(most, 1, 'never two batches of the partition at once')
+    assert.ok(failedAt !== undefined, 'one batch failed')
+    assert.ok(handled.includes(failedAt), 'the failed batch was read and handled again')
+    const firstSeen = [...new Set(handled)]
+    assert.deepEqual(
+      firstSeen,
+      Array.from({ length: total }, (_, i) => i),
+      'every record, in offset order',
+    )
+  })
+
   it('fails to connect to a dead broker with a transient BROKER_UNAVAILABLE', async () => {
     const producer = createKafkajsTransport({ brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200 }).producer()
     await assert.rejects(
