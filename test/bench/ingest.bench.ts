@@ -227,49 +227,34 @@ try {
     kafkaPid: await kafkaBrokerPid(stack.env.kafkaBrokers),
   }
 
+  /** The targets of one payload profile, in the order they run. */
+  const plan = (profile: string) => [
+    { name: 'full ingest path (verify + dedup + acks=all)', mode: 'full' },
+    {
+      name: `full ingest path, two replicas (${Math.ceil(connections / 2)} connections each)`,
+      mode: 'full',
+      replicas: 2,
+    },
+    ...(profile === 'realistic'
+      ? [
+          {
+            name: 'full ingest path, gzip-compressed batches',
+            mode: 'full',
+            env: { INGEST_PRODUCE_COMPRESSION: 'gzip' },
+          },
+        ]
+      : []),
+    { name: 'bare route → Kafka, one kafkajs send() per request (acks=all)', mode: 'send' },
+    { name: 'bare route → Kafka through the batching producer (acks=all)', mode: 'bare' },
+    { name: 'fastify hello world', mode: 'hello' },
+  ]
   const measured: (Row | undefined)[] = []
   for (const profile of profiles) {
-    measured.push(
-      await measure(machine, profile, 'full ingest path (verify + dedup + acks=all)', 'full', topic, env),
-    )
-    measured.push(
-      await measure(
-        machine,
-        profile,
-        `full ingest path, two replicas (${Math.ceil(connections / 2)} connections each)`,
-        'full',
-        topic,
-        env,
-        2,
-      ),
-    )
-    if (profile === 'realistic') {
-      const gzip = { ...env, INGEST_PRODUCE_COMPRESSION: 'gzip' }
-      measured.push(
-        await measure(machine, profile, 'full ingest path, gzip-compressed batches', 'full', topic, gzip),
-      )
+    for (const target of plan(profile)) {
+      const targetEnv = { ...env, ...('env' in target ? target.env : {}) }
+      const replicas = 'replicas' in target ? target.replicas : 1
+      measured.push(await measure(machine, profile, target.name, target.mode, topic, targetEnv, replicas))
     }
-    measured.push(
-      await measure(
-        machine,
-        profile,
-        'bare route → Kafka, one kafkajs send() per request (acks=all)',
-        'send',
-        topic,
-        env,
-      ),
-    )
-    measured.push(
-      await measure(
-        machine,
-        profile,
-        'bare route → Kafka through the batching producer (acks=all)',
-        'bare',
-        topic,
-        env,
-      ),
-    )
-    measured.push(await measure(machine, profile, 'fastify hello world', 'hello', topic, env))
   }
   const rows = measured.filter((r) => r !== undefined)
   console.log(`\nIngest benchmark: ${seconds} s per target, ${connections} connections, loopback\n`)
