@@ -26,8 +26,11 @@ export interface PartitionSource {
  */
 export function kafkajsPartitionSource(kafka: Kafka): PartitionSource {
   let admin: Promise<Admin> | undefined
+  let closed = false
   return {
     async layout(topic) {
+      // A send still running when the producer closes must not connect a client nobody closes.
+      if (closed) throw new Error('The partition source is closed; the producer was disconnected.')
       admin ??= (async () => {
         const client = kafka.admin()
         await client.connect()
@@ -44,6 +47,7 @@ export function kafkajsPartitionSource(kafka: Kafka): PartitionSource {
       return { partitions: topics.find((t) => t.name === topic)?.partitions ?? [], brokers: brokers.length }
     },
     async disconnect() {
+      closed = true
       const client = await admin?.catch(() => undefined)
       admin = undefined
       await client?.disconnect()

@@ -80,4 +80,15 @@ describe('kafkajsPartitionSource against the real broker', () => {
     await assert.rejects(source.layout(missing), (err: unknown) => produceVerdict(err) === 'topic-missing')
     assert.equal((await admin.listTopics()).includes(missing), false)
   })
+
+  it('connects no new client once disconnected (a send still running at close)', async (test) => {
+    const t = cleanupScope(test)
+    const { topic } = await producerOnFreshTopic(t, 'seam.partitions.closed')
+    const source = kafkajsPartitionSource(
+      new Kafka({ brokers: stackEnv().kafkaBrokers, logLevel: logLevel.NOTHING }),
+    )
+    await source.layout(topic)
+    await source.disconnect()
+    await assert.rejects(source.layout(topic), /closed/)
+  })
 })
