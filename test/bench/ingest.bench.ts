@@ -22,7 +22,7 @@ import { createTestDatabase, signGithub, uniqueName } from '@integration-ledger/
 import autocannon from 'autocannon'
 import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
 import pg from 'pg'
-import { realisticBodies } from './payloads.js'
+import { realisticBodies, smallGithubDelivery } from './payloads.js'
 import { BENCH_APPLICATION, cpuMsPer, cpuSnapshot, kafkaBrokerPid } from './process-cpu.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -93,17 +93,7 @@ let delivery = 0
 /** A distinct, freshly signed GitHub delivery per request, so dedup never short-cuts the path. */
 function smallRequest(request: autocannon.Request): autocannon.Request {
   const n = delivery++
-  const body = `{"action":"edited","repository":{"id":${n % 1000},"full_name":"bench/r${n % 1000}"},"sender":{"login":"bench"}}`
-  return {
-    ...request,
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'repository',
-      'x-github-delivery': `bench-${process.pid}-${n}`,
-      ...signGithub({ body, secret: SECRET }),
-    },
-  }
+  return { ...request, ...smallGithubDelivery(n, `bench-${process.pid}-${n}`, SECRET) }
 }
 
 /** Signed once per body: the signature covers the body only, the delivery ID differs per request. */

@@ -6,7 +6,7 @@
 // counts, how late the schedule ran, and each delivery's send instant (µs since the epoch, on
 // this machine's clock, the same clock ingest stamps `receivedAt` with).
 import http from 'node:http'
-import { signGithub } from '@integration-ledger/testing'
+import { smallGithubDelivery } from './payloads.js'
 
 const [port = '0', rateArg = '1000', secondsArg = '5', prefix = 'lat', secret = 'bench'] =
   process.argv.slice(2)
@@ -19,21 +19,10 @@ interface Delivery {
   headers: Record<string, string>
 }
 
-// 1,000 entities: key spread over every partition, several events per entity as in production.
 const deliveries: Delivery[] = Array.from({ length: total }, (_, n) => {
   const id = `${prefix}-${n}`
-  const body = `{"action":"edited","repository":{"id":${n % 1000},"full_name":"bench/r${n % 1000}"},"sender":{"login":"bench"}}`
-  return {
-    id,
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      'x-github-event': 'repository',
-      'x-github-delivery': id,
-      ...signGithub({ body, secret }),
-    },
-  }
+  const { body, headers } = smallGithubDelivery(n, id, secret)
+  return { id, body, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }
 })
 
 // Enough sockets that a slow answer never holds up the next scheduled send: at 1,000/s and a

@@ -24,16 +24,11 @@ import { createServer } from 'node:net'
 import { loadavg, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { createKafkajsTransport, declareTopology } from '@integration-ledger/sdk'
-import {
-  createTestDatabase,
-  signGithub,
-  uniqueName,
-  waitFor,
-  writeSourcesFile,
-} from '@integration-ledger/testing'
+import { createTestDatabase, uniqueName, waitFor, writeSourcesFile } from '@integration-ledger/testing'
 import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { smallGithubDelivery } from './payloads.js'
 import { BENCH_APPLICATION, cpuMsPer, cpuSnapshot, kafkaBrokerPid } from './process-cpu.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -137,17 +132,7 @@ async function closedLoop(port: number, duration: number, prefix: string): Promi
         path: '/webhooks/bench',
         setupRequest: (request) => {
           const i = n++
-          const body = `{"action":"edited","repository":{"id":${i % 1000},"full_name":"bench/r${i % 1000}"},"sender":{"login":"bench"}}`
-          return {
-            ...request,
-            body,
-            headers: {
-              'content-type': 'application/json',
-              'x-github-event': 'repository',
-              'x-github-delivery': `${prefix}-${i}`,
-              ...signGithub({ body, secret: SECRET }),
-            },
-          }
+          return { ...request, ...smallGithubDelivery(i, `${prefix}-${i}`, SECRET) }
         },
       },
     ],

@@ -4,7 +4,7 @@
 // large Shopify orders 100 KB and more (GitHub caps payloads at 25 MB). The bodies are GitHub
 // push-shaped JSON (URLs, hex IDs, file lists), so they compress as real ones do, not as padding.
 
-import { seededRandom } from '@integration-ledger/testing'
+import { seededRandom, signGithub } from '@integration-ledger/testing'
 
 /** Share of deliveries per size band, smallest first; each band's sizes are uniform within it. */
 export const REALISTIC_SIZE_BANDS: readonly { share: number; minBytes: number; maxBytes: number }[] = [
@@ -81,4 +81,25 @@ export function realisticSizes(count: number, seed = 7): number[] {
 /** A pool of realistic bodies to cycle through (generating and signing per request would load the generator). */
 export function realisticBodies(count: number): string[] {
   return realisticSizes(count).map((bytes, n) => pushBody(n, bytes))
+}
+
+/**
+ * The small profile's delivery number `n`: a signed GitHub `repository` event of ~120 bytes, with
+ * the delivery ID given. 1,000 repositories: keys spread over every partition, several events each.
+ */
+export function smallGithubDelivery(
+  n: number,
+  deliveryId: string,
+  secret: string,
+): { body: string; headers: Record<string, string> } {
+  const body = `{"action":"edited","repository":{"id":${n % 1000},"full_name":"bench/r${n % 1000}"},"sender":{"login":"bench"}}`
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'repository',
+      'x-github-delivery': deliveryId,
+      ...signGithub({ body, secret }),
+    },
+  }
 }
