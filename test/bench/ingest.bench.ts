@@ -17,11 +17,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { createKafkajsTransport, declareTopology } from '@integration-ledger/sdk'
-import { createTestDatabase, signGithub, uniqueName } from '@integration-ledger/testing'
+import { signGithub } from '@integration-ledger/testing'
 import autocannon from 'autocannon'
-import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
+import { stackEnvVars } from '@integration-ledger/local-stack'
 import pg from 'pg'
+import { benchStack } from './bench-stack.js'
 import { realisticBodies, smallGithubDelivery } from './payloads.js'
 import { BENCH_APPLICATION, cpuMsPer, cpuSnapshot, kafkaBrokerPid } from './process-cpu.js'
 
@@ -197,18 +197,7 @@ async function measure(
 }
 
 try {
-  const stack = await ensureStack({ log })
-  scope.after(() => (process.env.LEDGER_KEEP_STACK === '1' ? undefined : stack.stop()))
-  const databaseUrl = await createTestDatabase(scope, stack.env.databaseUrl)
-  const topic = uniqueName('bench.ingest').replaceAll('_', '.')
-  const transport = createKafkajsTransport({ brokers: stack.env.kafkaBrokers })
-  const admin = transport.admin()
-  await admin.connect()
-  await admin.ensureTopics(declareTopology({ eventTopics: [topic], consumerGroups: [] }))
-  scope.after(async () => {
-    await admin.deleteTopics([topic]).catch(() => {})
-    await admin.disconnect()
-  })
+  const { stack, databaseUrl, topic } = await benchStack(scope, log, 'bench.ingest')
   const env = { ...process.env, ...stackEnvVars(stack.env), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: BENCH_APPLICATION })
   scope.after(() => pool.end())

@@ -23,11 +23,11 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { loadavg, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { createKafkajsTransport, declareTopology } from '@integration-ledger/sdk'
-import { createTestDatabase, uniqueName, waitFor, writeSourcesFile } from '@integration-ledger/testing'
-import { ensureStack, stackEnvVars } from '@integration-ledger/local-stack'
+import { uniqueName, waitFor, writeSourcesFile } from '@integration-ledger/testing'
+import { stackEnvVars } from '@integration-ledger/local-stack'
 import autocannon from 'autocannon'
 import pg from 'pg'
+import { benchStack } from './bench-stack.js'
 import { smallGithubDelivery } from './payloads.js'
 import { BENCH_APPLICATION, cpuMsPer, cpuSnapshot, kafkaBrokerPid } from './process-cpu.js'
 
@@ -257,19 +257,8 @@ const load = () =>
     .join(' ')
 
 try {
-  const stack = await ensureStack({ log })
-  scope.after(() => (process.env.LEDGER_KEEP_STACK === '1' ? undefined : stack.stop()))
-  const databaseUrl = await createTestDatabase(scope, stack.env.databaseUrl)
-  const topic = uniqueName('bench.latency').replaceAll('_', '.')
+  const { stack, databaseUrl, topic } = await benchStack(scope, log, 'bench.latency')
   const groupId = uniqueName('bench.latency.projector').replaceAll('_', '.')
-  const transport = createKafkajsTransport({ brokers: stack.env.kafkaBrokers })
-  const admin = transport.admin()
-  await admin.connect()
-  await admin.ensureTopics(declareTopology({ eventTopics: [topic], consumerGroups: [] }))
-  scope.after(async () => {
-    await admin.deleteTopics([topic]).catch(() => {})
-    await admin.disconnect()
-  })
   const sourcesFile = await writeSourcesFile([
     '  - name: bench',
     '    kind: github',

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { InfraError } from './errors.js'
 import { ensureConnectJars, ensureDebeziumJdbcPlugin } from './fetch-artifacts.js'
 import { javaCommand } from './java.js'
+import { log4j2Properties } from './log4j.js'
 import { throwawayDir } from './paths.js'
 import { freeTcpPorts, httpStatus } from './probes.js'
 import { killPid, removePidfile, startDaemon, stopPid, waitReady } from './process.js'
@@ -58,18 +59,10 @@ connector.client.config.override.policy=All
 `
 }
 
-const LOG4J2_PROPERTIES = `status = warn
-appender.stdout.type = Console
-appender.stdout.name = STDOUT
-appender.stdout.layout.type = PatternLayout
-appender.stdout.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.stdout.ref = STDOUT
-logger.clients.name = org.apache.kafka.clients
-logger.clients.level = WARN
-logger.hibernate.name = org.hibernate
-logger.hibernate.level = WARN
-`
+const LOG4J2_PROPERTIES = log4j2Properties({
+  'org.apache.kafka.clients': 'WARN',
+  'org.hibernate': 'WARN',
+})
 
 /**
  * Starts a standalone Connect worker on its own port with the Debezium JDBC sink connector on its

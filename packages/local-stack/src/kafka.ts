@@ -21,6 +21,7 @@ import {
   waitReady,
 } from './process.js'
 import { type Log, since, stderrLog } from './progress.js'
+import { log4j2Properties } from './log4j.js'
 
 const HOST = '127.0.0.1'
 const READY_TIMEOUT_MS = 120_000
@@ -70,24 +71,12 @@ broker.session.timeout.ms=3000
 `
 }
 
-// Everything to stdout, which startDaemon appends to <run dir>/logs/<name>.log. Kafka 4 logs
-// through log4j 2; its properties format needs no YAML parser on the classpath.
-const LOG4J2_PROPERTIES = `status = warn
-appender.stdout.type = Console
-appender.stdout.name = STDOUT
-appender.stdout.layout.type = PatternLayout
-appender.stdout.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.stdout.ref = STDOUT
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-logger.stateChange.name = state.change.logger
-logger.stateChange.level = WARN
-logger.cleaner.name = kafka.log.LogCleaner
-logger.cleaner.level = WARN
-logger.storage.name = org.apache.kafka.storage.internals.log
-logger.storage.level = WARN
-`
+const LOG4J2_PROPERTIES = log4j2Properties({
+  'kafka.request.logger': 'WARN',
+  'state.change.logger': 'WARN',
+  'kafka.log.LogCleaner': 'WARN',
+  'org.apache.kafka.storage.internals.log': 'WARN',
+})
 
 /** A Kafka cluster id: 16 random bytes, base64url, never starting with '-'. */
 function newClusterId(): string {
