@@ -40,6 +40,34 @@ export interface ReconcileFixture {
 }
 
 /**
+ * A throwaway database and topic, ingest taking one webhook source into it (`extraEnv` on top,
+ * such as recovery tokens) and the projector applying it: what every reconcile fixture starts from.
+ */
+async function pipelineWithSource(
+  t: CleanupHost,
+  name: string,
+  source: { name: string; kind: string; secret: string },
+  extraEnv: Record<string, string> = {},
+) {
+  const { url: databaseUrl, pool } = await createTestPool(t, stackEnv().databaseUrl)
+  const fixture = await projectorFixture(t, name, { databaseUrl })
+  const sourcesFile = await writeSourcesFile([
+    `  - name: ${source.name}`,
+    `    kind: ${source.kind}`,
+    `    secrets: ["${source.secret}"]`,
+    `    topic: ${fixture.topic}`,
+  ])
+  const ingest = await startIngest(
+    loadIngestConfig({ ...fixture.env, LEDGER_SOURCES: sourcesFile, ...extraEnv }),
+  )
+  t.after(() => ingest.close())
+  const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })
+  const { app: projector } = await buildProjectorApp(loadProjectorConfig(fixture.env))
+  t.after(() => projector.close())
+  return { pool, fixture, ingestUrl }
+}
+
+/**
  * Starts everything; `customers` Stripe customers are created through the fake (each webhook goes
  * through ingest and the projector) and projected before it returns.
  */
@@ -54,25 +82,12 @@ export async function reconcileFixture(
     catchUp?: boolean
   },
 ): Promise<ReconcileFixture> {
-  const { url: databaseUrl, pool } = await createTestPool(t, stackEnv().databaseUrl)
-  const fixture = await projectorFixture(t, name, { databaseUrl })
-  const sourcesFile = await writeSourcesFile([
-    '  - name: billing',
-    '    kind: stripe',
-    `    secrets: ["${WEBHOOK_SECRET}"]`,
-    `    topic: ${fixture.topic}`,
-  ])
-  const ingest = await startIngest(
-    loadIngestConfig({
-      ...fixture.env,
-      LEDGER_SOURCES: sourcesFile,
-      ...(options.catchUp === true ? { INGEST_RECOVERY_TOKENS: `reconciler=${RECOVERY_TOKEN}` } : {}),
-    }),
+  const { pool, fixture, ingestUrl } = await pipelineWithSource(
+    t,
+    name,
+    { name: 'billing', kind: 'stripe', secret: WEBHOOK_SECRET },
+    options.catchUp === true ? { INGEST_RECOVERY_TOKENS: `reconciler=${RECOVERY_TOKEN}` } : {},
   )
-  t.after(() => ingest.close())
-  const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })
-  const { app: projector } = await buildProjectorApp(loadProjectorConfig(fixture.env))
-  t.after(() => projector.close())
 
   // Close to real time (ingest checks the signature's timestamp), moved on by hand between changes.
   let offsetMs = 0
@@ -182,19 +197,11 @@ export async function githubReconcileFixture(
     redeliveryMaxAttempts?: number
   },
 ): Promise<GithubReconcileFixture> {
-  const { url: databaseUrl, pool } = await createTestPool(t, stackEnv().databaseUrl)
-  const fixture = await projectorFixture(t, name, { databaseUrl })
-  const sourcesFile = await writeSourcesFile([
-    '  - name: code',
-    '    kind: github',
-    `    secrets: ["${GITHUB_WEBHOOK_SECRET}"]`,
-    `    topic: ${fixture.topic}`,
-  ])
-  const ingest = await startIngest(loadIngestConfig({ ...fixture.env, LEDGER_SOURCES: sourcesFile }))
-  t.after(() => ingest.close())
-  const ingestUrl = await ingest.listen({ host: '127.0.0.1', port: 0 })
-  const { app: projector } = await buildProjectorApp(loadProjectorConfig(fixture.env))
-  t.after(() => projector.close())
+  const { pool, fixture, ingestUrl } = await pipelineWithSource(t, name, {
+    name: 'code',
+    kind: 'github',
+    secret: GITHUB_WEBHOOK_SECRET,
+  })
 
   const webhookUrl = `${ingestUrl}/webhooks/code`
   const fakes = await startFakeProviders({
