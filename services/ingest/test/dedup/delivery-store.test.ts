@@ -58,6 +58,19 @@ describe('DeliveryStore against PostgreSQL', () => {
     )
   })
 
+  it('stores the first claim of a key repeated in one batch: its event ID, and its body hash for the others', async (t) => {
+    const { deliveries, pool } = await store(t)
+    const first = { ...claimOf('d-4'), requestHash: 'hash-first' }
+    const second = { ...claimOf('d-4'), requestHash: 'hash-second' }
+    const [a, b] = await Promise.all([deliveries.claim(first), deliveries.claim(second)])
+    assert.deepEqual(a, { status: 'claimed' })
+    assert.deepEqual(b, { status: 'busy', requestHash: 'hash-first' })
+    const { rows } = await pool.query(
+      `SELECT event_id, request_hash FROM ingest_deliveries WHERE delivery_key = 'd-4'`,
+    )
+    assert.deepEqual(rows, [{ event_id: first.eventId, request_hash: 'hash-first' }])
+  })
+
   it('prunes accepted deliveries past the retention and keeps pending ones', async (t) => {
     const { deliveries, pool } = await store(t)
     const accepted = claimOf('old')
