@@ -51,15 +51,23 @@ const FAULT_SQL = `
   CREATE TRIGGER trace_fault BEFORE INSERT ON ledger_events FOR EACH ROW EXECUTE FUNCTION trace_fault();
 `
 
-function lineWith(service: ServiceProcess, id: string, msg: string | RegExp): LogLine {
-  const found = linesWith(service, 'correlationId', id).find((l) =>
-    typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg)),
+/**
+ * The line `service` logged with correlation ID `id` and message `msg`. Another process writes it
+ * and may not have yet: a request's own line comes once its answer has gone out, so a loaded
+ * machine can let the test read the answer first.
+ */
+function lineWith(service: ServiceProcess, id: string, msg: string | RegExp): Promise<LogLine> {
+  return waitFor(
+    () =>
+      linesWith(service, 'correlationId', id).find((l) =>
+        typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg)),
+      ),
+    {
+      timeoutMs: 10_000,
+      description: () =>
+        `${service.name} to log "${String(msg)}" with correlationId ${id}; its lines with it: ${JSON.stringify(linesWith(service, 'correlationId', id))}`,
+    },
   )
-  assert(
-    found,
-    `${service.name} logged "${String(msg)}" with correlationId ${id}; its lines with it: ${JSON.stringify(linesWith(service, 'correlationId', id))}`,
-  )
-  return found
 }
 
 describe('one correlation ID from the request to the replay', () => {
@@ -167,13 +175,13 @@ describe('one correlation ID from the request to the replay', () => {
     )
 
     // Every service's lines for the delivery carry the one ID.
-    const received = lineWith(ingest, TRACE_ID, 'request completed')
+    const received = await lineWith(ingest, TRACE_ID, 'request completed')
     assert.equal(received.url, '/webhooks/acme')
     assert.equal(received.statusCode, 202)
     assert.equal(retried.eventId, eventId)
     assert.equal(retried.tier, DEFAULT_RETRY_TIERS[0]!.name)
     assert.equal(retried.level, 30, 'a retry is logged at info')
-    const dead = lineWith(projector, TRACE_ID, /^record moved to the DLQ/)
+    const dead = await lineWith(projector, TRACE_ID, /^record moved to the DLQ/)
     assert.equal(dead.eventId, eventId)
     assert.equal(dead.failureKind, 'permanent')
     assert.equal(dead.level, 40)
@@ -181,7 +189,7 @@ describe('one correlation ID from the request to the replay', () => {
     assert.equal(handled.replayCorrelationId, REPLAY_ID)
     assert.match(String(handled.replayedFrom), new RegExp(`^${dlqTopicName(groupId)}/`))
     assert.equal(handled.level, 30, 'a replayed event handled is logged at info')
-    const replayed = lineWith(admin, TRACE_ID, 'DLQ record replayed to its original topic')
+    const replayed = await lineWith(admin, TRACE_ID, 'DLQ record replayed to its original topic')
     assert.equal(replayed.eventId, eventId)
     assert.equal(replayed.replayCorrelationId, REPLAY_ID)
     assert.equal(
@@ -190,7 +198,7 @@ describe('one correlation ID from the request to the replay', () => {
       'the actor is the token (LEDGER_ADMIN_TOKEN), never a body field',
     )
     // The replay request itself is logged under the ID it came with.
-    const replayRequest = lineWith(admin, REPLAY_ID, 'request completed')
+    const replayRequest = await lineWith(admin, REPLAY_ID, 'request completed')
     assert.equal(replayRequest.url, '/dlq/replay')
 
     // And every record of it in Kafka: the ledger topic (delivery and replay), the retry tier, the DLQ.
