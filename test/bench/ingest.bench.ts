@@ -42,8 +42,11 @@ interface Row {
   p99: number
   ok: number
   failed: number
-  /** CPU ms per answered request: the target, its PostgreSQL backends, the Kafka broker, autocannon. */
-  cpu: { target: number; postgres: number; kafka: number; sender: number }
+  /**
+   * CPU ms per answered request: the target, its event loop (part of the target's), its PostgreSQL
+   * backends, the Kafka broker, autocannon.
+   */
+  cpu: { target: number; eventLoop: number; postgres: number; kafka: number; sender: number }
 }
 
 /** Where the CPU of a run goes: the processes besides the target that share the machine. */
@@ -166,7 +169,9 @@ async function measure(
       Promise.all(started.map(({ port }) => load(port, duration, profile, clients)))
     await loadAll(2) // warm-up: JIT, connections, schema registration
     const pids = Object.fromEntries(started.map(({ child }, i) => [`target${i}`, child.pid]))
-    const cpuNow = () => cpuSnapshot({ ...pids, kafka: machine.kafkaPid, sender: process.pid }, machine.pool)
+    const eventLoops = Object.fromEntries(started.map(({ child }, i) => [`eventLoop${i}`, child.pid]))
+    const cpuNow = () =>
+      cpuSnapshot({ ...pids, kafka: machine.kafkaPid, sender: process.pid }, machine.pool, eventLoops)
     const before = await cpuNow()
     const results = await loadAll(seconds)
     const after = await cpuNow()
@@ -184,6 +189,7 @@ async function measure(
       failed: sum((r) => r.non2xx + r.errors + r.timeouts),
       cpu: {
         target: started.reduce((ms, _, i) => ms + (cpu[`target${i}`] ?? Number.NaN), 0),
+        eventLoop: started.reduce((ms, _, i) => ms + (cpu[`eventLoop${i}`] ?? Number.NaN), 0),
         postgres: cpu.postgres ?? Number.NaN,
         kafka: cpu.kafka ?? Number.NaN,
         sender: cpu.sender ?? Number.NaN,
@@ -238,13 +244,13 @@ try {
   const rows = measured.filter((r) => r !== undefined)
   console.log(`\nIngest benchmark: ${seconds} s per target, ${connections} connections, loopback\n`)
   console.log(
-    '| payloads | target | req/s | MiB/s of bodies | p50 ms | p99 ms | 2xx | failed | CPU ms per request: target / its PostgreSQL backends / Kafka broker / autocannon |',
+    '| payloads | target | req/s | MiB/s of bodies | p50 ms | p99 ms | 2xx | failed | CPU ms per request: target (its event loop) / its PostgreSQL backends / Kafka broker / autocannon |',
   )
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |')
   for (const r of rows) {
     const mib = ((r.rps * (meanBodyBytes[r.profile] ?? 0)) / 1024 / 1024).toFixed(1)
     console.log(
-      `| ${r.profile} | ${r.name} | ${r.rps} | ${mib} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} | ${[r.cpu.target, r.cpu.postgres, r.cpu.kafka, r.cpu.sender].map((ms) => ms.toFixed(3)).join(' / ')} |`,
+      `| ${r.profile} | ${r.name} | ${r.rps} | ${mib} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.failed} | ${r.cpu.target.toFixed(3)} (${r.cpu.eventLoop.toFixed(3)}) / ${[r.cpu.postgres, r.cpu.kafka, r.cpu.sender].map((ms) => ms.toFixed(3)).join(' / ')} |`,
     )
   }
   for (const profile of profiles) {

@@ -11,20 +11,35 @@ const CLOCK_TICKS_PER_SECOND = 100
 /** The application_name of a benchmark's own connections, which `backendPids` leaves out. */
 export const BENCH_APPLICATION = 'ledger-bench'
 
+/** utime + stime of a /proc stat file in seconds; undefined when it is gone (the process exited). */
+function statCpuSeconds(path: string): number | undefined {
+  try {
+    const stat = readFileSync(path, 'utf8')
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return undefined
+  }
+}
+
 /** CPU seconds (user + system, all threads) each pid used so far; a pid that is gone is left out. */
 export function cpuSecondsEach(pids: readonly number[]): Map<number, number> {
   const out = new Map<number, number>()
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out.set(pid, (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLOCK_TICKS_PER_SECOND)
-    } catch {
-      /* exited */
-    }
+    const seconds = statCpuSeconds(`/proc/${pid}/stat`)
+    if (seconds !== undefined) out.set(pid, seconds)
   }
   return out
+}
+
+/**
+ * CPU seconds so far of a Node process's main thread (its event loop; thread ID = pid), without
+ * V8's GC helpers and libuv's pool: one thread cannot use more than one core, whatever the machine
+ * has left. NaN when the process is gone.
+ */
+export function eventLoopCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`) ?? Number.NaN
 }
 
 /** CPU seconds the processes used so far, together. */
@@ -74,18 +89,25 @@ export interface CpuSnapshot {
   postgres: Map<number, number>
 }
 
-/** Reads a snapshot: `processes` names pids (an unknown pid reads as NaN). */
+/**
+ * Reads a snapshot: `processes` names pids (an unknown pid reads as NaN), `eventLoops` names Node
+ * processes whose event loop is read on its own (`eventLoopCpuSeconds`).
+ */
 export async function cpuSnapshot(
   processes: Record<string, number | undefined>,
   pool: pg.Pool,
+  eventLoops: Record<string, number | undefined> = {},
 ): Promise<CpuSnapshot> {
+  const read = (entries: Record<string, number | undefined>, seconds: (pid: number) => number) =>
+    Object.entries(entries).map(([name, pid]): [string, number] => [
+      name,
+      pid === undefined ? Number.NaN : seconds(pid),
+    ])
   return {
-    processes: Object.fromEntries(
-      Object.entries(processes).map(([name, pid]) => [
-        name,
-        pid === undefined ? Number.NaN : cpuSeconds([pid]),
-      ]),
-    ),
+    processes: Object.fromEntries([
+      ...read(processes, (pid) => cpuSeconds([pid])),
+      ...read(eventLoops, eventLoopCpuSeconds),
+    ]),
     postgres: cpuSecondsEach(await backendPids(pool)),
   }
 }
