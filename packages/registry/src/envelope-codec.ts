@@ -1,4 +1,5 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
 import { PermanentError, TransientError, envelopeSubject, type LedgerEvent } from '@integration-ledger/core'
 import { ENVELOPE_SCHEMA_V1 } from './envelope-schema.js'
 
@@ -14,6 +15,26 @@ interface WireEvent extends Omit<LedgerEvent, 'occurredAt' | 'receivedAt'> {
   occurredAt: number
   receivedAt: number
 }
+
+/**
+ * Whether a registration lost a race with another process registering the same new subject
+ * (replicas starting together). The registry client checks the subject's compatibility setting,
+ * registers the schema, and for a subject it found missing then sets BACKWARD: a process checking
+ * in between finds the registry's default and is refused (a compatibility error), and of two that
+ * both found it missing the second one's setting conflicts (409; Apicurio keeps one rule). Tried
+ * again, either finds BACKWARD set and goes through.
+ */
+function lostRegistrationRace(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  if (err.name === 'ConfluentSchemaRegistryCompatibilityError') return true
+  return (err as { status?: unknown }).status === 409
+}
+
+/** A subject an operator set to another compatibility level is still refused, after these tries. */
+const registration = retry(handleWhen(lostRegistrationRace), {
+  maxAttempts: 5,
+  backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }),
+})
 
 /**
  * Encodes and decodes ledger events through the schema registry (Confluent wire format: magic
@@ -34,8 +55,13 @@ export class EnvelopeCodec {
   register(topic: string): Promise<number> {
     let id = this.#ids.get(topic)
     if (!id) {
-      id = this.#registry
-        .register({ type: SchemaType.AVRO, schema: this.#schema }, { subject: envelopeSubject(topic) })
+      id = registration
+        .execute(() =>
+          this.#registry.register(
+            { type: SchemaType.AVRO, schema: this.#schema },
+            { subject: envelopeSubject(topic) },
+          ),
+        )
         .then((registered) => registered.id)
       id.catch(() => this.#ids.delete(topic))
       this.#ids.set(topic, id)

@@ -25,6 +25,19 @@ function sampleEvent(rawBody: Buffer): LedgerEvent {
 }
 
 describe('EnvelopeCodec against the real schema registry', () => {
+  it('registers a new topic from several processes at once (replicas starting together): one ID, no refusal', async () => {
+    const url = stackEnv().schemaRegistryUrl
+    // The registry client checks a new subject's compatibility, registers it, then sets it:
+    // another process in between found the registry's default and was refused (CI, two ingest
+    // replicas). Twenty fresh topics, each registered by three codecs at the same moment.
+    const topics = Array.from({ length: 20 }, () => uniqueName('codec-race'))
+    const ids = await Promise.all(
+      topics.map((topic) => Promise.all([1, 2, 3].map(() => new EnvelopeCodec({ url }).register(topic)))),
+    )
+    for (const [i, perTopic] of ids.entries())
+      assert.equal(new Set(perTopic).size, 1, `one schema ID for ${topics[i]}`)
+  })
+
   it('round-trips an event with the raw body byte-exact, including bytes that are not UTF-8', async () => {
     const codec = new EnvelopeCodec({ url: stackEnv().schemaRegistryUrl })
     const topic = uniqueName('codec')
