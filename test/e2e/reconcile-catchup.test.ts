@@ -114,7 +114,7 @@ describe('reconciler catch-up from Stripe GET /v1/events (real stack, fake Strip
     )
     const before = await topicRecords(f.fixture)
     const slow = f.fakes.stripe.inject({ path: '/v1/events', action: { kind: 'delay', ms: 1500 } })
-    await reconcileCliKilledAt(t, f.env, 'catch-up page 2:')
+    await reconcileCliKilledAt(t, f, 'catch-up page 2:')
     slow.remove()
     const { rows } = await f.pool.query<{ pass: { cursor?: string } | null; checkpoint: unknown }>(
       'SELECT pass, checkpoint FROM reconcile_catchup',

@@ -116,7 +116,7 @@ describe('reconciler runs that are interrupted or throttled', () => {
     // Every listing request is slow, so the kill lands while a page is being fetched.
     const slow = f.fakes.stripe.inject({ path: '/v1/customers', action: { kind: 'delay', ms: 1500 } })
 
-    await reconcileCliKilledAt(t, f.env, 'page 2:')
+    await reconcileCliKilledAt(t, f, 'page 2:')
     slow.remove()
     const { rows: runs } = await f.pool.query<{ id: string; status: string; pages: number }>(
       'SELECT id, status, pages FROM reconcile_runs',

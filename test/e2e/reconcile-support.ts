@@ -17,6 +17,7 @@ import {
   type CleanupHost,
   createTestPool,
   stackEnv,
+  uniqueName,
   waitFor,
   writeSourcesFile,
 } from '@integration-ledger/testing'
@@ -263,13 +264,17 @@ export async function githubReconcileFixture(
 /**
  * Runs `npm run reconcile -- --source billing --type customer` as its own process against the
  * fixture's environment and SIGKILLs it as soon as its progress on stderr contains `killAt`;
- * asserts that the kill is what ended it and returns what it printed.
+ * asserts that the kill is what ended it and returns what it printed. Returns only once the
+ * killed process's PostgreSQL sessions have ended: a backend notices its closed socket a moment
+ * after the kill, and until then the session's run lock is still held (CI once started the next
+ * run in that moment and was told a run was already going).
  */
 export async function reconcileCliKilledAt(
   t: CleanupHost,
-  env: NodeJS.ProcessEnv,
+  fixture: { env: NodeJS.ProcessEnv; pool: pg.Pool },
   killAt: string,
 ): Promise<string> {
+  const applicationName = uniqueName('killed_reconcile_cli')
   const child = spawn(
     process.execPath,
     [
@@ -282,7 +287,10 @@ export async function reconcileCliKilledAt(
       '--type',
       'customer',
     ],
-    { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { ...process.env, ...fixture.env, LOG_LEVEL: 'silent', PGAPPNAME: applicationName },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   )
   t.after(() => void child.kill('SIGKILL'))
   let stderr = ''
@@ -293,5 +301,15 @@ export async function reconcileCliKilledAt(
   })
   const [code, signal] = (await once(child, 'exit')) as [number | null, string | null]
   assert.equal(signal, 'SIGKILL', `killed (exit ${code}); stderr: ${stderr}`)
+  await waitFor(
+    async () => {
+      const { rows } = await fixture.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+        [applicationName],
+      )
+      return rows[0]?.n === 0
+    },
+    { timeoutMs: 10_000, description: "the killed CLI's PostgreSQL sessions to end" },
+  )
   return stderr
 }
