@@ -32,6 +32,7 @@ import { type Storm, ledgerCount, makeStorm, projectorFixture, publishAll } from
 import { loadProjectorConfig } from '@integration-ledger/projector'
 import { startService } from '../e2e/service-processes.js'
 import { backendPids, cpuSecondsBetween, cpuSecondsEach } from './process-cpu.js'
+import { benchScope } from './bench-scope.js'
 
 const versions = Number(process.env.BENCH_VERSIONS ?? 20)
 const entities = Math.ceil(Number(process.env.BENCH_EVENTS ?? 200_000) / versions)
@@ -42,9 +43,7 @@ const reductionBuffer = process.env.BENCH_CONNECT_REDUCTION === '1'
 const projectorFirst = process.env.BENCH_FIRST === 'projector'
 const concurrency = String(loadProjectorConfig(process.env).partitionsConcurrently)
 
-const hooks: (() => Promise<void> | void)[] = []
-const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+const { log, scope, cleanUp } = benchScope()
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -271,6 +270,6 @@ try {
   }
   printTable(runs, storm)
 } finally {
-  for (const hook of hooks.reverse()) await hook()
+  await cleanUp()
   if (process.env.LEDGER_KEEP_STACK !== '1') await infra.stop()
 }

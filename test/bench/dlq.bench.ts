@@ -10,13 +10,12 @@ import { createTestDatabase } from '@integration-ledger/testing'
 import { ensureStack } from '@integration-ledger/local-stack'
 import { countingTransport } from '../../packages/dlq/test/counting-transport.js'
 import { syntheticDlq } from '../../packages/dlq/test/synthetic-dlq.js'
+import { benchScope } from './bench-scope.js'
 
 const size = Number(process.env.BENCH_DLQ_RECORDS ?? 100_000)
 const repeat = Number(process.env.BENCH_REPEAT ?? 20)
 
-const hooks: (() => Promise<void> | void)[] = []
-const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+const { log, scope, cleanUp } = benchScope()
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = process.hrtime.bigint()
@@ -38,7 +37,7 @@ try {
   const counting = countingTransport(real)
   const codec = new EnvelopeCodec({ url: stack.schemaRegistryUrl })
   const pool = createPool({ connectionString: await createTestDatabase(scope, stack.databaseUrl), max: 3 })
-  hooks.push(() => pool.end())
+  scope.after(() => pool.end())
   const dlq = new DlqOperations({
     transport: counting.transport,
     codec,
@@ -97,6 +96,6 @@ try {
     ].join('\n'),
   )
 } finally {
-  for (const hook of hooks.reverse()) await hook()
+  await cleanUp()
   if (process.env.LEDGER_KEEP_STACK !== '1') await infra.stop()
 }

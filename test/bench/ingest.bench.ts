@@ -24,15 +24,14 @@ import pg from 'pg'
 import { benchStack } from './bench-stack.js'
 import { realisticBodies, smallGithubDelivery } from './payloads.js'
 import { BENCH_APPLICATION, cpuMsPer, cpuSnapshot, kafkaBrokerPid } from './process-cpu.js'
+import { benchScope } from './bench-scope.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const profiles = (process.env.BENCH_PAYLOADS ?? 'small,realistic').split(',')
 const targets = new Set((process.env.BENCH_TARGETS ?? 'full,send,bare,hello').split(','))
 const SECRET = 'bench-github-secret-0123456789'
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
-const hooks: (() => Promise<void> | void)[] = []
-const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
+const { log, scope, cleanUp } = benchScope()
 
 interface Row {
   profile: string
@@ -264,5 +263,5 @@ try {
     }
   }
 } finally {
-  for (const hook of hooks.reverse()) await hook()
+  await cleanUp()
 }

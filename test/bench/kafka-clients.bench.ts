@@ -13,14 +13,13 @@ import { ProduceAcks, Producer } from '@platformatic/kafka'
 import kafkajs from 'kafkajs'
 import { benchStack } from './bench-stack.js'
 import { cpuSecondsEach, kafkaBrokerPid } from './process-cpu.js'
+import { benchScope } from './bench-scope.js'
 
 const records = Number(process.env.BENCH_RECORDS ?? 100_000)
 const batchSize = Number(process.env.BENCH_BATCH ?? 17)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 const PARTITIONS = 6
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
-const hooks: (() => Promise<void> | void)[] = []
-const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
+const { log, scope, cleanUp } = benchScope()
 
 interface LedgerRecord {
   key: string
@@ -144,5 +143,5 @@ try {
     )
   }
 } finally {
-  for (const hook of hooks.reverse()) await hook()
+  await cleanUp()
 }

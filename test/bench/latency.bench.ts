@@ -30,15 +30,14 @@ import pg from 'pg'
 import { benchStack } from './bench-stack.js'
 import { smallGithubDelivery } from './payloads.js'
 import { BENCH_APPLICATION, cpuMsPer, cpuSnapshot, kafkaBrokerPid } from './process-cpu.js'
+import { benchScope } from './bench-scope.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const rates = (process.env.BENCH_RATES ?? '1000,half').split(',')
 const SECRET = 'bench-github-secret-0123456789'
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
-const hooks: (() => Promise<void> | void)[] = []
-const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
+const { log, scope, cleanUp } = benchScope()
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -422,5 +421,5 @@ try {
     )
   }
 } finally {
-  for (const hook of hooks.reverse()) await hook()
+  await cleanUp()
 }

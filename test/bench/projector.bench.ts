@@ -20,15 +20,14 @@ import { type StackEnv, createTestDatabase, waitFor } from '@integration-ledger/
 import pg from 'pg'
 import { ensureStack } from '@integration-ledger/local-stack'
 import { ledgerCount, makeStorm, projectorFixture, publishAll } from '../e2e/projector-support.js'
+import { benchScope } from './bench-scope.js'
 
 const entities = Number(process.env.BENCH_ENTITIES ?? 5000)
 const versions = Number(process.env.BENCH_VERSIONS ?? 20)
 const duplicateRatio = Number(process.env.BENCH_DUPLICATES ?? 0.1)
 const concurrency = process.env.PROJECTOR_PARTITIONS_CONCURRENTLY
 
-const hooks: (() => Promise<void> | void)[] = []
-const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+const { log, scope, cleanUp } = benchScope()
 
 interface Row {
   name: string
@@ -188,6 +187,6 @@ try {
       .slice(0, 12)}\n`,
   )
 } finally {
-  for (const hook of hooks.reverse()) await hook()
+  await cleanUp()
   if (process.env.LEDGER_KEEP_STACK !== '1') await infra.stop()
 }

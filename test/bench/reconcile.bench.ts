@@ -13,11 +13,10 @@ import { createKafkajsTransport, declareTopology } from '@integration-ledger/sdk
 import { createTestDatabase, uniqueName } from '@integration-ledger/testing'
 import { Registry } from 'prom-client'
 import { ensureStack } from '@integration-ledger/local-stack'
+import { benchScope } from './bench-scope.js'
 
 const size = Number(process.env.BENCH_RECORDS ?? 100_000)
-const hooks: (() => Promise<void> | void)[] = []
-const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
-const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+const { log, scope, cleanUp } = benchScope()
 
 // Both fakes start their clock at the same whole second, so the same seed gives the same customers
 // and versions; each clock then runs in real time, as the rate limiter needs.
@@ -41,7 +40,7 @@ try {
 
   // What the projections hold when nothing drifted: the remote records as the reconciler reads them.
   const seedFake = await fake(false)
-  hooks.push(() => seedFake.close())
+  scope.after(() => seedFake.close())
   const readerConfig = loadReconcilerConfig({
     BENCH_STRIPE_KEY: seedFake.credentials.stripe.secretKey,
     RECONCILER_SOURCES: JSON.stringify([
@@ -67,10 +66,10 @@ try {
   const rows: string[] = []
   for (const limit of [false, 25] as const) {
     const fakes = limit === false ? seedFake : await fake(limit)
-    if (fakes !== seedFake) hooks.push(() => fakes.close())
+    if (fakes !== seedFake) scope.after(() => fakes.close())
     const databaseUrl = await createTestDatabase(scope, stack.databaseUrl)
     const pool = createPool({ connectionString: databaseUrl, max: 2 })
-    hooks.push(() => pool.end())
+    scope.after(() => pool.end())
     await migrate(pool)
     for (let i = 0; i < remote.length; i += 5000) {
       const chunk = remote.slice(i, i + 5000)
@@ -99,7 +98,7 @@ try {
     const admin = createKafkajsTransport({ brokers: stack.kafkaBrokers }).admin()
     await admin.connect()
     await admin.ensureTopics(declareTopology({ eventTopics: [topic] }).filter((s) => s.topic === topic))
-    hooks.push(async () => {
+    scope.after(async () => {
       await admin.deleteTopics([topic]).catch(() => {})
       await admin.disconnect()
     })
@@ -122,7 +121,7 @@ try {
         ]),
       }),
     )
-    hooks.push(() => core.close())
+    scope.after(() => core.close())
     let lastLog = 0
     const report = await core.reconciler.run(core.targets.get('billing')!, {
       entityType: 'customer',
@@ -151,6 +150,6 @@ try {
     ].join('\n'),
   )
 } finally {
-  for (const hook of hooks.reverse()) await hook()
+  await cleanUp()
   if (process.env.LEDGER_KEEP_STACK !== '1') await infra.stop()
 }

@@ -16,6 +16,7 @@ import { assertProjectionsMatch, ledgerCount, projectorFixture } from '../e2e/pr
 import { type ServiceProcess, startService } from '../e2e/service-processes.js'
 import { StormSender, stormSourceLines } from '../e2e/signed-storm.js'
 import { SoakStorm } from './soak-storm.js'
+import { benchScope } from './bench-scope.js'
 
 const HELP = `npm run soak -- [options]
 
@@ -67,9 +68,7 @@ const drainMs = positive('drain', args.drain) * 1000
 /** Deliveries awaiting an answer at most; more means ingest fell behind the offered rate. */
 const MAX_IN_FLIGHT = 512
 
-const hooks: (() => Promise<void> | void)[] = []
-const scope = { after: (fn: () => Promise<void> | void) => void hooks.push(fn) }
-const log = (line: string) => process.stderr.write(`[soak] ${line}\n`)
+const { log, scope, cleanUp } = benchScope('soak')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const mb = (bytes: number) => bytes / 1024 / 1024
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
@@ -256,7 +255,7 @@ try {
   )
   process.stdout.write(`${lines.join('\n')}\n`)
 } finally {
-  for (const hook of hooks.reverse()) await hook()
+  await cleanUp()
   if (process.env.LEDGER_KEEP_STACK !== '1') await infra.stop()
 }
 if (failed) process.exit(1)
