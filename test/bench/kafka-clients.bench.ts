@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto'
 import { ProduceAcks, Producer } from '@platformatic/kafka'
 import kafkajs from 'kafkajs'
 import { benchStack } from './bench-stack.js'
-import { cpuSecondsEach, kafkaBrokerPid } from './process-cpu.js'
+import { kafkaBrokerPid, processCpuSeconds } from './process-cpu.js'
 import { benchScope } from './bench-scope.js'
 
 const records = Number(process.env.BENCH_RECORDS ?? 100_000)
@@ -96,22 +96,19 @@ interface Row {
 
 async function measure(client: Client, round: number, brokerPid: number | undefined): Promise<Row> {
   await sendAll(client, 2000) // warm-up: connections, producer ID, JIT
-  const brokerBefore = brokerPid === undefined ? undefined : cpuSecondsEach([brokerPid]).get(brokerPid)
+  const brokerBefore = brokerPid === undefined ? Number.NaN : processCpuSeconds(brokerPid)
   const cpuBefore = process.cpuUsage()
   const started = performance.now()
   await sendAll(client, records)
   const seconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuBefore)
-  const brokerAfter = brokerPid === undefined ? undefined : cpuSecondsEach([brokerPid]).get(brokerPid)
+  const brokerAfter = brokerPid === undefined ? Number.NaN : processCpuSeconds(brokerPid)
   const row = {
     round,
     client: client.name,
     perSecond: Math.round(records / seconds),
     clientUs: (cpu.user + cpu.system) / records,
-    brokerUs:
-      brokerBefore === undefined || brokerAfter === undefined
-        ? Number.NaN
-        : ((brokerAfter - brokerBefore) * 1e6) / records,
+    brokerUs: ((brokerAfter - brokerBefore) * 1e6) / records,
   }
   log(`round ${round}, ${row.client}: ${row.perSecond} records/s, ${row.clientUs.toFixed(1)} µs/record`)
   return row

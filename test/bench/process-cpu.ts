@@ -33,6 +33,11 @@ export function cpuSecondsEach(pids: readonly number[]): Map<number, number> {
   return out
 }
 
+/** CPU seconds (user + system, all threads) a process used so far; NaN when it is gone. */
+export function processCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`) ?? Number.NaN
+}
+
 /**
  * CPU seconds so far of a Node process's main thread (its event loop; thread ID = pid), without
  * V8's GC helpers and libuv's pool: one thread cannot use more than one core, whatever the machine
@@ -40,13 +45,6 @@ export function cpuSecondsEach(pids: readonly number[]): Map<number, number> {
  */
 export function eventLoopCpuSeconds(pid: number): number {
   return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`) ?? Number.NaN
-}
-
-/** CPU seconds the processes used so far, together. */
-function cpuSeconds(pids: readonly number[]): number {
-  let sum = 0
-  for (const seconds of cpuSecondsEach(pids).values()) sum += seconds
-  return sum
 }
 
 /** CPU seconds used between two readings of `cpuSecondsEach`; a process that started in between counts from 0. */
@@ -105,7 +103,7 @@ export async function cpuSnapshot(
     ])
   return {
     processes: Object.fromEntries([
-      ...read(processes, (pid) => cpuSeconds([pid])),
+      ...read(processes, processCpuSeconds),
       ...read(eventLoops, eventLoopCpuSeconds),
     ]),
     postgres: cpuSecondsEach(await backendPids(pool)),
